@@ -1,0 +1,98 @@
+"""Shared fixtures: a migrated database per test, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from storage.db import make_engine, upgrade
+
+PG_URL = os.environ.get("OKRBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, object] = {}
+
+
+def _postgres_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    if "reason" not in _pg_state:
+        try:
+            eng = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with eng.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            eng.dispose()
+            _pg_state["reason"] = None
+        except Exception as exc:  # any failure to connect means "not available"
+            _pg_state["reason"] = f"PostgreSQL at {PG_URL} is unreachable: {exc.__class__.__name__}"
+    return _pg_state["reason"]  # type: ignore[return-value]
+
+
+def _require_postgres() -> None:
+    reason = _postgres_available()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run, not skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+def sqlite_url(tmp_path) -> str:
+    """A fresh SQLite file under the test's tmp dir."""
+    return f"sqlite:///{tmp_path / 'okrbot.db'}"
+
+
+def postgres_schema_url() -> tuple[str, str]:
+    """A URL pointing at a brand-new schema of the test database, and the schema's name."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False), schema
+
+
+def drop_postgres_schema(schema: str) -> None:
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A migrated, empty database URL; every test using it runs once per backend."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path)
+        eng = make_engine(url)
+        upgrade(eng)
+        eng.dispose()
+        yield url
+        return
+    _require_postgres()
+    url, schema = postgres_schema_url()
+    eng = make_engine(url)
+    upgrade(eng)
+    eng.dispose()
+    try:
+        yield url
+    finally:
+        drop_postgres_schema(schema)
+
+
+@pytest.fixture
+def engine(db_url):
+    """An engine on the per-test database (both backends)."""
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    """An engine on a fresh migrated SQLite database, for tests where the backend does not matter."""
+    eng = make_engine(sqlite_url(tmp_path))
+    upgrade(eng)
+    yield eng
+    eng.dispose()
