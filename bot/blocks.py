@@ -1,0 +1,162 @@
+"""Block Kit builders: pure functions from domain data to the dicts Slack renders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from bot import ids
+from bot.scoring import CONFIDENCE_EMOJI, CONFIDENCE_WORDS, kr_score
+from bot.values import format_value
+from storage.models import CheckIn
+from storage.queries import ActiveKR
+
+# Slack's limits: 50 blocks per message, 100 per modal or Home tab, 3000 characters per section text.
+MESSAGE_BLOCKS = 50
+MODAL_BLOCKS = 100
+SECTION_CHARS = 3000
+# Five blocks per KR in the check-in modal, plus a header and a footer.
+MODAL_KRS = 18
+
+
+def _plain(text: str, *, emoji: bool = True) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": emoji}
+
+
+def _section(text: str) -> dict:
+    if len(text) > SECTION_CHARS:
+        text = text[: SECTION_CHARS - 1] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_CHARS]}]}
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def confidence_label(confidence: str | None) -> str:
+    """':large_green_circle: on track' for a confidence, or a dash when there is none."""
+    if not confidence:
+        return "—"
+    return f"{CONFIDENCE_EMOJI[confidence]} {CONFIDENCE_WORDS[confidence]}"
+
+
+def kr_range(row: ActiveKR) -> str:
+    """'22% → 35%': where the KR starts and where it aims."""
+    unit = row.kr.unit
+    return f"{format_value(row.kr.baseline, unit)} → {format_value(row.kr.target, unit)}"
+
+
+def last_checkin_line(row: ActiveKR, last: CheckIn | None) -> str:
+    """'Last: 28% :large_green_circle: on track (Nov 20)', or that there is none yet."""
+    if last is None:
+        return "No check-in yet"
+    return (f"Last: {format_value(last.value, row.kr.unit)} {confidence_label(last.confidence)} "
+            f"({last.created_at:%b %-d})")
+
+
+def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prompt_id: int) -> tuple[str, list[dict]]:
+    """The weekly DM: the owner's KRs with their last value and confidence, and a Check in button."""
+    count = len(rows)
+    text = f"Time for your weekly OKR check-in: {count} key result{'s' if count != 1 else ''}."
+    out = [_section(":wave: *Time for your weekly OKR check-in.*\n"
+                    "For each key result: the current value, how confident you are, and a short note. "
+                    "Amber or red? Say what changes before next week, or what help you need.")]
+    shown = rows[: MESSAGE_BLOCKS - 4]
+    for row in shown:
+        out.append(_section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
+                            f"{last_checkin_line(row, latest.get(row.kr.id))}"))
+    if len(rows) > len(shown):
+        out.append(_context(f"…and {len(rows) - len(shown)} more key results in the check-in form."))
+    out.append({"type": "actions", "block_id": f"prompt:{prompt_id}", "elements": [
+        {"type": "button", "action_id": ids.OPEN_CHECKIN, "text": _plain("Check in"), "style": "primary",
+         "value": str(prompt_id)},
+    ]})
+    return text, out
+
+
+def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_user: str,
+                  caller: str) -> dict:
+    """The check-in modal: per KR its range and last check-in, then value, confidence and note inputs."""
+    shown = list(rows[:MODAL_KRS])
+    intro = ("Fill in the key results you have news on; leave the others blank."
+             if len(shown) > 1 else "What is the current value, and how confident are you?")
+    if for_user != caller:
+        intro = f"Checking in on behalf of <@{for_user}>. " + intro
+    body: list[dict] = [_section(intro)]
+    for row in shown:
+        kr = row.kr
+        last = latest.get(kr.id)
+        unit = f" ({kr.unit})" if kr.unit else ""
+        body.append(_section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"))
+        body.append({
+            "type": "input", "block_id": ids.kr_block(ids.VALUE_BLOCK, kr.id), "optional": True,
+            "label": _plain(f"Current value{unit}"),
+            "hint": _plain("e.g. 35, 35%, 1,200, 3.5k or 12 min"),
+            "element": {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
+                        "placeholder": _plain(format_value(last.value if last else kr.baseline, kr.unit))},
+        })
+        options = [{"text": _plain(f"{CONFIDENCE_EMOJI[c]} {label}"), "value": c} for c, label in
+                   (("green", "On track"), ("amber", "At risk"), ("red", "Off track, needs help"))]
+        body.append({
+            "type": "input", "block_id": ids.kr_block(ids.CONFIDENCE_BLOCK, kr.id), "optional": True,
+            "label": _plain("Confidence"),
+            "element": {"type": "radio_buttons", "action_id": ids.CONFIDENCE_ACTION, "options": options},
+        })
+        body.append({
+            "type": "input", "block_id": ids.kr_block(ids.NOTE_BLOCK, kr.id), "optional": True,
+            "label": _plain("Note"),
+            "hint": _plain("Amber or red: what changes before next week, or what help do you need?"),
+            "element": {"type": "plain_text_input", "action_id": ids.NOTE_ACTION, "multiline": True,
+                        "max_length": 3000},
+        })
+        body.append({"type": "divider"})
+    if len(rows) > len(shown):
+        body.append(_context(f"{len(rows) - len(shown)} more key results did not fit; check in again for them."))
+    metadata = json.dumps({"for": for_user, "krs": [r.kr.id for r in shown]})
+    return {
+        "type": "modal", "callback_id": ids.CHECKIN_VIEW, "title": _plain("Weekly check-in"),
+        "submit": _plain("Save"), "close": _plain("Cancel"), "private_metadata": metadata, "blocks": body,
+    }
+
+
+def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]]) -> dict:
+    """The modal after a check-in: each KR's new value and score (and the score it had before)."""
+    lines = []
+    for row, new, old in saved:
+        score = kr_score(row.kr.baseline, row.kr.target, new.value)
+        was = ""
+        if old is not None:
+            was = f" (was {kr_score(row.kr.baseline, row.kr.target, old.value):.2f})"
+        lines.append(f"*{escape(row.kr.title)}*\n{format_value(new.value, row.kr.unit)} · score "
+                     f"*{score:.2f}*{was} · {confidence_label(new.confidence)}")
+    body = [_section(":white_check_mark: *Check-in saved.* Thank you!")]
+    body += [_section(line) for line in lines[: MODAL_BLOCKS - 2]]
+    return {"type": "modal", "callback_id": ids.CHECKIN_DONE_VIEW, "title": _plain("Weekly check-in"),
+            "close": _plain("Done"), "blocks": body}
+
+
+def info_modal(title: str, text: str) -> dict:
+    """A modal that only says something, e.g. that there is nothing to check in."""
+    return {"type": "modal", "title": _plain(title[:24]), "close": _plain("OK"), "blocks": [_section(text)]}
+
+
+def home_view(rows: Sequence[ActiveKR], latest: dict[int, CheckIn]) -> dict:
+    """The App Home tab: the user's KRs with value, confidence and score, and a Check in button."""
+    body: list[dict] = [{"type": "header", "text": _plain("Your key results")}]
+    if not rows:
+        body.append(_section("You own no key results this cycle. Type `/okr help` to see what okrbot does."))
+        return {"type": "home", "blocks": body}
+    for row in rows[: MODAL_BLOCKS - 4]:
+        last = latest.get(row.kr.id)
+        score = kr_score(row.kr.baseline, row.kr.target, last.value if last else None)
+        body.append(_section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
+                             f"{last_checkin_line(row, last)} · score {score:.2f}"))
+    body.append({"type": "actions", "elements": [
+        {"type": "button", "action_id": ids.OPEN_CHECKIN, "text": _plain("Check in"), "style": "primary",
+         "value": "home"}]})
+    return {"type": "home", "blocks": body}

@@ -1,0 +1,125 @@
+"""The command line: serve, tick, import, export and db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from bot.settings import Settings, SettingsError, load_settings
+from storage.db import DatabaseError, make_engine, session_scope, upgrade
+
+logger = logging.getLogger("okrbot")
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant with a zone ('2026-11-27T09:05:00Z'); argparse-friendly errors otherwise."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time like 2026-11-27T09:05:00Z") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no time zone: add Z for UTC or an offset like +01:00")
+    return value.astimezone(UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The okrbot argument parser."""
+    parser = argparse.ArgumentParser(prog="okrbot", description="A Slack app that keeps a team's OKRs alive.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the bot (HTTP or Socket Mode) with its scheduler; the default")
+    tick = sub.add_parser("tick", help="run every scheduled job due at an instant, then exit")
+    tick.add_argument("--now", type=parse_instant, help="the instant, e.g. 2026-11-27T09:05:00Z (default: now)")
+    imp = sub.add_parser("import", help="create or update teams, the cycle, objectives and KRs from YAML")
+    imp.add_argument("file")
+    exp = sub.add_parser("export", help="print the OKR set with each KR's latest check-in")
+    exp.add_argument("--format", choices=("yaml", "csv"), default="yaml")
+    exp.add_argument("--cycle", help="cycle name (default: the latest cycle)")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=("upgrade",))
+    return parser
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Library debug logs can echo request bodies; keep them quiet.
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"okrbot: {message}", file=sys.stderr)
+    return code
+
+
+def _engine(settings: Settings):
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int], env=None) -> int:
+    """Run one okrbot command; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    command = args.command or "serve"
+    _configure_logging()
+    try:
+        settings = load_settings(env)
+        if command == "serve":
+            return serve(settings)
+        if command == "db":
+            _engine(settings)
+            print("Database is up to date.")
+            return 0
+        if command == "tick":
+            return _tick(settings, args.now or datetime.now(UTC))
+        if command == "import":
+            return _import(settings, args.file)
+        if command == "export":
+            return _export(settings, args.format, args.cycle)
+    except SettingsError as exc:
+        return _fail(str(exc), 2)
+    except DatabaseError as exc:
+        return _fail(str(exc))
+    return _fail(f"unknown command {command!r}", 2)
+
+
+def _tick(settings: Settings, now: datetime) -> int:
+    from bot.jobs import run_tick
+    from bot.slack_client import make_client
+
+    client = make_client(settings.require_bot_token(), settings.api_url)
+    engine = _engine(settings)
+    results = run_tick(now, engine=engine, client=client)
+    failed = [name for name, result in results.items() if result is None]
+    logger.info("tick at %s done%s", now.isoformat(), f"; failed jobs: {', '.join(failed)}" if failed else "")
+    return 0
+
+
+def _import(settings: Settings, path: str) -> int:
+    from bot.importer import OkrFileError, load_okr_file, apply_okr_set
+
+    try:
+        okr_set = load_okr_file(path)
+    except OkrFileError as exc:
+        return _fail(f"{path} was not imported; nothing changed.\n{exc}")
+    engine = _engine(settings)
+    try:
+        with session_scope(engine) as session:
+            summary = apply_okr_set(okr_set, session=session)
+    except OkrFileError as exc:
+        return _fail(f"{path} was not imported; nothing changed.\n{exc}")
+    print(f"Imported {path}: {summary}")
+    return 0
+
+
+def _export(settings: Settings, fmt: str, cycle: str | None) -> int:
+    from bot.exporter import export_csv, export_yaml
+
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        text = (export_csv if fmt == "csv" else export_yaml)(session=session, cycle_name=cycle)
+    sys.stdout.write(text)
+    return 0

@@ -1,0 +1,81 @@
+"""The /okr slash command: parsing its text and deciding the answer."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot import checkin
+
+# With "escape channels, users and links" on, Slack sends mentions as <@U123|name> and channels as <#C123|name>.
+USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+MAX_COMMAND_CHARS = 500
+
+HELP = "\n".join([
+    "*okrbot* keeps your team's OKRs alive with a weekly check-in. Commands:",
+    "• `/okr checkin` — check in on your key results: value, confidence and a note",
+    "• `/okr checkin @someone` — (team leads) check in on behalf of someone in your team",
+    "• `/okr help` — this list",
+    "Each week okrbot DMs every key result owner at their team's check-in time, in the owner's own time zone.",
+])
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Answer the caller only (an ephemeral response to the command)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class OpenView:
+    """Open this modal for the caller."""
+
+    view: dict
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed /okr invocation."""
+
+    name: str
+    args: tuple[str, ...]
+
+
+def parse(text: str) -> Command:
+    """Split the command text into a subcommand and its arguments; never raises."""
+    text = (text or "").strip()[:MAX_COMMAND_CHARS]
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        # An unbalanced quote: fall back to plain whitespace so the user still gets an answer.
+        words = text.split()
+    if not words:
+        return Command("help", ())
+    return Command(words[0].lower(), tuple(words[1:]))
+
+
+def user_id_of(arg: str) -> str | None:
+    """The user id in a mention argument like <@U123|ann>, or None."""
+    match = USER_MENTION.match(arg)
+    return match.group(1) if match else None
+
+
+def run(cmd: Command, user_id: str, *, session: Session, now: datetime) -> Reply | OpenView:
+    """Decide the answer to /okr for this caller."""
+    if cmd.name == "help":
+        return Reply(HELP)
+    if cmd.name == "checkin":
+        target = None
+        if cmd.args:
+            target = user_id_of(cmd.args[0])
+            if target is None:
+                return Reply(f"`{cmd.args[0][:40]}` is not a person. Use `/okr checkin` for yourself or "
+                             "`/okr checkin @someone` for someone in a team you lead.")
+        return OpenView(checkin.checkin_form(user_id, target, session=session, now=now))
+    return Reply(f"I don't know `/okr {cmd.name[:40]}`.\n\n{HELP}")

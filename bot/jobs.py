@@ -1,0 +1,35 @@
+"""The scheduler's tick: every job that is due at `now`, each in its own database session."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from bot import prompts
+from storage.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+# Order matters only for readability of the logs: each job asks the database what is due and not yet done.
+JOBS: list[tuple[str, Callable]] = [
+    ("prompts", prompts.send_due_prompts),
+]
+
+
+def run_tick(now: datetime, *, engine: Engine, client: WebClient) -> dict[str, object]:
+    """Run every job at `now`; a failing job is logged and retried on the next tick, never fatal."""
+    if now.tzinfo is None:
+        raise ValueError("run_tick needs a timezone-aware `now`")
+    results: dict[str, object] = {}
+    for name, job in JOBS:
+        try:
+            with session_scope(engine) as session:
+                results[name] = job(now, session=session, client=client)
+        except Exception:
+            logger.exception("job %s failed at %s; it will run again on the next tick", name, now.isoformat())
+            results[name] = None
+    return results

@@ -1,0 +1,111 @@
+"""Settings from the environment, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///okrbot.db"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one sentence naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything okrbot reads from its environment."""
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    scheduler: bool = True
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is configured, else HTTP."""
+        return bool(self.app_token)
+
+    def require_bot_token(self) -> str:
+        """The bot token, or a SettingsError saying it is needed."""
+        if not self.bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is not set: okrbot needs the bot token (xoxb-...) to talk to Slack.")
+        return self.bot_token
+
+    def require_serving(self) -> None:
+        """Check what serving needs: a bot token, and a signing secret in HTTP mode."""
+        self.require_bot_token()
+        if not self.socket_mode and not self.signing_secret:
+            raise SettingsError("SLACK_SIGNING_SECRET is not set: HTTP mode refuses to start without it, "
+                                "because it is what proves a request comes from Slack.")
+
+    def __repr__(self) -> str:
+        # Secrets stay out of logs and tracebacks.
+        return (f"Settings(api_url={self.api_url!r}, database_url={_hide_password(self.database_url)!r}, "
+                f"port={self.port}, scheduler={self.scheduler}, socket_mode={self.socket_mode})")
+
+
+def _hide_password(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable>"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings from `env` (default: os.environ)."""
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        value = value.strip() if value is not None else None
+        return value or None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith("xox"):
+        raise SettingsError("SLACK_BOT_TOKEN does not look like a Slack token: it should start with xoxb-.")
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN does not look like an app-level token: it should start with xapp-.")
+
+    api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, not {api_url!r}.")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        backend = sa.make_url(database_url).get_backend_name()
+    except Exception:
+        raise SettingsError("DATABASE_URL is not a valid database URL: use e.g. sqlite:///okrbot.db or "
+                            "postgresql+psycopg://user@host/dbname.") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise SettingsError(f"DATABASE_URL uses {backend!r}: okrbot supports sqlite and postgresql.")
+
+    port_text = get("PORT") or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError(f"PORT must be a number between 1 and 65535, not {port_text!r}.")
+
+    scheduler_text = (get("OKRBOT_SCHEDULER") or "on").lower()
+    if scheduler_text not in ("on", "off"):
+        raise SettingsError(f"OKRBOT_SCHEDULER must be 'on' or 'off', not {scheduler_text!r}.")
+
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=get("SLACK_SIGNING_SECRET"),
+        app_token=app_token,
+        api_url=api_url,
+        database_url=database_url,
+        port=int(port_text),
+        scheduler=scheduler_text == "on",
+    )

@@ -1,0 +1,17 @@
+"""Button listeners."""
+
+from __future__ import annotations
+
+from bot import checkin, ids
+from handlers.deps import Deps
+
+
+def register(app, deps: Deps) -> None:
+    """Attach the block_actions listeners."""
+
+    @app.action(ids.OPEN_CHECKIN)
+    def open_checkin(ack, body, client):
+        ack()
+        with deps.session() as session:
+            view = checkin.checkin_form(body["user"]["id"], None, session=session, now=deps.clock())
+        client.views_open(trigger_id=body["trigger_id"], view=view)

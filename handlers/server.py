@@ -1,0 +1,43 @@
+"""A small threaded HTTP server for Slack's requests (POST /slack/events) and a health check."""
+
+from __future__ import annotations
+
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+EVENTS_PATH = "/slack/events"
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature fixed by the stdlib
+        # Request lines would flood the logs; Bolt logs what matters.
+        pass
+
+
+def make_wsgi_app(app):
+    """A WSGI app routing Slack's requests to Bolt and answering GET /health."""
+    slack = SlackRequestHandler(app)
+
+    def wsgi(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return slack(environ, start_response)
+        if path == "/health":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return wsgi
+
+
+def make_http_server(app, host: str, port: int) -> WSGIServer:
+    """A threaded server for the Bolt app; port 0 picks a free port."""
+    return make_server(host, port, make_wsgi_app(app), server_class=_ThreadingWSGIServer,
+                       handler_class=_QuietHandler)
