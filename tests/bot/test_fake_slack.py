@@ -341,8 +341,10 @@ def test_handler_is_quiet_and_stop_releases_the_port(capfd):
     fake.stop()
     assert capfd.readouterr().err == ""
     assert [c.error for c in fake.calls] == [None, "invalid_json"]
-    with pytest.raises(Exception):
-        WebClient(token="xoxb-test", base_url=url, timeout=1).auth_test()
+    closed = WebClient(token="xoxb-test", base_url=url, timeout=1)
+    closed.retry_handlers.clear()
+    with pytest.raises(urllib.error.URLError):
+        closed.auth_test()
 
 
 def test_latency_delays_answers(fake, client):
