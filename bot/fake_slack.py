@@ -223,6 +223,7 @@ class FakeSlack:
             "team.info": self._team_info,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
+            "users.list": self._users_list,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "chat.postMessage": self._chat_post_message,
@@ -448,6 +449,11 @@ class FakeSlack:
         """Forget the recorded calls (the workspace state stays)."""
         with self._lock:
             self._calls.clear()
+
+    def clear_messages(self) -> None:
+        """Forget stored messages, as if everyone had read and deleted them (users and channels stay)."""
+        with self._lock:
+            self._messages.clear()
 
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Stored messages in posting order (updates applied, deletions gone), optionally of one channel or DM."""
@@ -754,6 +760,19 @@ class FakeSlack:
         if user is None:
             raise _ApiError("user_not_found")
         return {"user": self._user_object(user)}
+
+    def _users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Cursor pagination as Slack does it: an opaque cursor, and an empty next_cursor on the last page.
+        try:
+            limit = max(1, min(int(params.get("limit") or 200), 1000))
+            start = int(str(params.get("cursor") or "offset:0").removeprefix("offset:"))
+        except ValueError:
+            raise _ApiError("invalid_cursor") from None
+        users = sorted(self._users.values(), key=lambda u: u["id"])
+        page = users[start:start + limit]
+        more = start + limit < len(users)
+        return {"members": [self._user_object(u) for u in page],
+                "response_metadata": {"next_cursor": f"offset:{start + limit}" if more else ""}}
 
     def _users_lookup_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
         email = str(params.get("email") or "").lower()

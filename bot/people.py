@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.schedule import zone
 from storage.models import Person
@@ -15,6 +16,8 @@ from storage.models import Person
 logger = logging.getLogger(__name__)
 
 TZ_MAX_AGE = timedelta(days=7)
+# Beyond this many unknown users, one users.list pass is cheaper than a users.info each.
+BULK_THRESHOLD = 20
 
 
 def get_person(user_id: str, *, session: Session) -> Person:
@@ -26,22 +29,52 @@ def get_person(user_id: str, *, session: Session) -> Person:
     return person
 
 
-def ensure_timezone(person: Person, *, client: WebClient, now: datetime) -> str | None:
-    """The user's IANA zone, from the cache or (when missing or older than a week) from users.info."""
-    fresh = person.tz and person.tz_fetched_at and now - person.tz_fetched_at < TZ_MAX_AGE
-    if fresh:
-        return person.tz
+def refresh_zones(user_ids: Iterable[str], *, session: Session, client: WebClient, now: datetime) -> None:
+    """Make sure these users' zones are known and under a week old, at the least Slack API cost.
+
+    Newcomers are looked up one by one with users.info; once any cached zone is stale, or there are many
+    newcomers, a single paginated users.list pass refreshes everyone at a cost of one call per 200 people, which
+    keeps a steady-state weekly prompt at about one API call.
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    people = {p.user_id: p for p in session.exec(select(Person).where(Person.user_id.in_(ids)))}
+    missing = [u for u in ids if u not in people or people[u].tz_fetched_at is None]
+    stale = [u for u in ids if u not in missing and now - people[u].tz_fetched_at >= TZ_MAX_AGE]
+    if stale or len(missing) > BULK_THRESHOLD:
+        seen = _refresh_from_users_list(set(ids), people, session=session, now=now, client=client)
+        missing = [u for u in missing if u not in seen]
+    for user_id in missing:
+        person = people.get(user_id) or get_person(user_id, session=session)
+        try:
+            remember_user(person, client.users_info(user=user_id)["user"], now=now)
+        except SlackApiError as exc:
+            # Keep going without a zone: the caller falls back to the team's zone.
+            logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+        except Exception:
+            logger.exception("users.info failed for %s", user_id)
+
+
+def _refresh_from_users_list(wanted: set[str], people: dict[str, Person], *, session: Session, now: datetime,
+                             client: WebClient) -> set[str]:
+    seen: set[str] = set()
+    cursor = None
     try:
-        user = client.users_info(user=person.user_id)["user"]
-    except SlackApiError as exc:
-        # Keep whatever zone we had: a stale zone beats no prompt at all.
-        logger.warning("users.info failed for %s: %s", person.user_id, exc.response.get("error"))
-        return person.tz
+        while True:
+            page = client.users_list(limit=200, cursor=cursor)
+            for member in page.get("members", []):
+                if member.get("id") in wanted:
+                    person = people.get(member["id"]) or get_person(member["id"], session=session)
+                    remember_user(person, member, now=now)
+                    seen.add(member["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return seen
     except Exception:
-        logger.exception("users.info failed for %s", person.user_id)
-        return person.tz
-    remember_user(person, user, now=now)
-    return person.tz
+        # Stale zones are still good enough to prompt with; the next tick tries again.
+        logger.exception("users.list failed; keeping cached time zones")
+        return seen
 
 
 def remember_user(person: Person, user: dict, *, now: datetime) -> None:

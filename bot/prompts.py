@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot import blocks
-from bot.people import ensure_dm_channel, ensure_timezone, get_person
+from bot.people import ensure_dm_channel, get_person, refresh_zones
 from bot.schedule import most_recent_slot, parse_hhmm, week_key, zone
 from storage.models import Prompt, PromptItem
 from storage.queries import ActiveKR, active_key_results, latest_checkins
@@ -42,6 +42,7 @@ def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> P
     by_owner: dict[str, list[ActiveKR]] = defaultdict(list)
     for row in rows:
         by_owner[row.kr.owner_id].append(row)
+    refresh_zones(by_owner, session=session, client=client, now=now)
     session.commit()
     for owner_id, owned in by_owner.items():
         try:
@@ -56,8 +57,7 @@ def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> P
 def _prompt_owner(owner_id: str, owned: list[ActiveKR], now: datetime, *, session: Session, client: WebClient,
                   report: PromptReport) -> None:
     person = get_person(owner_id, session=session)
-    tz = zone(ensure_timezone(person, client=client, now=now)) or zone(owned[0].team.timezone) or zone("UTC")
-    session.commit()
+    tz = zone(person.tz) or zone(owned[0].team.timezone) or zone("UTC")
 
     # One prompt per owner per schedule: owners in teams with the same check-in slot get a single DM.
     groups: dict[tuple[int, time], list[ActiveKR]] = defaultdict(list)

@@ -96,3 +96,90 @@ def sqlite_engine(tmp_path):
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+# --- End-to-end: the real app over HTTP, Slack played by the fake Web API ----------------------------------------
+
+import threading  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test-token"
+
+
+@pytest.fixture
+def fake_slack():
+    """A running fake Slack Web API with the people of tests/fixtures/growth.yaml."""
+    from bot.fake_slack import FakeSlack
+
+    fake = FakeSlack()
+    fake.start()
+    fake.add_user("U0ALICE", tz="America/New_York", name="alice")
+    fake.add_user("U0BOB", tz="Europe/Berlin", name="bob")
+    fake.add_user("U0LEAD", tz="Europe/London", name="lena")
+    fake.add_user("U0EVE", tz="UTC", name="eve")
+    yield fake
+    fake.stop()
+
+
+@dataclass
+class OkrEnv:
+    """The app under test and everything around it."""
+
+    fake: object
+    engine: object
+    clock: object
+    slack: object
+    client: object
+    url: str
+
+    def tick(self, now: datetime):
+        """Run the scheduler's tick at `now`, as `okrbot tick --now` would."""
+        from bot.jobs import run_tick
+
+        self.clock.set(now)
+        return run_tick(now, engine=self.engine, client=self.client)
+
+    def import_file(self, path=FIXTURES / "growth.yaml"):
+        """Import an OKR file into the app's database."""
+        from bot.importer import import_file
+        from storage.db import session_scope
+
+        with session_scope(self.engine) as session:
+            return import_file(str(path), session=session)
+
+    def session(self):
+        from storage.db import session_scope
+
+        return session_scope(self.engine)
+
+
+@pytest.fixture
+def okr(engine, fake_slack):
+    """The okrbot Bolt app served over HTTP on loopback, with the Growth OKRs imported."""
+    from app import build_app
+    from bot.settings import Settings
+    from bot.slack_client import make_client
+    from handlers.deps import Deps
+    from handlers.server import EVENTS_PATH, make_http_server
+    from tests.slack_sim import Clock, SignedSlack
+
+    settings = Settings(bot_token=TOKEN, signing_secret=SECRET, api_url=fake_slack.url,
+                        database_url=str(engine.url), scheduler=False)
+    clock = Clock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    client = make_client(TOKEN, fake_slack.url)
+    app = build_app(settings, deps=Deps(engine=engine, clock=clock), client=client)
+    server = make_http_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}"
+    env = OkrEnv(fake=fake_slack, engine=engine, clock=clock, slack=SignedSlack(url, SECRET), client=client,
+                 url=url)
+    env.import_file()
+    fake_slack.reset_calls()
+    yield env
+    server.shutdown()
+    server.server_close()

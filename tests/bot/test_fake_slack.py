@@ -414,3 +414,21 @@ def test_render_messages_and_views(fake, client):
         "blocks": [],
     }
     assert render(modal).splitlines() == ["Check-in", "═" * 8, "", "[Save]"]
+
+
+def test_users_list_pages_through_every_user():
+    from slack_sdk import WebClient
+
+    with FakeSlack() as fake:
+        for n in range(5):
+            fake.add_user(f"U{n}LIST", tz="Europe/Paris")
+        client = WebClient(token="xoxb-test", base_url=fake.url)
+        seen, cursor = [], None
+        while True:
+            page = client.users_list(limit=2, cursor=cursor)
+            seen += [m["id"] for m in page["members"]]
+            cursor = page["response_metadata"]["next_cursor"]
+            if not cursor:
+                break
+        assert sorted(seen) == sorted([f"U{n}LIST" for n in range(5)] + ["U0BOT"])
+        assert len(fake.calls_to("users.list")) == 3

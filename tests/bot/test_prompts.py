@@ -1,0 +1,233 @@
+"""The weekly prompt job end to end: real ticks against the fake Slack Web API and a real database."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot import ids
+from bot.jobs import run_tick
+from bot.slack_client import make_client
+from storage.models import Person, Prompt, PromptItem
+
+
+WEEK = "2026-11-27@10:00"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def dm_count(okr, user):
+    return len(okr.fake.dms_to(user))
+
+
+@pytest.fixture
+def settled(okr):
+    """The Growth OKRs as they are mid-week: last week's prompts sent (import prompts the current week at once)."""
+    okr.tick(at("2026-11-26T12:00"))
+    assert dm_count(okr, "U0ALICE") == 1 and dm_count(okr, "U0BOB") == 1
+    okr.fake.reset_calls()
+    okr.fake.clear_messages()
+    return okr
+
+
+def test_import_mid_week_prompts_the_current_week_at_once(okr):
+    okr.tick(at("2026-11-26T12:00"))
+    with okr.session() as s:
+        keys = {p.user_id: p.week_key for p in s.exec(select(Prompt))}
+    assert keys == {"U0ALICE": "2026-11-20@10:00", "U0BOB": "2026-11-20@10:00"}
+
+
+def test_owners_are_prompted_at_their_own_local_ten_oclock(settled):
+    okr = settled
+    # Friday 2026-11-27: Berlin is UTC+1 (10:00 = 09:00Z), New York UTC-5 (10:00 = 15:00Z).
+    okr.tick(at("2026-11-27T08:59"))
+    assert dm_count(okr, "U0BOB") == 0 and dm_count(okr, "U0ALICE") == 0
+    okr.tick(at("2026-11-27T09:00"))
+    assert dm_count(okr, "U0BOB") == 1 and dm_count(okr, "U0ALICE") == 0
+    okr.tick(at("2026-11-27T14:59"))
+    assert dm_count(okr, "U0ALICE") == 0
+    okr.tick(at("2026-11-27T15:00"))
+    assert dm_count(okr, "U0ALICE") == 1 and dm_count(okr, "U0BOB") == 1
+    assert dm_count(okr, "U0LEAD") == 0  # leads own no KR here: no prompt
+
+
+def test_one_prompt_lists_all_of_an_owners_key_results(settled):
+    okr = settled
+    okr.tick(at("2026-11-27T15:00"))
+    (message,) = okr.fake.dms_to("U0ALICE")
+    text = str(message["blocks"])
+    assert "Increase Day-7 activation rate from 22% to 35%" in text
+    assert "Reach 40% weekly active usage of analytics" in text
+    assert "No check-in yet" in text
+    buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == [ids.OPEN_CHECKIN]
+    with okr.session() as s:
+        prompt = s.exec(select(Prompt).where(Prompt.user_id == "U0ALICE", Prompt.week_key == "2026-11-27@10:00")).one()
+        items = s.exec(select(PromptItem).where(PromptItem.prompt_id == prompt.id)).all()
+    assert len(items) == 2
+    assert prompt.week_key == "2026-11-27@10:00"
+    assert prompt.due_at == at("2026-11-27T15:00")
+    assert prompt.sent_at == at("2026-11-27T15:00") and prompt.ts == message["ts"]
+
+
+def test_repeated_ticks_never_send_twice_in_a_week(settled):
+    okr = settled
+    for minute in range(0, 180, 20):
+        okr.tick(at("2026-11-27T15:00") + timedelta(minutes=minute))
+    okr.tick(at("2026-11-27T15:00"))  # the same instant again, as a restart might do
+    okr.tick(at("2026-12-03T23:59"))  # the last minute of the week
+    assert dm_count(okr, "U0ALICE") == 1
+    assert dm_count(okr, "U0BOB") == 1
+    okr.tick(at("2026-12-04T15:00"))  # next Friday: a new week
+    assert dm_count(okr, "U0ALICE") == 2
+
+
+def test_catch_up_after_downtime_sends_late_within_the_week(okr):
+    # Down all Friday; back on Sunday: the prompt goes out late, once.
+    okr.tick(at("2026-11-29T12:00"))
+    assert dm_count(okr, "U0ALICE") == 1 and dm_count(okr, "U0BOB") == 1
+    with okr.session() as s:
+        prompt = s.exec(select(Prompt).where(Prompt.user_id == "U0BOB")).one()
+    assert prompt.due_at == at("2026-11-27T09:00") and prompt.sent_at == at("2026-11-29T12:00")
+
+
+def test_weeks_that_are_over_are_never_prompted(okr):
+    # Down for three weeks: only the current week's prompt is sent, not a backlog.
+    okr.tick(at("2026-11-06T09:30"))
+    okr.tick(at("2026-11-29T12:00"))
+    assert dm_count(okr, "U0BOB") == 2
+    with okr.session() as s:
+        keys = sorted(p.week_key for p in s.exec(select(Prompt).where(Prompt.user_id == "U0BOB")))
+    assert keys == ["2026-11-06@10:00", "2026-11-27@10:00"]
+
+
+def test_no_prompt_outside_the_cycle(okr):
+    okr.tick(at("2026-09-25T12:00"))  # before 2026-Q4 starts
+    okr.tick(at("2027-01-08T12:00"))  # after it ends
+    assert okr.fake.calls_to("chat.postMessage") == []
+
+
+def week_keys(okr, user):
+    with okr.session() as s:
+        return {p.week_key for p in s.exec(select(Prompt).where(Prompt.user_id == user))}
+
+
+def test_dst_change_keeps_local_ten_oclock(okr):
+    # Berlin leaves summer time on 2026-10-25: 10:00 is 08:00Z before and 09:00Z after.
+    okr.tick(at("2026-10-23T07:59"))
+    assert "2026-10-23@10:00" not in week_keys(okr, "U0BOB")
+    okr.tick(at("2026-10-23T08:00"))
+    assert "2026-10-23@10:00" in week_keys(okr, "U0BOB")
+    okr.tick(at("2026-10-30T08:30"))
+    assert "2026-10-30@10:00" not in week_keys(okr, "U0BOB")
+    okr.tick(at("2026-10-30T09:00"))
+    assert "2026-10-30@10:00" in week_keys(okr, "U0BOB")
+    # New York leaves summer time on 2026-11-01: 10:00 is 14:00Z on Oct 30 and 15:00Z on Nov 6.
+    okr.tick(at("2026-10-30T13:59"))
+    assert "2026-10-30@10:00" not in week_keys(okr, "U0ALICE")
+    okr.tick(at("2026-10-30T14:00"))
+    assert "2026-10-30@10:00" in week_keys(okr, "U0ALICE")
+    okr.tick(at("2026-11-06T14:30"))
+    assert "2026-11-06@10:00" not in week_keys(okr, "U0ALICE")
+    okr.tick(at("2026-11-06T15:00"))
+    assert "2026-11-06@10:00" in week_keys(okr, "U0ALICE")
+    # Exactly one DM per prompted week.
+    assert dm_count(okr, "U0ALICE") == len(week_keys(okr, "U0ALICE"))
+    assert dm_count(okr, "U0BOB") == len(week_keys(okr, "U0BOB"))
+
+
+def test_first_prompt_opens_the_dm_and_learns_the_zone(okr):
+    okr.tick(at("2026-11-26T12:00"))
+    methods = sorted(c.method for c in okr.fake.calls)
+    assert methods == ["chat.postMessage"] * 2 + ["conversations.open"] * 2 + ["users.info"] * 2
+
+
+def test_steady_state_prompt_costs_one_slack_call(settled):
+    okr = settled
+    okr.tick(at("2026-11-27T09:00"))
+    assert [c.method for c in okr.fake.calls] == ["chat.postMessage"]
+    okr.tick(at("2026-11-27T15:00"))
+    okr.fake.reset_calls()
+    okr.tick(at("2026-12-04T09:00"))
+    # A week on, zones are refreshed by one users.list page for everyone, not a users.info each.
+    assert sorted(c.method for c in okr.fake.calls) == ["chat.postMessage", "users.list"]
+    okr.fake.reset_calls()
+    okr.tick(at("2026-12-04T15:00"))
+    assert [c.method for c in okr.fake.calls] == ["chat.postMessage"]
+
+
+def test_zone_falls_back_to_the_team_zone_when_slack_cannot_tell(okr):
+    okr.fake.fail_next("users.info", status=200, error="user_not_found", count=10)
+    okr.tick(at("2026-11-27T10:00"))  # Growth's zone is Europe/London: 10:00 = 10:00Z in November
+    assert dm_count(okr, "U0ALICE") == 1 and dm_count(okr, "U0BOB") == 1
+
+
+def test_failed_send_is_retried_on_the_next_tick(settled):
+    okr = settled
+    okr.fake.fail_next("chat.postMessage", status=200, error="channel_not_found")
+    okr.tick(at("2026-11-27T09:00"))
+    assert dm_count(okr, "U0BOB") == 0
+    with okr.session() as s:
+        prompt = s.exec(select(Prompt).where(Prompt.user_id == "U0BOB", Prompt.week_key == WEEK)).one()
+    assert prompt.sent_at is None and prompt.last_error == "channel_not_found"
+    okr.tick(at("2026-11-27T09:01"))
+    assert dm_count(okr, "U0BOB") == 1
+    with okr.session() as s:
+        prompt = s.exec(select(Prompt).where(Prompt.user_id == "U0BOB", Prompt.week_key == WEEK)).one()
+    assert prompt.attempts == 2 and prompt.last_error is None
+
+
+def test_rate_limited_send_honours_retry_after(settled):
+    okr = settled
+    okr.fake.fail_next("chat.postMessage", status=429, retry_after=0)
+    okr.tick(at("2026-11-27T09:00"))
+    assert dm_count(okr, "U0BOB") == 1
+    assert [c.status for c in okr.fake.calls_to("chat.postMessage")] == [429, 200]
+
+
+def test_stale_claim_of_a_dead_process_is_taken_over(settled):
+    okr = settled
+    with okr.session() as s:
+        s.add(Prompt(user_id="U0BOB", week_key="2026-11-27@10:00", due_at=at("2026-11-27T09:00"),
+                     claimed_at=at("2026-11-27T09:00"), attempts=1))
+    okr.tick(at("2026-11-27T09:02"))  # the claim is fresh: its owner may still be sending
+    assert dm_count(okr, "U0BOB") == 0
+    okr.tick(at("2026-11-27T09:06"))  # the lease has run out: the process is presumed dead
+    assert dm_count(okr, "U0BOB") == 1
+
+
+def test_concurrent_ticks_send_each_prompt_once(settled):
+    okr = settled
+    clients = [make_client("xoxb-test-token", okr.fake.url) for _ in range(4)]
+    now = at("2026-11-27T15:00")
+    barrier = threading.Barrier(len(clients))
+    errors = []
+
+    def worker(client):
+        try:
+            barrier.wait()
+            run_tick(now, engine=okr.engine, client=client)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert dm_count(okr, "U0ALICE") == 1 and dm_count(okr, "U0BOB") == 1
+
+
+def test_user_zone_is_cached_and_refreshed_after_a_week(okr):
+    okr.tick(at("2026-11-27T09:00"))
+    with okr.session() as s:
+        bob = s.get(Person, "U0BOB")
+    assert bob.tz == "Europe/Berlin" and bob.dm_channel
+    okr.fake.set_user_tz("U0BOB", "Asia/Tokyo")
+    okr.tick(at("2026-12-10T12:00"))  # more than a week later: refreshed
+    with okr.session() as s:
+        assert s.get(Person, "U0BOB").tz == "Asia/Tokyo"
