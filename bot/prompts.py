@@ -9,20 +9,16 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot import blocks
 from bot.people import ensure_dm_channel, get_person, refresh_zones
 from bot.schedule import most_recent_slot, parse_hhmm, week_key, zone
 from storage.models import Prompt, PromptItem
+from storage.outbox import deliver_once
 from storage.queries import ActiveKR, active_key_results, latest_checkins
 
 logger = logging.getLogger(__name__)
-
-# A claim older than this was left by a process that died mid-send; another tick may take it over.
-CLAIM_LEASE = timedelta(minutes=5)
-
 
 @dataclass
 class PromptReport:
@@ -69,67 +65,50 @@ def _prompt_owner(owner_id: str, owned: list[ActiveKR], now: datetime, *, sessio
         due_rows = [r for r in rows if r.cycle.start <= local_day <= r.cycle.end]
         if not due_rows:
             continue
-        prompt = _claim(owner_id, week_key(local_day, at), due, [r.kr.id for r in due_rows], now, session=session)
-        if prompt is None:
-            report.skipped += 1
-            continue
+        prompt = _week(owner_id, week_key(local_day, at), due, [r.kr.id for r in due_rows], session=session)
         _deliver(prompt, person, due_rows, now, session=session, client=client, report=report)
 
 
-def _claim(owner_id: str, key: str, due: datetime, kr_ids: list[int], now: datetime, *,
-           session: Session) -> Prompt | None:
-    """Create or take over the week's prompt row; None when it is sent or another process holds it."""
-    prompt = Prompt(user_id=owner_id, week_key=key, due_at=due, claimed_at=now, attempts=1)
-    session.add(prompt)
-    try:
-        session.flush()
-        session.add_all(PromptItem(prompt_id=prompt.id, kr_id=kr_id) for kr_id in kr_ids)
-        session.commit()
-        return prompt
-    except sa.exc.IntegrityError:
-        session.rollback()
-    existing = session.exec(select(Prompt).where(Prompt.user_id == owner_id, Prompt.week_key == key)).one()
-    if existing.sent_at is not None:
-        return None
-    if existing.claimed_at is not None and existing.claimed_at > now - CLAIM_LEASE:
-        return None
-    # Compare-and-set on the old claim so exactly one of several racing processes takes it over.
-    taken = session.execute(
-        sa.update(Prompt)
-        .where(Prompt.id == existing.id, Prompt.sent_at.is_(None),
-               Prompt.claimed_at.is_(None) if existing.claimed_at is None
-               else Prompt.claimed_at == existing.claimed_at)
-        .values(claimed_at=now, attempts=Prompt.attempts + 1)
-    ).rowcount
-    session.commit()
-    if taken != 1:
-        return None
-    session.refresh(existing)
-    known = set(session.exec(select(PromptItem.kr_id).where(PromptItem.prompt_id == existing.id)).all())
-    session.add_all(PromptItem(prompt_id=existing.id, kr_id=k) for k in kr_ids if k not in known)
-    session.commit()
-    return existing
+def _week(owner_id: str, key: str, due: datetime, kr_ids: list[int], *, session: Session) -> Prompt:
+    """The owner's prompt row for that week, created on first sight (concurrent creators agree on one row)."""
+    prompt = session.exec(select(Prompt).where(Prompt.user_id == owner_id, Prompt.week_key == key)).first()
+    if prompt is None:
+        prompt = Prompt(user_id=owner_id, week_key=key, due_at=due)
+        session.add(prompt)
+        try:
+            session.commit()
+        except sa.exc.IntegrityError:
+            session.rollback()
+            prompt = session.exec(select(Prompt).where(Prompt.user_id == owner_id, Prompt.week_key == key)).one()
+    known = set(session.exec(select(PromptItem.kr_id).where(PromptItem.prompt_id == prompt.id)).all())
+    new = [PromptItem(prompt_id=prompt.id, kr_id=k) for k in kr_ids if k not in known]
+    if new:
+        session.add_all(new)
+        try:
+            session.commit()
+        except sa.exc.IntegrityError:
+            session.rollback()  # another process recorded the same items
+    return prompt
+
+
+def prompt_key(prompt_id: int) -> str:
+    """The outbox key of a prompt's DM."""
+    return f"prompt:{prompt_id}"
 
 
 def _deliver(prompt: Prompt, person, rows: list[ActiveKR], now: datetime, *, session: Session, client: WebClient,
              report: PromptReport) -> None:
     latest = latest_checkins([r.kr.id for r in rows], session=session)
     text, message_blocks = blocks.prompt_message(rows, latest, prompt_id=prompt.id)
-    try:
+
+    def send():
         channel = ensure_dm_channel(person, client=client)
-        session.commit()
-        response = client.chat_postMessage(channel=channel, text=text, blocks=message_blocks)
-    except Exception as exc:
-        session.rollback()
-        error = exc.response.get("error") if isinstance(exc, SlackApiError) else exc.__class__.__name__
-        logger.exception("prompt %s to %s failed (%s); retrying on the next tick", prompt.id, prompt.user_id, error)
-        # Release the claim so the next tick retries at once rather than after the lease.
-        session.execute(sa.update(Prompt).where(Prompt.id == prompt.id, Prompt.sent_at.is_(None))
-                        .values(claimed_at=None, last_error=str(error)[:200]))
-        session.commit()
+        return client.chat_postMessage(channel=channel, text=text, blocks=message_blocks)
+
+    outcome = deliver_once(prompt_key(prompt.id), "prompt", now, session=session, send=send)
+    if outcome.sent:
+        report.sent.append(prompt.user_id)
+    elif outcome.status == "failed":
         report.failed.append(prompt.user_id)
-        return
-    session.execute(sa.update(Prompt).where(Prompt.id == prompt.id)
-                    .values(sent_at=now, channel=response.get("channel"), ts=response.get("ts"), last_error=None))
-    session.commit()
-    report.sent.append(prompt.user_id)
+    else:
+        report.skipped += 1

@@ -113,7 +113,7 @@ class Person(SQLModel, table=True):
 
 
 class Prompt(SQLModel, table=True):
-    """One owner's check-in week: created (claimed) before the DM is sent, marked sent after."""
+    """One owner's check-in week for one schedule; its DM goes out through the outbox under "prompt:<id>"."""
 
     __tablename__ = "prompts"
     __table_args__ = (sa.UniqueConstraint("user_id", "week_key"),)
@@ -123,12 +123,8 @@ class Prompt(SQLModel, table=True):
     # The owner's local due date and time, e.g. "2026-11-27@10:00": one prompt per schedule and week.
     week_key: str = Field(max_length=32)
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
-    claimed_at: datetime | None = utc_field()
-    sent_at: datetime | None = utc_field()
-    attempts: int = 0
-    channel: str | None = Field(default=None, max_length=32)
-    ts: str | None = Field(default=None, max_length=32)
-    last_error: str | None = Field(default=None, max_length=200)
+    # "Skip this week" (on leave, say): the week is not counted as missed.
+    skipped_at: datetime | None = utc_field()
 
 
 class PromptItem(SQLModel, table=True):
@@ -154,3 +150,24 @@ class CheckIn(SQLModel, table=True):
     prompt_id: int | None = Field(default=None, foreign_key="prompts.id", index=True)
     # Slack view id + KR: a retried or double-submitted view maps to the same key and is stored once.
     source_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: every message okrbot sends on its own is claimed here under a unique key before it is sent.
+
+    A claim is taken by inserting the row (or, once its lease has run out, by a compare-and-set on claimed_at);
+    sent_at is written after Slack answers. Two processes, a restart or a repeated tick therefore never send the
+    same key twice; the one window left is a crash between Slack's answer and the write of sent_at.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    kind: str = Field(max_length=16, index=True)
+    claimed_at: datetime | None = utc_field()
+    sent_at: datetime | None = utc_field()
+    attempts: int = 0
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=200)

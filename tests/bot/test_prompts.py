@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot import ids
 from bot.jobs import run_tick
 from bot.slack_client import make_client
-from storage.models import Person, Prompt, PromptItem
+from storage.models import Delivery, Person, Prompt, PromptItem
 
 
 WEEK = "2026-11-27@10:00"
@@ -70,7 +70,8 @@ def test_one_prompt_lists_all_of_an_owners_key_results(settled):
     assert len(items) == 2
     assert prompt.week_key == "2026-11-27@10:00"
     assert prompt.due_at == at("2026-11-27T15:00")
-    assert prompt.sent_at == at("2026-11-27T15:00") and prompt.ts == message["ts"]
+    sent = delivery_of(okr, prompt)
+    assert sent.sent_at == at("2026-11-27T15:00") and sent.ts == message["ts"] and sent.kind == "prompt"
 
 
 def test_repeated_ticks_never_send_twice_in_a_week(settled):
@@ -91,7 +92,8 @@ def test_catch_up_after_downtime_sends_late_within_the_week(okr):
     assert dm_count(okr, "U0ALICE") == 1 and dm_count(okr, "U0BOB") == 1
     with okr.session() as s:
         prompt = s.exec(select(Prompt).where(Prompt.user_id == "U0BOB")).one()
-    assert prompt.due_at == at("2026-11-27T09:00") and prompt.sent_at == at("2026-11-29T12:00")
+    assert prompt.due_at == at("2026-11-27T09:00")
+    assert delivery_of(okr, prompt).sent_at == at("2026-11-29T12:00")
 
 
 def test_weeks_that_are_over_are_never_prompted(okr):
@@ -108,6 +110,11 @@ def test_no_prompt_outside_the_cycle(okr):
     okr.tick(at("2026-09-25T12:00"))  # before 2026-Q4 starts
     okr.tick(at("2027-01-08T12:00"))  # after it ends
     assert okr.fake.calls_to("chat.postMessage") == []
+
+
+def delivery_of(okr, prompt):
+    with okr.session() as s:
+        return s.exec(select(Delivery).where(Delivery.key == f"prompt:{prompt.id}")).one()
 
 
 def week_keys(okr, user):
@@ -172,12 +179,14 @@ def test_failed_send_is_retried_on_the_next_tick(settled):
     assert dm_count(okr, "U0BOB") == 0
     with okr.session() as s:
         prompt = s.exec(select(Prompt).where(Prompt.user_id == "U0BOB", Prompt.week_key == WEEK)).one()
-    assert prompt.sent_at is None and prompt.last_error == "channel_not_found"
+    failed = delivery_of(okr, prompt)
+    assert failed.sent_at is None and failed.claimed_at is None and failed.last_error == "channel_not_found"
     okr.tick(at("2026-11-27T09:01"))
     assert dm_count(okr, "U0BOB") == 1
     with okr.session() as s:
         prompt = s.exec(select(Prompt).where(Prompt.user_id == "U0BOB", Prompt.week_key == WEEK)).one()
-    assert prompt.attempts == 2 and prompt.last_error is None
+    sent = delivery_of(okr, prompt)
+    assert sent.attempts == 2 and sent.last_error is None and sent.sent_at == at("2026-11-27T09:01")
 
 
 def test_rate_limited_send_honours_retry_after(settled):
@@ -191,8 +200,10 @@ def test_rate_limited_send_honours_retry_after(settled):
 def test_stale_claim_of_a_dead_process_is_taken_over(settled):
     okr = settled
     with okr.session() as s:
-        s.add(Prompt(user_id="U0BOB", week_key="2026-11-27@10:00", due_at=at("2026-11-27T09:00"),
-                     claimed_at=at("2026-11-27T09:00"), attempts=1))
+        prompt = Prompt(user_id="U0BOB", week_key=WEEK, due_at=at("2026-11-27T09:00"))
+        s.add(prompt)
+        s.flush()
+        s.add(Delivery(key=f"prompt:{prompt.id}", kind="prompt", claimed_at=at("2026-11-27T09:00"), attempts=1))
     okr.tick(at("2026-11-27T09:02"))  # the claim is fresh: its owner may still be sending
     assert dm_count(okr, "U0BOB") == 0
     okr.tick(at("2026-11-27T09:06"))  # the lease has run out: the process is presumed dead

@@ -1,0 +1,105 @@
+"""Exactly-once sending: claim a key in the database, send, then mark it sent (see models.Delivery)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage.models import Delivery
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this was left by a process that died mid-send; another tick may take it over.
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one key: 'sent', 'done' (sent before), 'busy' (claimed elsewhere) or 'failed'."""
+
+    status: str
+    delivery: Delivery | None = None
+    error: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        """True only when this call sent the message."""
+        return self.status == "sent"
+
+
+def claim(key: str, kind: str, now: datetime, *, session: Session) -> Delivery | None:
+    """Take the claim on `key` and commit it; None when it was sent already or another process holds it."""
+    delivery = Delivery(key=key, kind=kind, claimed_at=now, attempts=1)
+    session.add(delivery)
+    try:
+        session.commit()
+        return delivery
+    except sa.exc.IntegrityError:
+        session.rollback()
+    existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
+    if existing.sent_at is not None:
+        return None
+    if existing.claimed_at is not None and existing.claimed_at > now - CLAIM_LEASE:
+        return None
+    # Compare-and-set on the old claim so exactly one of several racing processes takes it over.
+    old = existing.claimed_at
+    taken = session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id == existing.id, Delivery.sent_at.is_(None),
+               Delivery.claimed_at.is_(None) if old is None else Delivery.claimed_at == old)
+        .values(claimed_at=now, attempts=Delivery.attempts + 1)
+    ).rowcount
+    session.commit()
+    if taken != 1:
+        return None
+    session.refresh(existing)
+    return existing
+
+
+def mark_sent(delivery: Delivery, now: datetime, *, session: Session, channel: str | None, ts: str | None) -> None:
+    """Record that Slack accepted the message, and commit."""
+    session.execute(sa.update(Delivery).where(Delivery.id == delivery.id)
+                    .values(sent_at=now, channel=channel, ts=ts, last_error=None))
+    session.commit()
+
+
+def release(delivery: Delivery, error: str, *, session: Session) -> None:
+    """Give the claim back after a failure so the next tick retries at once, and commit."""
+    session.execute(sa.update(Delivery).where(Delivery.id == delivery.id, Delivery.sent_at.is_(None))
+                    .values(claimed_at=None, last_error=error[:200]))
+    session.commit()
+
+
+def deliver_once(key: str, kind: str, now: datetime, *, session: Session, send: Callable[[], dict]) -> Outcome:
+    """Send at most once per key: claim, call `send` (a Slack call returning channel and ts), mark or release."""
+    delivery = claim(key, kind, now, session=session)
+    if delivery is None:
+        existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
+        return Outcome("done" if existing.sent_at else "busy", existing)
+    try:
+        response = send()
+    except Exception as exc:
+        session.rollback()
+        error = _error_text(exc)
+        logger.exception("delivery %s failed (%s); it will be retried on the next tick", key, error)
+        release(delivery, error, session=session)
+        return Outcome("failed", delivery, error)
+    mark_sent(delivery, now, session=session, channel=response.get("channel"), ts=response.get("ts"))
+    return Outcome("sent", delivery)
+
+
+def _error_text(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if response is not None and hasattr(response, "get"):
+        return str(response.get("error") or exc.__class__.__name__)
+    return exc.__class__.__name__
+
+
+def delivered(key: str, *, session: Session) -> Delivery | None:
+    """The sent delivery under that key, if any."""
+    return session.exec(select(Delivery).where(Delivery.key == key, Delivery.sent_at.is_not(None))).first()
