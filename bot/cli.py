@@ -116,10 +116,13 @@ def _import(settings: Settings, path: str) -> int:
 
 
 def _export(settings: Settings, fmt: str, cycle: str | None) -> int:
-    from bot.exporter import export_csv, export_yaml
+    from bot.exporter import CycleNotFound, export_csv, export_yaml
 
     engine = _engine(settings)
-    with session_scope(engine) as session:
-        text = (export_csv if fmt == "csv" else export_yaml)(session=session, cycle_name=cycle)
+    try:
+        with session_scope(engine) as session:
+            text = (export_csv if fmt == "csv" else export_yaml)(session=session, cycle_name=cycle)
+    except CycleNotFound as exc:
+        return _fail(str(exc))
     sys.stdout.write(text)
     return 0

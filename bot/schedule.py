@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -42,9 +42,9 @@ def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
 
     DST: a wall time that does not exist (the spring-forward gap) resolves to the instant one hour later by the
     wall clock, and an ambiguous one (the autumn repeat) to its first occurrence, so a weekly slot never vanishes
-    or doubles.
+    or doubles. The result is in UTC: aware datetimes sharing one ZoneInfo compare by wall clock, ignoring DST.
     """
-    return datetime.combine(day, at, tzinfo=tz)
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
 def most_recent_slot(now: datetime, tz: ZoneInfo, weekday: int, at: time) -> tuple[date, datetime]:
