@@ -14,7 +14,7 @@ import handlers
 from bot import cli
 from bot.jobs import run_tick
 from bot.settings import Settings
-from bot.slack_client import make_client
+from bot.slack_client import DEFAULT_LIMITS, Pacer, make_client
 from handlers.deps import Deps, utc_now
 from handlers.server import make_http_server
 from storage.db import make_engine, upgrade
@@ -52,9 +52,10 @@ def serve(settings: Settings) -> int:
     settings.require_serving()
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    client = make_client(settings.bot_token, settings.api_url)
-    app = build_app(settings, deps=Deps(engine=engine, clock=utc_now), client=client)
-    scheduler = start_scheduler(settings, engine, client) if settings.scheduler else None
+    app = build_app(settings, deps=Deps(engine=engine, clock=utc_now))
+    # Scheduled fan-out gets its own paced client; interactive answers must never wait behind it.
+    jobs_client = make_client(settings.bot_token, settings.api_url, pacer=Pacer(DEFAULT_LIMITS))
+    scheduler = start_scheduler(settings, engine, jobs_client) if settings.scheduler else None
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.schedule import zone
 from storage.models import Person
+from storage.queries import chunked
 
 logger = logging.getLogger(__name__)
 
@@ -29,17 +30,18 @@ def get_person(user_id: str, *, session: Session) -> Person:
     return person
 
 
-def refresh_zones(user_ids: Iterable[str], *, session: Session, client: WebClient, now: datetime) -> None:
+def refresh_zones(user_ids: Iterable[str], *, session: Session, client: WebClient,
+                  now: datetime) -> dict[str, Person]:
     """Make sure these users' zones are known and under a week old, at the least Slack API cost.
 
     Newcomers are looked up one by one with users.info; once any cached zone is stale, or there are many
     newcomers, a single paginated users.list pass refreshes everyone at a cost of one call per 200 people, which
-    keeps a steady-state weekly prompt at about one API call.
+    keeps a steady-state weekly prompt at about one API call. Returns the cached records of these users.
     """
     ids = sorted(set(user_ids))
-    if not ids:
-        return
-    people = {p.user_id: p for p in session.exec(select(Person).where(Person.user_id.in_(ids)))}
+    people: dict[str, Person] = {}
+    for chunk in chunked(ids):
+        people.update((p.user_id, p) for p in session.exec(select(Person).where(Person.user_id.in_(chunk))))
     missing = [u for u in ids if u not in people or people[u].tz_fetched_at is None]
     stale = [u for u in ids if u not in missing and now - people[u].tz_fetched_at >= TZ_MAX_AGE]
     if stale or len(missing) > BULK_THRESHOLD:
@@ -47,13 +49,16 @@ def refresh_zones(user_ids: Iterable[str], *, session: Session, client: WebClien
         missing = [u for u in missing if u not in seen]
     for user_id in missing:
         person = people.get(user_id) or get_person(user_id, session=session)
+        people[user_id] = person
         try:
             remember_user(person, client.users_info(user=user_id)["user"], now=now)
         except SlackApiError as exc:
-            # Keep going without a zone: the caller falls back to the team's zone.
+            # Slack said no (e.g. user_not_found): use the team's zone and ask again in a week, not every minute.
+            person.tz_fetched_at = now
             logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
         except Exception:
             logger.exception("users.info failed for %s", user_id)
+    return people
 
 
 def _refresh_from_users_list(wanted: set[str], people: dict[str, Person], *, session: Session, now: datetime,
@@ -66,6 +71,7 @@ def _refresh_from_users_list(wanted: set[str], people: dict[str, Person], *, ses
             for member in page.get("members", []):
                 if member.get("id") in wanted:
                     person = people.get(member["id"]) or get_person(member["id"], session=session)
+                    people[member["id"]] = person
                     remember_user(person, member, now=now)
                     seen.add(member["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -85,11 +91,15 @@ def remember_user(person: Person, user: dict, *, now: datetime) -> None:
     person.tz_fetched_at = now
 
 
-def ensure_dm_channel(person: Person, *, client: WebClient) -> str:
-    """The DM channel with the user, opened once and cached; raises SlackApiError when Slack refuses."""
-    if not person.dm_channel:
-        person.dm_channel = client.conversations_open(users=person.user_id)["channel"]["id"]
-    return person.dm_channel
+def dm_target(person: Person) -> str:
+    """Where to post a DM: the cached DM channel, or the user id, which makes Slack open the DM by itself."""
+    return person.dm_channel or person.user_id
+
+
+def remember_dm_channel(person: Person, channel: str | None) -> None:
+    """Keep the DM channel Slack answered with, so later messages (and chat.update) can address it."""
+    if channel and channel.startswith("D"):
+        person.dm_channel = channel
 
 
 def refresh_from_event(user: dict, *, session: Session, now: datetime) -> bool:

@@ -12,11 +12,11 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot import blocks
-from bot.people import ensure_dm_channel, get_person, refresh_zones
+from bot.people import dm_target, get_person, refresh_zones, remember_dm_channel
 from bot.schedule import most_recent_slot, parse_hhmm, week_key, zone
-from storage.models import Prompt, PromptItem
+from storage.models import Delivery, Person, Prompt, PromptItem
 from storage.outbox import deliver_once
-from storage.queries import ActiveKR, active_key_results, latest_checkins
+from storage.queries import ActiveKR, active_key_results, chunked, latest_checkins
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,14 @@ class PromptReport:
     skipped: int = 0
 
 
+@dataclass(frozen=True)
+class _DueWeek:
+    owner_id: str
+    key: str
+    due: datetime
+    rows: list[ActiveKR]
+
+
 def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> PromptReport:
     """Send every weekly prompt due at `now` that has not been sent, at most one per owner, schedule and week."""
     report = PromptReport()
@@ -38,35 +46,61 @@ def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> P
     by_owner: dict[str, list[ActiveKR]] = defaultdict(list)
     for row in rows:
         by_owner[row.kr.owner_id].append(row)
-    refresh_zones(by_owner, session=session, client=client, now=now)
+    people = refresh_zones(by_owner, session=session, client=client, now=now)
     session.commit()
-    for owner_id, owned in by_owner.items():
+    due = [week for owner_id, owned in by_owner.items() for week in _due_weeks(owner_id, owned, people, now)]
+    # A tick runs every minute: settle the weeks already sent in two queries, not a dozen per owner.
+    done = _sent_weeks({(w.owner_id, w.key) for w in due}, session=session)
+    for week in due:
+        if (week.owner_id, week.key) in done:
+            report.skipped += 1
+            continue
         try:
-            _prompt_owner(owner_id, owned, now, session=session, client=client, report=report)
+            prompt = _week(week.owner_id, week.key, week.due, [r.kr.id for r in week.rows], session=session)
+            person = people.get(week.owner_id) or get_person(week.owner_id, session=session)
+            _deliver(prompt, person, week.rows, now, session=session, client=client, report=report)
         except Exception:
             session.rollback()
-            logger.exception("prompt for %s failed; it will be retried on the next tick", owner_id)
-            report.failed.append(owner_id)
+            logger.exception("prompt for %s failed; it will be retried on the next tick", week.owner_id)
+            report.failed.append(week.owner_id)
     return report
 
 
-def _prompt_owner(owner_id: str, owned: list[ActiveKR], now: datetime, *, session: Session, client: WebClient,
-                  report: PromptReport) -> None:
-    person = get_person(owner_id, session=session)
-    tz = zone(person.tz) or zone(owned[0].team.timezone) or zone("UTC")
-
+def _due_weeks(owner_id: str, owned: list[ActiveKR], people: dict[str, Person], now: datetime) -> list[_DueWeek]:
+    """The owner's current check-in weeks, one per check-in slot, for KRs whose cycle covers that week."""
+    person = people.get(owner_id)
+    tz = zone(person.tz if person else None) or zone(owned[0].team.timezone) or zone("UTC")
     # One prompt per owner per schedule: owners in teams with the same check-in slot get a single DM.
     groups: dict[tuple[int, time], list[ActiveKR]] = defaultdict(list)
     for row in owned:
         groups[(row.team.checkin_day, parse_hhmm(row.team.checkin_time))].append(row)
-
+    weeks = []
     for (weekday, at), rows in groups.items():
         local_day, due = most_recent_slot(now, tz, weekday, at)
         due_rows = [r for r in rows if r.cycle.start <= local_day <= r.cycle.end]
-        if not due_rows:
-            continue
-        prompt = _week(owner_id, week_key(local_day, at), due, [r.kr.id for r in due_rows], session=session)
-        _deliver(prompt, person, due_rows, now, session=session, client=client, report=report)
+        if due_rows:
+            weeks.append(_DueWeek(owner_id, week_key(local_day, at), due, due_rows))
+    return weeks
+
+
+def _sent_weeks(pairs: set[tuple[str, str]], *, session: Session) -> set[tuple[str, str]]:
+    """Which of these (owner, week_key) prompts were delivered already."""
+    if not pairs:
+        return set()
+    by_delivery: dict[str, tuple[str, str]] = {}
+    owners = sorted({owner for owner, _ in pairs})
+    keys = sorted({key for _, key in pairs})
+    for chunk in chunked(owners):
+        stmt = select(Prompt.id, Prompt.user_id, Prompt.week_key).where(Prompt.user_id.in_(chunk),
+                                                                        Prompt.week_key.in_(keys))
+        for prompt_id, owner, key in session.exec(stmt):
+            if (owner, key) in pairs:
+                by_delivery[prompt_key(prompt_id)] = (owner, key)
+    sent = set()
+    for chunk in chunked(sorted(by_delivery)):
+        stmt = select(Delivery.key).where(Delivery.key.in_(chunk), Delivery.sent_at.is_not(None))
+        sent.update(by_delivery[key] for key in session.exec(stmt))
+    return sent
 
 
 def _week(owner_id: str, key: str, due: datetime, kr_ids: list[int], *, session: Session) -> Prompt:
@@ -102,8 +136,9 @@ def _deliver(prompt: Prompt, person, rows: list[ActiveKR], now: datetime, *, ses
     text, message_blocks = blocks.prompt_message(rows, latest, prompt_id=prompt.id)
 
     def send():
-        channel = ensure_dm_channel(person, client=client)
-        return client.chat_postMessage(channel=channel, text=text, blocks=message_blocks)
+        response = client.chat_postMessage(channel=dm_target(person), text=text, blocks=message_blocks)
+        remember_dm_channel(person, response.get("channel"))
+        return response
 
     outcome = deliver_once(prompt_key(prompt.id), "prompt", now, session=session, send=send)
     if outcome.sent:

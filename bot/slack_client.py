@@ -1,22 +1,106 @@
-"""The Slack Web API client okrbot uses, with retries for rate limits and transient failures."""
+"""The Slack Web API client okrbot uses: retries for rate limits and transient failures, and pacing for fan-out."""
 
 from __future__ import annotations
 
+import random
+import threading
+import time
+from collections.abc import Callable
+
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import (
+    BackoffRetryIntervalCalculator,
+    FixedValueRetryIntervalCalculator,
 )
+from slack_sdk.http_retry.handler import RetryHandler
+
+# Slack's published per-method limits (calls per minute) for the methods okrbot fans out with. chat.postMessage
+# has no per-minute tier, only about one message per second per channel plus a workspace-wide budget; the number
+# here keeps a large fan-out well inside that budget.
+DEFAULT_LIMITS = {
+    "chat.postMessage": 600,
+    "conversations.open": 50,
+    "users.info": 100,
+    "users.list": 20,
+    "chat.update": 50,
+}
 
 
-def make_client(token: str | None, base_url: str, *, timeout: int = 15) -> WebClient:
-    """A WebClient that honours Retry-After on 429 and backs off on 5xx and connection errors."""
-    client = WebClient(token=token, base_url=base_url, timeout=timeout)
+class RetryAfterHandler(RetryHandler):
+    """Retry a 429 after the Retry-After seconds Slack asks for, plus a little jitter so clients do not stampede."""
+
+    def __init__(self, max_retry_count: int = 3, *, jitter: float = 1.0, sleep: Callable[[float], None] = time.sleep):
+        super().__init__(max_retry_count=max_retry_count)
+        self.jitter = jitter
+        self.sleep = sleep
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        return response is not None and response.status_code == 429
+
+    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        value = headers.get("retry-after")
+        value = value[0] if isinstance(value, list) and value else value
+        try:
+            wait = max(0.0, float(value))
+        except (TypeError, ValueError):
+            wait = 1.0
+        self.sleep(wait + random.random() * self.jitter)
+        state.next_attempt_requested = True
+        state.increment_current_attempt()
+
+
+class Pacer:
+    """Spaces calls per method so a fan-out stays under Slack's limits instead of bouncing off 429s."""
+
+    def __init__(self, per_minute: dict[str, int], *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.interval = {method: 60.0 / rate for method, rate in per_minute.items() if rate > 0}
+        self.clock = clock
+        self.sleep = sleep
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def wait(self, method: str) -> None:
+        """Block until `method` may be called again."""
+        interval = self.interval.get(method)
+        if interval is None:
+            return
+        with self._lock:
+            now = self.clock()
+            at = max(now, self._next.get(method, now))
+            self._next[method] = at + interval
+        if at > now:
+            self.waited += at - now
+            self.sleep(at - now)
+
+
+class PacedWebClient(WebClient):
+    """A WebClient whose every call first waits its turn with the Pacer."""
+
+    def __init__(self, *args, pacer: Pacer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pacer = pacer
+
+    def api_call(self, api_method: str, **kwargs):  # noqa: D102 - same contract as WebClient.api_call
+        if self.pacer is not None:
+            self.pacer.wait(api_method)
+        return super().api_call(api_method, **kwargs)
+
+
+def make_client(token: str | None, base_url: str, *, timeout: int = 15, backoff: float = 0.5, jitter: float = 1.0,
+                pacer: Pacer | None = None) -> WebClient:
+    """A client that honours Retry-After on 429, backs off on 5xx and connection errors, and paces if asked."""
+    client = PacedWebClient(token=token, base_url=base_url, timeout=timeout, pacer=pacer)
+    # slack_sdk's backoff adds up to a second of jitter even at factor 0; zero must mean zero (tests, benchmarks).
+    interval = (BackoffRetryIntervalCalculator(backoff_factor=backoff) if backoff > 0
+                else FixedValueRetryIntervalCalculator(fixed_internal=0.0))
     # Replace rather than extend: the default list already holds a ConnectionErrorRetryHandler.
     client.retry_handlers[:] = [
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        RetryAfterHandler(max_retry_count=3, jitter=jitter),
+        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
+        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
     ]
     return client

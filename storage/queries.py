@@ -10,7 +10,17 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.models import CheckIn, Cycle, KeyResult, Objective, Prompt, PromptItem, Team, TeamLead
+from storage.models import CheckIn, Cycle, Delivery, KeyResult, Objective, Prompt, PromptItem, Team, TeamLead
+
+
+# Bound IN lists well below SQLite's variable limit and PostgreSQL's comfort zone.
+CHUNK = 900
+
+
+def chunked(values: list, size: int = CHUNK) -> Iterable[list]:
+    """Slices of at most `size` values, for IN clauses over many ids."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 @dataclass(frozen=True)
@@ -82,3 +92,27 @@ def current_prompt_for(kr_id: int, *, session: Session, now: datetime) -> Prompt
         .limit(1)
     )
     return session.exec(stmt).first()
+
+
+def key_results_by_id(kr_ids: Iterable[int], *, session: Session) -> dict[int, ActiveKR]:
+    """These KRs with their objective, team and cycle, archived or not, in one query."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(KeyResult, Objective, Team, Cycle)
+        .join(Objective, KeyResult.objective_id == Objective.id)
+        .join(Team, Objective.team_id == Team.id)
+        .join(Cycle, Objective.cycle_id == Cycle.id)
+        .where(KeyResult.id.in_(ids))
+    )
+    return {kr.id: ActiveKR(kr, obj, team, cycle) for kr, obj, team, cycle in session.exec(stmt).all()}
+
+
+def sent_deliveries(keys: Iterable[str], *, session: Session) -> dict[str, Delivery]:
+    """The outbox rows already sent under any of these keys, by key, in one query."""
+    wanted = list(set(keys))
+    if not wanted:
+        return {}
+    rows = session.exec(select(Delivery).where(Delivery.key.in_(wanted), Delivery.sent_at.is_not(None))).all()
+    return {row.key: row for row in rows}

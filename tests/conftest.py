@@ -121,6 +121,8 @@ def fake_slack():
     fake.add_user("U0BOB", tz="Europe/Berlin", name="bob")
     fake.add_user("U0LEAD", tz="Europe/London", name="lena")
     fake.add_user("U0EVE", tz="UTC", name="eve")
+    # Growth's channel, where its weekly digest is posted.
+    fake.add_channel("C0GROWTH", name="growth")
     yield fake
     fake.stop()
 
@@ -170,7 +172,8 @@ def okr(engine, fake_slack):
     settings = Settings(bot_token=TOKEN, signing_secret=SECRET, api_url=fake_slack.url,
                         database_url=str(engine.url), scheduler=False)
     clock = Clock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
-    client = make_client(TOKEN, fake_slack.url)
+    # No retry sleeps in tests: Retry-After is still honoured, only the jitter and backoff are zero.
+    client = make_client(TOKEN, fake_slack.url, backoff=0.0, jitter=0.0)
     app = build_app(settings, deps=Deps(engine=engine, clock=clock), client=client)
     server = make_http_server(app, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
