@@ -28,27 +28,37 @@ class CheckinSubmission:
     entries: dict[int, CheckinEntry]
 
 
+def _dict(value) -> dict:
+    # Payloads are input: anything that is not the expected mapping reads as empty instead of raising.
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _input_value(state: dict, block_id: str, action_id: str) -> dict:
-    return (state.get(block_id) or {}).get(action_id) or {}
+    return _dict(_dict(state.get(block_id)).get(action_id))
 
 
 def parse_checkin_submission(body: dict) -> CheckinSubmission:
     """Read a view_submission body of the check-in modal; unknown shapes give empty entries, never errors."""
-    view = body.get("view") or {}
-    user_id = (body.get("user") or {}).get("id", "")
+    view = _dict(body.get("view"))
+    user_id = _str(_dict(body.get("user")).get("id"))
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = json.loads(_str(view.get("private_metadata")) or "{}")
     except ValueError:
         meta = {}
-    meta = meta if isinstance(meta, dict) else {}
-    kr_ids = [k for k in meta.get("krs", []) if isinstance(k, int)]
-    state = ((view.get("state") or {}).get("values")) or {}
+    meta = _dict(meta)
+    krs = meta.get("krs")
+    kr_ids = [k for k in (krs if isinstance(krs, list) else []) if isinstance(k, int) and not isinstance(k, bool)]
+    state = _dict(_dict(view.get("state")).get("values"))
     entries = {}
     for kr_id in kr_ids:
-        value = _input_value(state, ids.kr_block(ids.VALUE_BLOCK, kr_id), ids.VALUE_ACTION).get("value") or ""
+        value = _str(_input_value(state, ids.kr_block(ids.VALUE_BLOCK, kr_id), ids.VALUE_ACTION).get("value"))
         selected = _input_value(state, ids.kr_block(ids.CONFIDENCE_BLOCK, kr_id), ids.CONFIDENCE_ACTION)
-        confidence = (selected.get("selected_option") or {}).get("value")
-        note = _input_value(state, ids.kr_block(ids.NOTE_BLOCK, kr_id), ids.NOTE_ACTION).get("value") or ""
+        confidence = _str(_dict(selected.get("selected_option")).get("value")) or None
+        note = _str(_input_value(state, ids.kr_block(ids.NOTE_BLOCK, kr_id), ids.NOTE_ACTION).get("value"))
         entries[kr_id] = CheckinEntry(kr_id, value.strip(), confidence, note.strip())
-    for_user = meta.get("for") if isinstance(meta.get("for"), str) else user_id
-    return CheckinSubmission(user_id=user_id, view_id=view.get("id", ""), for_user=for_user, entries=entries)
+    for_user = _str(meta.get("for")) or user_id
+    return CheckinSubmission(user_id=user_id, view_id=_str(view.get("id")), for_user=for_user, entries=entries)
