@@ -504,7 +504,7 @@ class FakeSlack:
         self, method: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         """The HTTP status, extra headers and JSON body for one call, recorded in .calls."""
-        arrived = time.monotonic()
+        arrived = self._clock()  # the rate limiter's clock, so simulated runs stamp calls in simulated time
         with self._lock:
             delay = self._latency
         if delay:

@@ -30,21 +30,22 @@ def get_person(user_id: str, *, session: Session) -> Person:
     return person
 
 
-def refresh_zones(user_ids: Iterable[str], *, session: Session, client: WebClient,
-                  now: datetime) -> dict[str, Person]:
+def refresh_zones(user_ids: Iterable[str], *, session: Session, client: WebClient, now: datetime,
+                  stale: bool = True) -> dict[str, Person]:
     """Make sure these users' zones are known and under a week old, at the least Slack API cost.
 
     Newcomers are looked up one by one with users.info; once any cached zone is stale, or there are many
     newcomers, a single paginated users.list pass refreshes everyone at a cost of one call per 200 people, which
-    keeps a steady-state weekly prompt at about one API call. Returns the cached records of these users.
+    keeps a steady-state weekly prompt at about one API call. With stale=False only newcomers are fetched, so a
+    fan-out is not held up by a refresh its zones can do without. Returns the cached records of these users.
     """
     ids = sorted(set(user_ids))
     people: dict[str, Person] = {}
     for chunk in chunked(ids):
         people.update((p.user_id, p) for p in session.exec(select(Person).where(Person.user_id.in_(chunk))))
     missing = [u for u in ids if u not in people or people[u].tz_fetched_at is None]
-    stale = [u for u in ids if u not in missing and now - people[u].tz_fetched_at >= TZ_MAX_AGE]
-    if stale or len(missing) > BULK_THRESHOLD:
+    old = [u for u in ids if stale and u not in missing and now - people[u].tz_fetched_at >= TZ_MAX_AGE]
+    if old or len(missing) > BULK_THRESHOLD:
         seen = _refresh_from_users_list(set(ids), people, session=session, now=now, client=client)
         missing = [u for u in missing if u not in seen]
     for user_id in missing:

@@ -46,7 +46,8 @@ def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> P
     by_owner: dict[str, list[ActiveKR]] = defaultdict(list)
     for row in rows:
         by_owner[row.kr.owner_id].append(row)
-    people = refresh_zones(by_owner, session=session, client=client, now=now)
+    # Newcomers need a zone before their first prompt; week-old zones are refreshed after the fan-out.
+    people = refresh_zones(by_owner, session=session, client=client, now=now, stale=False)
     session.commit()
     due = [week for owner_id, owned in by_owner.items() for week in _due_weeks(owner_id, owned, people, now)]
     # A tick runs every minute: settle the weeks already sent in two queries, not a dozen per owner.
@@ -63,6 +64,8 @@ def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> P
             session.rollback()
             logger.exception("prompt for %s failed; it will be retried on the next tick", week.owner_id)
             report.failed.append(week.owner_id)
+    refresh_zones(by_owner, session=session, client=client, now=now)
+    session.commit()
     return report
 
 
