@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import checkin
+from bot import checkin, status
 
 # With "escape channels, users and links" on, Slack sends mentions as <@U123|name> and channels as <#C123|name>.
 USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -20,6 +20,8 @@ HELP = "\n".join([
     "*okrbot* keeps your team's OKRs alive with a weekly check-in. Commands:",
     "• `/okr checkin` — check in on your key results: value, confidence and a note",
     "• `/okr checkin @someone` — (team leads) check in on behalf of someone in your team",
+    "• `/okr status` — your teams' objectives and key results: score, confidence, pace and trend",
+    "• `/okr status TEAM`, `/okr status @someone`, `/okr status me` — one team, or one person's key results",
     "• `/okr help` — this list",
     "Each week okrbot DMs every key result owner at their team's check-in time, in the owner's own time zone.",
 ])
@@ -27,9 +29,10 @@ HELP = "\n".join([
 
 @dataclass(frozen=True)
 class Reply:
-    """Answer the caller only (an ephemeral response to the command)."""
+    """Answer the caller only (an ephemeral response to the command), with Block Kit when there is more to show."""
 
     text: str
+    blocks: list[dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,4 +81,7 @@ def run(cmd: Command, user_id: str, *, session: Session, now: datetime) -> Reply
                 return Reply(f"`{cmd.args[0][:40]}` is not a person. Use `/okr checkin` for yourself or "
                              "`/okr checkin @someone` for someone in a team you lead.")
         return OpenView(checkin.checkin_form(user_id, target, session=session, now=now))
+    if cmd.name == "status":
+        mentioned = user_id_of(cmd.args[0]) if len(cmd.args) == 1 else None
+        return Reply(*status.status_reply(cmd.args, user_id, mentioned=mentioned, session=session, now=now))
     return Reply(f"I don't know `/okr {cmd.name[:40]}`.\n\n{HELP}")

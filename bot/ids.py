@@ -3,6 +3,7 @@
 # Views
 CHECKIN_VIEW = "okr_checkin"
 CHECKIN_DONE_VIEW = "okr_checkin_done"
+STATUS_VIEW = "okr_status"
 
 # Actions
 OPEN_CHECKIN = "okr_open_checkin"

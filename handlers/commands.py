@@ -22,4 +22,4 @@ def register(app, deps: Deps) -> None:
             ack()
             client.views_open(trigger_id=command["trigger_id"], view=result.view)
         else:
-            ack(text=result.text, response_type="ephemeral")
+            ack(text=result.text, blocks=result.blocks, response_type="ephemeral")
