@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot import prompts
+from bot import digest
 from storage.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 # Order matters only for readability of the logs: each job asks the database what is due and not yet done.
 JOBS: list[tuple[str, Callable]] = [
     ("prompts", prompts.send_due_prompts),
+    # After prompts, so a digest due in the same tick sees this week's prompts when it tells who has not checked in.
+    ("digests", digest.send_due_digests),
 ]
 
 
