@@ -1,4 +1,4 @@
-"""The command line: serve, tick, import, export and db upgrade."""
+"""The command line: serve, tick, import, export, lint and db upgrade."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     tick.add_argument("--now", type=parse_instant, help="the instant, e.g. 2026-11-27T09:05:00Z (default: now)")
     imp = sub.add_parser("import", help="create or update teams, the cycle, objectives and KRs from YAML")
     imp.add_argument("file")
+    lint = sub.add_parser("lint", help="coach notes on how the objectives and KRs in an OKR file are written")
+    lint.add_argument("file")
+    lint.add_argument("--format", choices=("plain", "json"), default="plain")
     exp = sub.add_parser("export", help="print the OKR set with each KR's latest check-in")
     exp.add_argument("--format", choices=("yaml", "csv"), default="yaml")
     exp.add_argument("--cycle", help="cycle name (default: the latest cycle)")
@@ -64,6 +67,9 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int], env=No
     """Run one okrbot command; returns the process exit code."""
     args = build_parser().parse_args(argv)
     command = args.command or "serve"
+    if command == "lint":
+        # Linting reads only the file: no settings and no database, so it runs anywhere (CI, an editor hook).
+        return _lint(args.file, args.format)
     _configure_logging()
     try:
         settings = load_settings(env)
@@ -112,6 +118,29 @@ def _import(settings: Settings, path: str) -> int:
     except OkrFileError as exc:
         return _fail(f"{path} was not imported; nothing changed.\n{exc}")
     print(f"Imported {path}: {summary}")
+    _coach_warnings(okr_set, path)
+    return 0
+
+
+def _coach_warnings(okr_set, path: str) -> None:
+    from bot.coach import format_warnings, lint_okr_set
+
+    # After the import, never before: the coach's notes are advice and must not stop a file that is valid.
+    findings = lint_okr_set(okr_set)
+    if findings:
+        print(format_warnings(findings, source=path), file=sys.stderr)
+
+
+def _lint(path: str, fmt: str) -> int:
+    from bot.coach import format_json, format_plain, lint_file
+    from bot.importer import OkrFileError
+
+    try:
+        findings = lint_file(path)
+    except OkrFileError as exc:
+        return _fail(f"{path} could not be linted.\n{exc}")
+    # Exit 0 whatever the coach finds: findings are advice, and CI should fail only on a file it cannot read.
+    print(format_json(findings) if fmt == "json" else format_plain(findings, source=path))
     return 0
 
 

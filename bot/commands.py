@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot import coach
 from bot import checkin, digest, status
 
 # With "escape channels, users and links" on, Slack sends mentions as <@U123|name> and channels as <#C123|name>.
@@ -23,6 +24,7 @@ HELP = "\n".join([
     "• `/okr status` — your teams' objectives and key results: score, confidence, pace and trend",
     "• `/okr status TEAM`, `/okr status @someone`, `/okr status me` — one team, or one person's key results",
     "• `/okr digest [TEAM] preview` — see this week's team digest now, without posting it",
+    "• `/okr lint [TEAM]` — coach notes on how your team's objectives and key results are written",
     "• `/okr help` — this list",
     "Each week okrbot DMs every key result owner at their team's check-in time, in the owner's own time zone.",
 ])
@@ -87,4 +89,6 @@ def run(cmd: Command, user_id: str, *, session: Session, now: datetime) -> Reply
         return Reply(*status.status_reply(cmd.args, user_id, mentioned=mentioned, session=session, now=now))
     if cmd.name == "digest":
         return Reply(*digest.digest_reply(cmd.args, user_id, session=session, now=now))
+    if cmd.name == "lint":
+        return Reply(coach.lint_command(cmd.args, user_id, session=session, now=now))
     return Reply(f"I don't know `/okr {cmd.name[:40]}`.\n\n{HELP}")

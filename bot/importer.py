@@ -32,6 +32,7 @@ __all__ = [
     "import_file",
     "load_okr_file",
     "load_okr_text",
+    "read_okr_file",
 ]
 
 # Weekday numbers follow datetime.weekday(), as Team.checkin_day and Team.digest_day do.
@@ -246,6 +247,8 @@ class _Parsed:
     # Every objective's team reference, valid or not, so unknown teams can be checked against the database.
     team_refs: list[tuple[str, int, str]] = field(default_factory=list)
     file_teams: set[str] = field(default_factory=set)
+    # The YAML as loaded (mappings and lists keep their line numbers), for tools that read a refused file anyway.
+    document: Any = None
 
 
 class _Checker:
@@ -678,7 +681,7 @@ def _parse_text(text: str, filename: str) -> _Parsed:
         return _Parsed(None, [Problem(filename, None, "syntax", f"the file is not valid YAML: {exc}")])
     checker = _Checker(filename)
     okr = checker.document(doc)
-    return _Parsed(okr, checker.problems, checker.team_refs, checker.file_teams)
+    return _Parsed(okr, checker.problems, checker.team_refs, checker.file_teams, doc)
 
 
 def _parse_path(path: str | os.PathLike[str]) -> _Parsed:
@@ -708,6 +711,12 @@ def load_okr_text(text: str, filename: str = "<string>") -> OkrSet:
 def load_okr_file(path: str | os.PathLike[str]) -> OkrSet:
     """Read, parse and validate an OKR file without touching the database; raise OkrFileError listing every problem."""
     return _raise_if_problems(_parse_path(path))
+
+
+def read_okr_file(path: str | os.PathLike[str]) -> tuple[OkrSet | None, Any, list[Problem]]:
+    """Never raising: the validated set (None if any problem), the line-aware YAML (None if unreadable) and problems."""
+    parsed = _parse_path(path)
+    return (None if parsed.problems else parsed.okr), parsed.document, parsed.problems
 
 
 # --------------------------------------------------------------------------- applying
