@@ -94,9 +94,9 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int], env=No
 
 def _tick(settings: Settings, now: datetime) -> int:
     from bot.jobs import run_tick
-    from bot.slack_client import make_client
+    from bot.slack_client import DEFAULT_LIMITS, Pacer, make_client
 
-    client = make_client(settings.require_bot_token(), settings.api_url)
+    client = make_client(settings.require_bot_token(), settings.api_url, pacer=Pacer(DEFAULT_LIMITS))
     engine = _engine(settings)
     results = run_tick(now, engine=engine, client=client)
     failed = [name for name, result in results.items() if result is None]
