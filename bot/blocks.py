@@ -60,7 +60,7 @@ def last_checkin_line(row: ActiveKR, last: CheckIn | None) -> str:
 
 
 def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prompt_id: int) -> tuple[str, list[dict]]:
-    """The weekly DM: the owner's KRs with their last value and confidence, and a Check in button."""
+    """The weekly DM: the owner's KRs with their last value and confidence, and Check in / Skip this week buttons."""
     count = len(rows)
     text = f"Time for your weekly OKR check-in: {count} key result{'s' if count != 1 else ''}."
     out = [_section(":wave: *Time for your weekly OKR check-in.*\n"
@@ -75,6 +75,8 @@ def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prom
     out.append({"type": "actions", "block_id": f"prompt:{prompt_id}", "elements": [
         {"type": "button", "action_id": ids.OPEN_CHECKIN, "text": _plain("Check in"), "style": "primary",
          "value": str(prompt_id)},
+        # On leave, say: a skipped week is not counted as missed and gets no reminder.
+        {"type": "button", "action_id": ids.SKIP_WEEK, "text": _plain("Skip this week"), "value": str(prompt_id)},
     ]})
     return text, out
 

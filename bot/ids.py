@@ -8,6 +8,7 @@ STATUS_VIEW = "okr_status"
 # Actions
 OPEN_CHECKIN = "okr_open_checkin"
 SKIP_WEEK = "okr_skip_week"
+UNDO_SKIP = "okr_undo_skip"
 OPEN_STATUS = "okr_open_status"
 
 # Per-KR input blocks in the check-in modal; the KR id follows the prefix.

@@ -9,7 +9,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot import prompts
+from bot import nudges, prompts
 from bot import digest
 from storage.db import session_scope
 
@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 # Order matters only for readability of the logs: each job asks the database what is due and not yet done.
 JOBS: list[tuple[str, Callable]] = [
     ("prompts", prompts.send_due_prompts),
+    # After prompts: the prompt created in this tick is what ends a week, so a third missed week is nudged at once.
+    ("nudges", nudges.send_due_nudges),
+    ("reminders", nudges.send_due_reminders),
     # After prompts, so a digest due in the same tick sees this week's prompts when it tells who has not checked in.
     ("digests", digest.send_due_digests),
 ]
