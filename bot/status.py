@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session
 
 from bot import blocks_status
-from bot.scoring import Pace, kr_score, objective_score, pace, success_threshold, trend
+from bot.scoring import Pace, objective_score, pace, success_threshold, trend
 from bot.schedule import zone
 from storage.models import CheckIn, Team
 from storage.queries import ActiveKR, active_key_results, leads_by_team
@@ -100,11 +100,11 @@ def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date) -> KRStat
     kr, cycle = row.kr, row.cycle
     last = checkins[0] if checkins else None
     value = last.value if last else None
+    # Pace carries the KR's score (kr_score of the value, 0.0 without one): scoring twice costs exact fractions twice.
+    on_pace = pace(kr.baseline, kr.target, value, cycle.start, cycle.end, on)
     return KRStatus(
         id=kr.id, title=kr.title, owner_id=kr.owner_id, unit=kr.unit, baseline=kr.baseline, target=kr.target,
-        value=value, confidence=last.confidence if last else None,
-        score=kr_score(kr.baseline, kr.target, value),
-        pace=pace(kr.baseline, kr.target, value, cycle.start, cycle.end, on),
+        value=value, confidence=last.confidence if last else None, score=on_pace.score, pace=on_pace,
         trend=trend([c.value for c in reversed(checkins[:2])]),
         last_at=last.created_at if last else None,
     )
