@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import threading
@@ -14,6 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from bot import ids
+from bot.fake_slack import sign_request
 
 TEAM_ID = "T0FAKE"
 _counter = itertools.count(1)
@@ -30,8 +29,7 @@ class Response:
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """Slack's v0 request signature."""
-    base = b"v0:" + timestamp.encode() + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return sign_request(secret, timestamp, body)
 
 
 class SignedSlack:
