@@ -167,7 +167,7 @@ def okr(engine, fake_slack):
     from bot.slack_client import make_client
     from handlers.deps import Deps
     from handlers.server import EVENTS_PATH, make_http_server
-    from tests.slack_sim import Clock, SignedSlack
+    from bot.slack_sim import Clock, SignedSlack
 
     settings = Settings(bot_token=TOKEN, signing_secret=SECRET, api_url=fake_slack.url,
                         database_url=str(engine.url), scheduler=False)

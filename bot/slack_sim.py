@@ -1,4 +1,4 @@
-"""Slack's side of the wire for end-to-end tests: signed HTTP requests into the running app."""
+"""Slack's side of the wire: signed HTTP requests into a running okrbot, as Slack sends them (tests, demo, benchmarks)."""
 
 from __future__ import annotations
 
