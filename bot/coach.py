@@ -522,6 +522,8 @@ def _apply(subject: Any) -> list[Finding]:
 def check_key_result(title: str, *, baseline: float | None = None, target: float | None = None,
                      unit: str | None = None) -> list[Finding]:
     """Coaching findings for one key result: from its title alone, or with baseline, target and unit when known."""
+    # Findings are one line each; a unit typed with line breaks must not break them.
+    unit = " ".join(unit.split()) if unit else unit
     return _apply(_KeyResult(title, baseline, target, unit))
 
 
