@@ -27,6 +27,7 @@ HELP = "\n".join([
     "• `/okr lint [TEAM]` — coach notes on how your team's objectives and key results are written",
     "• `/okr help` — this list",
     "Each week okrbot DMs every key result owner at their team's check-in time, in the owner's own time zone.",
+    "On leave? Press *Skip this week* on that DM: the week won't count as missed and you won't get a reminder.",
 ])
 
 

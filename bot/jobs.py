@@ -9,7 +9,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot import nudges, prompts
+from bot import alerts, nudges, prompts
 from bot import digest
 from storage.db import session_scope
 
@@ -21,6 +21,8 @@ JOBS: list[tuple[str, Callable]] = [
     # After prompts: the prompt created in this tick is what ends a week, so a third missed week is nudged at once.
     ("nudges", nudges.send_due_nudges),
     ("reminders", nudges.send_due_reminders),
+    # The check-in listener sends these right away; the tick retries any that failed.
+    ("alerts", alerts.send_due_alerts),
     # After prompts, so a digest due in the same tick sees this week's prompts when it tells who has not checked in.
     ("digests", digest.send_due_digests),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import checkin, ids
+from bot import alerts, checkin, ids
 from bot.payloads import parse_checkin_submission
 from handlers.deps import Deps
 
@@ -10,12 +10,24 @@ from handlers.deps import Deps
 def register(app, deps: Deps) -> None:
     """Attach the view_submission listeners."""
 
-    @app.view(ids.CHECKIN_VIEW)
-    def submit_checkin(ack, body):
+    def submit_checkin(ack, body, context):
         submission = parse_checkin_submission(body)
+        now = deps.clock()
         with deps.session() as session:
-            outcome = checkin.submit_checkin(submission, session=session, now=deps.clock())
+            outcome = checkin.submit_checkin(submission, session=session, now=now)
         if outcome.errors:
             ack(response_action="errors", errors=outcome.errors)
         else:
+            # Bolt copies the context into the lazy listener: it alerts as of the check-in's own time.
+            context["checkin_saved_at"] = now
             ack(response_action="update", view=outcome.view)
+
+    def alert_leads(context, client):
+        # Runs in Bolt's thread pool once the check-in is committed, so Slack gets its answer without waiting.
+        saved_at = context.get("checkin_saved_at")
+        if saved_at is None:
+            return
+        with deps.session() as session:
+            alerts.send_due_alerts(saved_at, session=session, client=client)
+
+    app.view(ids.CHECKIN_VIEW)(ack=submit_checkin, lazy=[alert_leads])
