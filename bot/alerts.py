@@ -8,10 +8,10 @@ and the tick runs it again, so a failed send is retried and nothing is sent twic
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import blocks_nudges
@@ -33,26 +33,31 @@ def alert_key(checkin_id: int, lead_id: str) -> str:
 
 def sharp_drops(now: datetime, *, session: Session) -> list[tuple[CheckIn, CheckIn | None]]:
     """Recent check-ins that went green -> red or were their KR's first red, each with the check-in before it."""
-    recent = session.exec(select(CheckIn).where(CheckIn.created_at > now - ALERT_WINDOW,
-                                                CheckIn.created_at <= now)).all()
-    if not recent:
+    # The comparison with each KR's history runs in the database (window functions), so only the last week's rows
+    # come back, as plain tuples: a tick must not load a quarter of check-ins into memory to find a few alerts.
+    order = (CheckIn.created_at, CheckIn.id)
+    recent_krs = select(CheckIn.kr_id).where(CheckIn.created_at > now - ALERT_WINDOW, CheckIn.created_at <= now)
+    ranked = (
+        select(
+            CheckIn.id, CheckIn.created_at, CheckIn.confidence,
+            sa.func.lag(CheckIn.confidence).over(partition_by=CheckIn.kr_id, order_by=order).label("old"),
+            sa.func.lag(CheckIn.id).over(partition_by=CheckIn.kr_id, order_by=order).label("old_id"),
+            sa.func.max(sa.case((CheckIn.confidence == "red", 1), else_=0))
+            .over(partition_by=CheckIn.kr_id, order_by=order, rows=(None, -1)).label("red_before"),
+        )
+        .where(CheckIn.kr_id.in_(recent_krs), CheckIn.created_at <= now)
+        .subquery()
+    )
+    rows = session.exec(select(ranked.c.id, ranked.c.confidence, ranked.c.old, ranked.c.old_id,
+                               ranked.c.red_before)
+                        .where(ranked.c.created_at > now - ALERT_WINDOW, ranked.c.confidence == "red")).all()
+    hits = [(cid, old_id) for cid, new, old, old_id, red_before in rows
+            if is_sharp_drop(old, new, first_red=not red_before)]
+    if not hits:
         return []
-    wanted = {c.id for c in recent}
-    history: dict[int, list[CheckIn]] = defaultdict(list)
-    for checkin in session.exec(select(CheckIn).where(CheckIn.kr_id.in_({c.kr_id for c in recent}),
-                                                      CheckIn.created_at <= now)
-                                .order_by(CheckIn.kr_id, CheckIn.created_at, CheckIn.id)):
-        history[checkin.kr_id].append(checkin)
-    drops = []
-    for checkins in history.values():
-        previous, seen_red = None, False
-        for checkin in checkins:
-            old = previous.confidence if previous else None
-            if checkin.id in wanted and is_sharp_drop(old, checkin.confidence, first_red=not seen_red):
-                drops.append((checkin, previous))
-            seen_red = seen_red or checkin.confidence == "red"
-            previous = checkin
-    return drops
+    wanted = {cid for cid, _ in hits} | {old_id for _, old_id in hits if old_id is not None}
+    loaded = {c.id: c for c in session.exec(select(CheckIn).where(CheckIn.id.in_(wanted)))}
+    return [(loaded[cid], loaded.get(old_id)) for cid, old_id in hits]
 
 
 def send_due_alerts(now: datetime, *, session: Session, client: WebClient) -> SendReport:
