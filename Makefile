@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run demo test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)  ## serve the bot (reads .env)
 	$(BIN)/python app.py serve
+
+demo: $(STAMP)  ## a simulated quarter against a fake Slack, no workspace needed
+	$(BIN)/python app.py demo
 
 test: $(STAMP)  ## every test, on SQLite and on PostgreSQL (127.0.0.1:5432, database test)
 	$(BIN)/python -m pytest

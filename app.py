@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 from datetime import UTC, datetime
 
 from dotenv import load_dotenv
@@ -16,7 +17,7 @@ from bot.jobs import run_tick
 from bot.settings import Settings
 from bot.slack_client import DEFAULT_LIMITS, Pacer, make_client
 from handlers.deps import Deps, utc_now
-from handlers.server import make_http_server
+from handlers.server import EVENTS_PATH, make_http_server
 from storage.db import make_engine, upgrade
 
 logger = logging.getLogger("okrbot")
@@ -76,10 +77,31 @@ def serve(settings: Settings) -> int:
     return 0
 
 
+def start_http_app(settings: Settings, engine, clock):
+    """Serve the app on a free loopback port in a background thread: its URL and a function that stops it."""
+    app = build_app(settings, deps=Deps(engine=engine, clock=clock))
+    server = make_http_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        server.server_close()
+
+    return f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", stop
+
+
+def demo(weeks: int | None) -> int:
+    """Run the demo quarter against the in-process fake Slack."""
+    from bot.demo import run_demo
+
+    return run_demo(start_http_app, out=sys.stdout, weeks=weeks)
+
+
 def main(argv=None) -> int:
     """The okrbot command (also `python app.py`)."""
     load_dotenv()
-    return cli.main(sys.argv[1:] if argv is None else argv, serve=serve)
+    return cli.main(sys.argv[1:] if argv is None else argv, serve=serve, demo=demo)
 
 
 if __name__ == "__main__":

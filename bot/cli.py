@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="print the OKR set with each KR's latest check-in")
     exp.add_argument("--format", choices=("yaml", "csv"), default="yaml")
     exp.add_argument("--cycle", help="cycle name (default: the latest cycle)")
+    demo = sub.add_parser("demo", help="simulate a quarter against a fake Slack and print what everyone sees")
+    demo.add_argument("--weeks", type=int, help="stop after this many weeks (default: the whole quarter)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
     return parser
@@ -63,10 +65,14 @@ def _engine(settings: Settings):
     return engine
 
 
-def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int], env=None) -> int:
+def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int],
+         demo: Callable[[int | None], int] | None = None, env=None) -> int:
     """Run one okrbot command; returns the process exit code."""
     args = build_parser().parse_args(argv)
     command = args.command or "serve"
+    if command == "demo" and demo is not None:
+        # The demo brings its own fake Slack and throwaway database: no settings, no workspace needed.
+        return demo(args.weeks)
     if command == "lint":
         # Linting reads only the file: no settings and no database, so it runs anywhere (CI, an editor hook).
         return _lint(args.file, args.format)
