@@ -20,7 +20,6 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -38,6 +37,7 @@ from handlers.deps import Deps  # noqa: E402
 from handlers.server import EVENTS_PATH, make_http_server  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade  # noqa: E402
+from storage.scratch import create_schema, drop_schema  # noqa: E402
 from storage.models import (  # noqa: E402
     CheckIn,
     Cycle,
@@ -90,20 +90,7 @@ def fresh_database(postgres: bool, workdir: Path) -> tuple[str, str | None]:
     """A URL to an empty database and, for PostgreSQL, the schema to drop afterwards."""
     if not postgres:
         return f"sqlite:///{workdir / 'bench.db'}", None
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), schema
-
-
-def drop_schema(schema: str) -> None:
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    return create_schema(PG_URL, prefix="bench")
 
 
 def insert_many(conn, model, rows: list[dict]) -> None:
@@ -270,7 +257,7 @@ def main(argv=None) -> int:
                 fake.stop()
                 engine.dispose()
                 if schema:
-                    drop_schema(schema)
+                    drop_schema(PG_URL, schema)
     return 0
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from storage.db import make_engine, upgrade
+from storage.scratch import create_schema, drop_schema
 
 PG_URL = os.environ.get("OKRBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, object] = {}
@@ -42,24 +42,6 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'okrbot.db'}"
 
 
-def postgres_schema_url() -> tuple[str, str]:
-    """A URL pointing at a brand-new schema of the test database, and the schema's name."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), schema
-
-
-def drop_postgres_schema(schema: str) -> None:
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """A migrated, empty database URL; every test using it runs once per backend."""
@@ -71,14 +53,14 @@ def db_url(request, tmp_path):
         yield url
         return
     _require_postgres()
-    url, schema = postgres_schema_url()
+    url, schema = create_schema(PG_URL)
     eng = make_engine(url)
     upgrade(eng)
     eng.dispose()
     try:
         yield url
     finally:
-        drop_postgres_schema(schema)
+        drop_schema(PG_URL, schema)
 
 
 @pytest.fixture
