@@ -129,3 +129,19 @@ def test_real_process_tick(env, fake_slack, tmp_path):
     assert "xoxb-cli" not in done.stderr
     with Session(make_engine(env["DATABASE_URL"])) as s:
         assert delivered("prompt:2", session=s) or delivered("prompt:1", session=s)
+
+
+def test_console_script_is_the_same_program(env, tmp_path):
+    """`okrbot` (installed by pip) runs the same CLI as `python app.py`."""
+    script = Path(sys.executable).parent / "okrbot"
+    if not script.exists():
+        pytest.skip("okrbot is not installed in this environment (make test installs it)")
+    proc_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    proc_env.update(env)
+    done = subprocess.run([str(script), "db", "upgrade"], env=proc_env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Database is up to date." in done.stdout
+    done = subprocess.run([str(script), "tick", "--now", "yesterday"], env=proc_env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "not an ISO 8601 time" in done.stderr
