@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,10 +10,8 @@ from sqlmodel import Session
 
 from bot import coach
 from bot import checkin, digest, status
+from bot.validation import CHANNEL_MENTION, USER_MENTION  # noqa: F401 - kept importable from here
 
-# With "escape channels, users and links" on, Slack sends mentions as <@U123|name> and channels as <#C123|name>.
-USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_COMMAND_CHARS = 500
 
 HELP = "\n".join([

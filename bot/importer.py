@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 from sqlmodel import Session, select
 
+from bot import validation
+from bot.validation import (
+    CHANNEL_ID as _CHANNEL_ID,
+    DAY_NAMES,
+    DEFAULT_CHECKIN,
+    DEFAULT_DIGEST,
+    DEFAULT_TIMEZONE,
+    USER_ID as _USER_ID,
+    Invalid,
+    describe as _describe,
+    suggest as _suggest,
+)
 from bot.values import InvalidValue, format_value, parse_value
 from storage.models import CONFIDENCES, OBJECTIVE_TYPES, Cycle, KeyResult, Objective, Team, TeamLead
 
@@ -34,18 +43,6 @@ __all__ = [
     "load_okr_text",
     "read_okr_file",
 ]
-
-# Weekday numbers follow datetime.weekday(), as Team.checkin_day and Team.digest_day do.
-DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAYS = {name: i for i, name in enumerate(DAY_NAMES)} | {name[:3]: i for i, name in enumerate(DAY_NAMES)}
-
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-
-DEFAULT_TIMEZONE = "UTC"
-DEFAULT_CHECKIN = (_DAYS["friday"], "10:00")
-DEFAULT_DIGEST = (_DAYS["monday"], "09:00")
 
 _TOP_FIELDS = ("cycle", "teams", "objectives")
 _CYCLE_FIELDS = ("name", "start", "end")
@@ -218,28 +215,6 @@ _LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 # --------------------------------------------------------------------------- validation
 
 
-@lru_cache(maxsize=1)
-def _zone_names() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
-
-
-def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
-
-
 @dataclass
 class _Parsed:
     okr: OkrSet | None
@@ -304,30 +279,21 @@ class _Checker:
         if allow_int and isinstance(value, int) and not isinstance(value, bool):
             # An id such as `id: 7` is clearly meant as text; YAML just happened to read it as a number.
             value = str(value)
-        if not isinstance(value, str):
-            self.problem(line, path, f"{what} must be text, not {_describe(value)}; put it in quotes if needed")
+        return self.checked(validation.text, value, line, path, what, max_len)
+
+    def checked(self, check, value: Any, line: int, path: str, *args: Any) -> Any:
+        """The value as one of bot.validation's checks returns it, or None after reporting why it fails."""
+        try:
+            return check(value, *args)
+        except Invalid as exc:
+            self.problem(line, path, str(exc))
             return None
-        value = value.strip()
-        if not value:
-            self.problem(line, path, f"{what} is empty; it needs some text")
-            return None
-        if len(value) > max_len:
-            self.problem(line, path, f"{what} is {len(value)} characters long; keep it to {max_len} at most")
-            return None
-        return value
 
     def slack_id(self, value: Any, line: int, path: str, what: str, pattern: re.Pattern[str], example: str) -> str | None:
-        if not isinstance(value, str) or not pattern.fullmatch(value.strip()):
-            self.problem(line, path, f"{_describe(value)} is not a Slack {what} id; it should look like {example}")
-            return None
-        return value.strip()
+        return self.checked(validation.slack_id, value, line, path, pattern, what, example)
 
     def day(self, value: Any, line: int, path: str) -> int | None:
-        if isinstance(value, str) and value.strip().lower() in _DAYS:
-            return _DAYS[value.strip().lower()]
-        hint = _suggest(value.strip().lower(), DAY_NAMES) if isinstance(value, str) else ""
-        self.problem(line, path, f"{_describe(value)} is not a day of the week; use monday to sunday{hint}")
-        return None
+        return self.checked(validation.day_of_week, value, line, path)
 
     def time(self, value: Any, line: int, path: str) -> str | None:
         if isinstance(value, _Sexagesimal):
@@ -335,13 +301,7 @@ class _Checker:
             # the time that was written rather than make everyone remember the quotes.
             if 0 <= value < 24 * 60:
                 return f"{value // 60:02d}:{value % 60:02d}"
-        elif isinstance(value, str) and (m := _TIME.fullmatch(value.strip())):
-            hours, minutes = int(m[1]), int(m[2])
-            if hours < 24 and minutes < 60:
-                return f"{hours:02d}:{minutes:02d}"
-        self.problem(line, path, f"{_describe(value)} is not a time of day; write it as \"HH:MM\" on a 24-hour clock, "
-                                 f"like \"09:30\"")
-        return None
+        return self.checked(validation.time_of_day, value, line, path)
 
     def number(self, value: Any, line: int, path: str, what: str) -> float | None:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -364,15 +324,7 @@ class _Checker:
         if isinstance(value, datetime):
             self.problem(line, path, f"{what} must be a date like 2026-10-01, without a time of day")
             return None
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        self.problem(line, path, f"{what} {_describe(value)} is not a date; write it like 2026-10-01")
-        return None
+        return self.checked(validation.a_date, value, line, path, what)
 
     def a_list(self, value: Any, line: int, path: str, what: str) -> _Seq | None:
         if not isinstance(value, _Seq):
@@ -414,8 +366,7 @@ class _Checker:
                 dates[key] = self.a_date(value, self.line_of(m, key), f"cycle.{key}", f"the cycle's {key} date")
         start, end = dates.get("start"), dates.get("end")
         if start and end and end <= start:
-            self.problem(self.line_of(m, "end"), "cycle.end",
-                         f"the cycle ends on {end.isoformat()}, which is not after its start on {start.isoformat()}")
+            self.checked(validation.cycle_dates, start, self.line_of(m, "end"), "cycle.end", end)
         if name is None or start is None or end is None or end <= start:
             return None
         return CycleSpec(name, start, end, m.line)
@@ -480,18 +431,7 @@ class _Checker:
         return TeamSpec(name, channel, tuple(leads), timezone, checkin[0], checkin[1], digest[0], digest[1], m.line)
 
     def zone(self, value: Any, line: int, path: str) -> str | None:
-        if isinstance(value, str) and value.strip():
-            name = value.strip()
-            try:
-                ZoneInfo(name)
-                return name
-            except (ZoneInfoNotFoundError, ValueError):
-                hint = _suggest(name, _zone_names())
-                self.problem(line, path, f"{name!r} is not a known IANA time zone{hint}; "
-                                         f"use a name like Europe/London or America/New_York")
-                return None
-        self.problem(line, path, f"the time zone must be an IANA name like Europe/London, not {_describe(value)}")
-        return None
+        return self.checked(validation.time_zone, value, line, path)
 
     def schedule(self, m: _Map, key: str, where: str, default: tuple[int, str]) -> tuple[int, str] | None:
         if m.get(key) is None:
