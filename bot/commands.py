@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot import coach
-from bot import checkin, digest, status
+from bot import checkin, digest, status, teams
 from bot.validation import CHANNEL_MENTION, USER_MENTION  # noqa: F401 - kept importable from here
 
 MAX_COMMAND_CHARS = 500
@@ -22,6 +22,9 @@ HELP = "\n".join([
     "• `/okr status TEAM`, `/okr status @someone`, `/okr status me` — one team, or one person's key results",
     "• `/okr digest [TEAM] preview` — see this week's team digest now, without posting it",
     "• `/okr lint [TEAM]` — coach notes on how your team's objectives and key results are written",
+    "• `/okr team` — the teams with their channel, leads, time zone and schedules; `/okr team help` shows how "
+    "leads and admins change them",
+    "• `/okr cycle` — the OKR cycles; `/okr cycle add NAME START END` (admins) adds one",
     "• `/okr help` — this list",
     "Each week okrbot DMs every key result owner at their team's check-in time, in the owner's own time zone.",
     "On leave? Press *Skip this week* on that DM: the week won't count as missed and you won't get a reminder.",
@@ -70,10 +73,14 @@ def user_id_of(arg: str) -> str | None:
     return match.group(1) if match else None
 
 
-def run(cmd: Command, user_id: str, *, session: Session, now: datetime) -> Reply | OpenView:
-    """Decide the answer to /okr for this caller."""
+def run(cmd: Command, user_id: str, *, session: Session, now: datetime, client=None) -> Reply | OpenView:
+    """Decide the answer to /okr for this caller; `client` is only used to ask Slack whether they are an admin."""
     if cmd.name == "help":
         return Reply(HELP)
+    if cmd.name == "team":
+        return Reply(*teams.team_command(cmd.args, user_id, session=session, now=now, client=client))
+    if cmd.name == "cycle":
+        return Reply(teams.cycle_command(cmd.args, user_id, session=session, now=now, client=client))
     if cmd.name == "checkin":
         target = None
         if cmd.args:

@@ -85,11 +85,16 @@ def _refresh_from_users_list(wanted: set[str], people: dict[str, Person], *, ses
 
 
 def remember_user(person: Person, user: dict, *, now: datetime) -> None:
-    """Store what a users.info or user_change payload says about the user's zone."""
+    """Store what a users.info, users.list or user_change payload says about the user's zone and admin role."""
     tz = user.get("tz")
     if zone(tz) is not None:
         person.tz = tz
     person.tz_fetched_at = now
+    if "is_admin" in user:
+        # Owners can do whatever admins can; a deactivated account can do nothing.
+        role = user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+        person.is_admin = bool(role) and not user.get("deleted")
+        person.admin_checked_at = now
 
 
 def dm_target(person: Person) -> str:

@@ -17,7 +17,7 @@ def register(app, deps: Deps) -> None:
     def okr(ack, command, client):
         cmd = commands.parse(command.get("text", ""))
         with deps.session() as session:
-            result = commands.run(cmd, command["user_id"], session=session, now=deps.clock())
+            result = commands.run(cmd, command["user_id"], session=session, now=deps.clock(), client=client)
         if isinstance(result, commands.OpenView):
             ack()
             client.views_open(trigger_id=command["trigger_id"], view=result.view)

@@ -110,6 +110,9 @@ class Person(SQLModel, table=True):
     dm_channel: str | None = Field(default=None, max_length=32)
     tz: str | None = Field(default=None, max_length=64)
     tz_fetched_at: datetime | None = utc_field()
+    # Workspace admin or owner, as users.info / users.list / user_change last said; None until okrbot has asked.
+    is_admin: bool | None = Field(default=None)
+    admin_checked_at: datetime | None = utc_field()
 
 
 class Prompt(SQLModel, table=True):
