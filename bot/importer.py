@@ -24,7 +24,7 @@ from bot.validation import (
     describe as _describe,
     suggest as _suggest,
 )
-from bot.values import InvalidValue, format_value, parse_value
+from bot.values import InvalidValue, parse_value
 from storage.models import CONFIDENCES, OBJECTIVE_TYPES, Cycle, KeyResult, Objective, Team, TeamLead
 
 __all__ = [
@@ -552,23 +552,12 @@ class _Checker:
                 numbers[key] = self.number(value, self.line_of(m, key), f"{where}.{key}", f"the {key}")
         baseline, target = numbers.get("baseline"), numbers.get("target")
         if baseline is not None and target is not None and baseline == target:
-            self.problem(self.line_of(m, "target"), f"{where}.target",
-                         f"the baseline and target are both {format_value(target)}; a key result needs a change to measure, "
-                         f"so the target must differ from the baseline")
+            self.checked(validation.kr_change, baseline, self.line_of(m, "target"), f"{where}.target", target)
             ok = False
         unit = ""
         if m.get("unit") is not None:
-            value = m["unit"]
-            if not isinstance(value, str):
-                self.problem(self.line_of(m, "unit"), f"{where}.unit",
-                             f"the unit must be text like \"%\" or \"days\", not {_describe(value)}")
-                ok = False
-            elif len(value.strip()) > 24:
-                self.problem(self.line_of(m, "unit"), f"{where}.unit",
-                             f"the unit is {len(value.strip())} characters long; keep it to 24 at most")
-                ok = False
-            else:
-                unit = value.strip()
+            unit = self.checked(validation.unit, m["unit"], self.line_of(m, "unit"), f"{where}.unit")
+            ok = ok and unit is not None
         if m.get("latest") is not None:
             ok = self.latest(m["latest"], self.line_of(m, "latest"), f"{where}.latest") and ok
         key = ident if ident is not None else title

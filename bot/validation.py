@@ -13,6 +13,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.values import format_value
+
 # Weekday numbers follow datetime.weekday(), as Team.checkin_day and Team.digest_day do.
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAYS = {name: i for i, name in enumerate(DAY_NAMES)} | {name[:3]: i for i, name in enumerate(DAY_NAMES)}
@@ -155,3 +157,20 @@ def cycle_dates(start: date, end: date) -> None:
     """A cycle must end after it starts."""
     if end <= start:
         raise Invalid(f"the cycle ends on {end.isoformat()}, which is not after its start on {start.isoformat()}")
+
+
+def unit(value: Any) -> str:
+    """A KR's unit such as "%" or "days": text of at most UNIT_MAX characters, possibly empty."""
+    if not isinstance(value, str):
+        raise Invalid(f"the unit must be text like \"%\" or \"days\", not {describe(value)}")
+    value = value.strip()
+    if len(value) > UNIT_MAX:
+        raise Invalid(f"the unit is {len(value)} characters long; keep it to {UNIT_MAX} at most")
+    return value
+
+
+def kr_change(baseline: float, target: float) -> None:
+    """A key result must move: its target differs from its baseline."""
+    if baseline == target:
+        raise Invalid(f"the baseline and target are both {format_value(target)}; a key result needs a change to "
+                      f"measure, so the target must differ from the baseline")
