@@ -36,6 +36,7 @@ __all__ = [
     "RULES",
     "Finding",
     "Rule",
+    "check_draft",
     "check_key_result",
     "check_objective",
     "format_json",
@@ -530,6 +531,23 @@ def check_key_result(title: str, *, baseline: float | None = None, target: float
 def check_objective(title: str) -> list[Finding]:
     """Coaching findings for one objective's title (the KR-count rules need lint_okr_set or lint_team)."""
     return _apply(_Objective(title))
+
+
+def check_draft(title: str, key_results: Sequence[tuple[str, float | None, float | None, str | None]], *,
+                team: str = "", cycle: str = "", other_objectives: Sequence[str] = ()) -> list[Finding]:
+    """Findings for one objective as written in a form: the team's objective count with it, its title, KR count and KRs.
+
+    `key_results` are (title, baseline, target, unit); `other_objectives` are the titles of the team's other live
+    objectives in the same cycle, which count towards too-many-objectives but are not coached themselves.
+    """
+    objective = _Objective(title, tuple(_KeyResult(t, b, g, u, team, title) for t, b, g, u in key_results), team, cycle)
+    others = tuple(_Objective(other, None, team, cycle) for other in other_objectives)
+    findings = _apply(_Team(team, cycle, (*others, objective)))
+    findings += _apply(objective)
+    for kr in objective.key_results or ():
+        if kr.title:
+            findings += _apply(kr)
+    return findings
 
 
 def _lint(objectives: Sequence[_Objective]) -> list[Finding]:

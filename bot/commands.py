@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot import coach
-from bot import checkin, digest, status, teams
+from bot import authoring, checkin, digest, status, teams
 from bot.validation import CHANNEL_MENTION, USER_MENTION  # noqa: F401 - kept importable from here
 
 MAX_COMMAND_CHARS = 500
@@ -25,6 +25,8 @@ HELP = "\n".join([
     "• `/okr team` — the teams with their channel, leads, time zone and schedules; `/okr team help` shows how "
     "leads and admins change them",
     "• `/okr cycle` — the OKR cycles; `/okr cycle add NAME START END` (admins) adds one",
+    "• `/okr new [TEAM]` — (team leads, admins) write an objective and its key results; the KR coach reviews it",
+    "• `/okr edit [TEAM]` — (team leads, admins) change or archive an objective or its key results",
     "• `/okr help` — this list",
     "Each week okrbot DMs every key result owner at their team's check-in time, in the owner's own time zone.",
     "On leave? Press *Skip this week* on that DM: the week won't count as missed and you won't get a reminder.",
@@ -81,6 +83,10 @@ def run(cmd: Command, user_id: str, *, session: Session, now: datetime, client=N
         return Reply(*teams.team_command(cmd.args, user_id, session=session, now=now, client=client))
     if cmd.name == "cycle":
         return Reply(teams.cycle_command(cmd.args, user_id, session=session, now=now, client=client))
+    if cmd.name in ("new", "edit"):
+        author = authoring.new_objective_command if cmd.name == "new" else authoring.edit_command
+        answer = author(cmd.args, user_id, session=session, now=now, client=client)
+        return OpenView(answer) if isinstance(answer, dict) else Reply(answer)
     if cmd.name == "checkin":
         target = None
         if cmd.args:

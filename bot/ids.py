@@ -19,6 +19,30 @@ VALUE_ACTION = "value"
 CONFIDENCE_ACTION = "confidence"
 NOTE_ACTION = "note"
 
+# Authoring: the objective form (new and edit), the coach's review of it, the saved confirmation, the edit picker.
+OBJECTIVE_VIEW = "okr_objective"
+OBJECTIVE_REVIEW_VIEW = "okr_objective_review"
+OBJECTIVE_SAVED_VIEW = "okr_objective_saved"
+EDIT_PICK_VIEW = "okr_edit_pick"
+PICK_OBJECTIVE = "okr_pick_objective"
+BACK_TO_FORM = "okr_back_to_form"
+OPEN_NEW_OBJECTIVE = "okr_open_new_objective"
+OBJ_TEAM_BLOCK = "obj_team"
+OBJ_CYCLE_BLOCK = "obj_cycle"
+OBJ_TITLE_BLOCK = "obj_title"
+OBJ_TYPE_BLOCK = "obj_type"
+OBJ_ARCHIVE_BLOCK = "obj_archive"
+OBJ_PICK_BLOCK = "obj_pick"
+# Per-row input blocks of the objective form; the row key ("n0".."n4" for new rows, "k<KR id>") follows the prefix.
+KR_TITLE_BLOCK = "kr_title:"
+KR_OWNER_BLOCK = "kr_owner:"
+KR_BASELINE_BLOCK = "kr_baseline:"
+KR_TARGET_BLOCK = "kr_target:"
+KR_UNIT_BLOCK = "kr_unit:"
+KR_ARCHIVE_BLOCK = "kr_archive:"
+FIELD_ACTION = "field"
+ARCHIVE_VALUE = "archive"
+
 
 def kr_block(prefix: str, kr_id: int) -> str:
     """The block_id of one KR's input of the given kind."""
@@ -31,3 +55,8 @@ def kr_from_block(block_id: str, prefix: str) -> int | None:
         return None
     rest = block_id[len(prefix):]
     return int(rest) if rest.isdigit() else None
+
+
+def row_block(prefix: str, row: str) -> str:
+    """The block_id of one objective-form row's input of the given kind ("n0".."n4" new, "k<KR id>" existing)."""
+    return f"{prefix}{row}"

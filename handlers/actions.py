@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot import checkin, ids, skip, status
+from bot import authoring, checkin, ids, skip, status
+from bot.payloads import draft_from_json
 from handlers.deps import Deps
 
 
@@ -36,6 +37,38 @@ def register(app, deps: Deps) -> None:
         with deps.session() as session:
             outcome = skip.undo_skip(action.get("value") or "", body["user"]["id"], deps.clock(), session=session)
         _show_skip(client, body, outcome)
+
+    @app.action(ids.OPEN_NEW_OBJECTIVE)
+    def open_new_objective(ack, body, client):
+        ack()
+        with deps.session() as session:
+            view = authoring.new_objective_modal(body["user"]["id"], session=session, now=deps.clock(),
+                                                 client=client)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(ids.PICK_OBJECTIVE)
+    def pick_objective(ack, body, action, client):
+        ack()
+        picked = (action.get("selected_option") or {}).get("value") or ""
+        with deps.session() as session:
+            view = authoring.edit_form(int(picked) if picked.isdigit() else None, body["user"]["id"],
+                                       session=session, now=deps.clock(), client=client)
+        _replace_view(client, body, view)
+
+    @app.action(ids.BACK_TO_FORM)
+    def back_to_form(ack, body, client):
+        ack()
+        draft = draft_from_json((body.get("view") or {}).get("private_metadata") or "")
+        with deps.session() as session:
+            view = authoring.back_to_form(draft, body["user"]["id"], session=session, now=deps.clock(),
+                                          client=client)
+        _replace_view(client, body, view)
+
+
+def _replace_view(client, body, view: dict) -> None:
+    """Swap the modal the click came from for `view`; the hash makes Slack refuse it if the modal moved on."""
+    current = body.get("view") or {}
+    client.views_update(view_id=current.get("id"), hash=current.get("hash"), view=view)
 
 
 def _show_skip(client, body, outcome: skip.SkipOutcome) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import alerts, checkin, ids
-from bot.payloads import parse_checkin_submission
+from bot import alerts, authoring, checkin, ids
+from bot.payloads import parse_checkin_submission, parse_objective_form, parse_review_submission
 from handlers.deps import Deps
 
 
@@ -31,3 +31,25 @@ def register(app, deps: Deps) -> None:
             alerts.send_due_alerts(saved_at, session=session, client=client)
 
     app.view(ids.CHECKIN_VIEW)(ack=submit_checkin, lazy=[alert_leads])
+
+    @app.view(ids.OBJECTIVE_VIEW)
+    def submit_objective(ack, body, client):
+        with deps.session() as session:
+            outcome = authoring.submit_form(parse_objective_form(body), session=session, now=deps.clock(),
+                                            client=client)
+        _answer(ack, outcome)
+
+    @app.view(ids.OBJECTIVE_REVIEW_VIEW)
+    def save_reviewed_objective(ack, body, client):
+        with deps.session() as session:
+            outcome = authoring.submit_review(parse_review_submission(body), session=session, now=deps.clock(),
+                                              client=client)
+        _answer(ack, outcome)
+
+
+def _answer(ack, outcome: authoring.FormOutcome) -> None:
+    """Field errors stay in the form; anything else replaces it (the session has committed by now)."""
+    if outcome.errors:
+        ack(response_action="errors", errors=outcome.errors)
+    else:
+        ack(response_action="update", view=outcome.view)
