@@ -20,7 +20,6 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from bot.settings import Settings  # noqa: E402
 from handlers.deps import Deps  # noqa: E402
 from handlers.server import EVENTS_PATH, make_http_server  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
-from storage.db import make_engine, session_scope, upgrade  # noqa: E402
+from storage.db import count_statements, make_engine, session_scope, upgrade  # noqa: E402
 from storage.scratch import create_schema, drop_schema  # noqa: E402
 from storage.models import (  # noqa: E402
     CheckIn,
@@ -69,21 +68,6 @@ def percentile(samples: list[float], p: float) -> float:
     """The p-th percentile (nearest rank) of the samples."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
-@contextmanager
-def counting(engine):
-    """Count the SQL statements the engine sends while the block runs."""
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
 
 
 def fresh_database(postgres: bool, workdir: Path) -> tuple[str, str | None]:
@@ -192,7 +176,7 @@ def bench_status(engine, fake: FakeSlack, requests: int) -> None:
             _, answer = post_status(url, text)
         blocks = answer.get("blocks") or []
         assert "Objective 5 of Bench Team" in str(blocks), answer
-        with counting(engine) as statements:
+        with count_statements(engine) as statements:
             post_status(url, text)
         samples = [post_status(url, text)[0] for _ in range(requests)]
     finally:
@@ -209,7 +193,7 @@ def bench_digest(engine, fake: FakeSlack, builds: int) -> None:
     samples = []
     for n in range(builds + 5):
         started = time.perf_counter()
-        with session_scope(engine) as session, counting(engine) as statements:
+        with session_scope(engine) as session, count_statements(engine) as statements:
             digest = team_digest(team, session=session, now=DIGEST_DUE)
             _, blocks = digest_message(digest)
         if n >= 5:  # the first few warm up
@@ -220,7 +204,7 @@ def bench_digest(engine, fake: FakeSlack, builds: int) -> None:
 
     client = WebClient(TOKEN, base_url=fake.url)
     started = time.perf_counter()
-    with session_scope(engine) as session, counting(engine) as statements:
+    with session_scope(engine) as session, count_statements(engine) as statements:
         report = send_due_digests(DIGEST_DUE, session=session, client=client)
     elapsed = time.perf_counter() - started
     teams = len(report.sent)
@@ -228,7 +212,7 @@ def bench_digest(engine, fake: FakeSlack, builds: int) -> None:
     print(f"digest tick with every team due: {teams:,} digests posted in {elapsed:.1f} s; {len(statements):,} SQL "
           f"statements = {len(statements) / max(1, teams):.2f} per team digest (target <= 3): "
           f"{reads} reads in all, the rest the outbox claim and mark-as-sent of each message")
-    with session_scope(engine) as session, counting(engine) as statements:
+    with session_scope(engine) as session, count_statements(engine) as statements:
         again = send_due_digests(DIGEST_DUE + timedelta(minutes=1), session=session, client=client)
     print(f"  the next tick (all sent): {len(again.sent)} posted, {len(statements)} SQL statements")
 

@@ -56,6 +56,21 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def count_statements(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement the engine sends while the block runs (query budgets in tests and benchmarks)."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
 def _alembic_config(connection):
     from alembic.config import Config
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from storage.models import CheckIn, Cycle, KeyResult, Objective, Prompt, PromptItem, Team, TeamLead
@@ -91,18 +88,3 @@ def check_in(okr, user: str, at: datetime, answers: dict[int, tuple[str, str | N
     view = okr.fake.calls_to("views.open")[-1].params["view"]
     answer = okr.slack.submit(user, view, answers, view_id=f"V{user}{at:%m%d%H%M}").json()
     assert answer["response_action"] == "update", answer
-
-
-@contextmanager
-def count_statements(engine) -> Iterator[list[str]]:
-    """Every SQL statement the engine sends while the block runs."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)

@@ -11,14 +11,13 @@ from bot.blocks_digest import digest_message
 from bot.digest import digest_key, send_due_digests, team_digest
 from bot.jobs import run_tick
 from bot.slack_client import make_client
-from storage.db import session_scope
+from storage.db import count_statements, session_scope
 from storage.models import Delivery, KeyResult, Team
 from tests.status_helpers import (
     add_team,
     add_weeks,
     assert_within_limits,
     check_in,
-    count_statements,
     cycle,
     kr_ids,
 )

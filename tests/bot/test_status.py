@@ -8,7 +8,8 @@ from bot import blocks_status, status
 from bot.blocks_status import ago, fair_caps, more_krs_line, signed
 from bot.scoring import Pace
 from storage.db import session_scope
-from tests.status_helpers import MODAL_BLOCKS, add_team, assert_within_limits, count_statements, cycle
+from storage.db import count_statements
+from tests.status_helpers import MODAL_BLOCKS, add_team, assert_within_limits, cycle
 
 NOW = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
 CHECKINS = [(NOW - timedelta(days=10), 20, "green"), (NOW - timedelta(days=3), 30, "red")]

@@ -14,7 +14,8 @@ from storage.reporting import (
     team_overview,
     teams_of_user,
 )
-from tests.status_helpers import add_team, count_statements, cycle
+from storage.db import count_statements
+from tests.status_helpers import add_team, cycle
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 Q4 = (date(2026, 10, 1), date(2026, 12, 31))
