@@ -145,20 +145,3 @@ def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]])
 def info_modal(title: str, text: str) -> dict:
     """A modal that only says something, e.g. that there is nothing to check in."""
     return {"type": "modal", "title": _plain(title[:24]), "close": _plain("OK"), "blocks": [_section(text)]}
-
-
-def home_view(rows: Sequence[ActiveKR], latest: dict[int, CheckIn]) -> dict:
-    """The App Home tab: the user's KRs with value, confidence and score, and a Check in button."""
-    body: list[dict] = [{"type": "header", "text": _plain("Your key results")}]
-    if not rows:
-        body.append(_section("You own no key results this cycle. Type `/okr help` to see what okrbot does."))
-        return {"type": "home", "blocks": body}
-    for row in rows[: MODAL_BLOCKS - 4]:
-        last = latest.get(row.kr.id)
-        score = kr_score(row.kr.baseline, row.kr.target, last.value if last else None)
-        body.append(_section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
-                             f"{last_checkin_line(row, last)} · score {score:.2f}"))
-    body.append({"type": "actions", "elements": [
-        {"type": "button", "action_id": ids.OPEN_CHECKIN, "text": _plain("Check in"), "style": "primary",
-         "value": "home"}]})
-    return {"type": "home", "blocks": body}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import alerts, authoring, checkin, ids
+from bot import alerts, authoring, checkin, home, ids
 from bot.payloads import parse_checkin_submission, parse_objective_form, parse_review_submission
 from handlers.deps import Deps
 
@@ -30,7 +30,17 @@ def register(app, deps: Deps) -> None:
         with deps.session() as session:
             alerts.send_due_alerts(saved_at, session=session, client=client)
 
-    app.view(ids.CHECKIN_VIEW)(ack=submit_checkin, lazy=[alert_leads])
+    def refresh_homes(body, context, client):
+        # Also after the answer: the Home tabs of whoever checked in and of the KRs' owner show the new values.
+        saved_at = context.get("checkin_saved_at")
+        if saved_at is None:
+            return
+        submission = parse_checkin_submission(body)
+        with deps.session() as session:
+            home.publish_homes({submission.user_id, submission.for_user}, session=session, client=client,
+                               now=saved_at)
+
+    app.view(ids.CHECKIN_VIEW)(ack=submit_checkin, lazy=[alert_leads, refresh_homes])
 
     @app.view(ids.OBJECTIVE_VIEW)
     def submit_objective(ack, body, client):
