@@ -29,6 +29,10 @@ class PromptReport:
     skipped: int = 0
 
 
+# The shortest check-in week a schedule change may create; weekly cadence (7 days, +-1 h at DST) is never near it.
+MIN_WEEK = timedelta(days=4)
+
+
 @dataclass(frozen=True)
 class _DueWeek:
     owner_id: str
@@ -52,6 +56,7 @@ def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> P
     due = [week for owner_id, owned in by_owner.items() for week in _due_weeks(owner_id, owned, people, now)]
     # A tick runs every minute: settle the weeks already sent in two queries, not a dozen per owner.
     done = _sent_weeks({(w.owner_id, w.key) for w in due}, session=session)
+    done |= _overlapping([w for w in due if (w.owner_id, w.key) not in done], session=session)
     for week in due:
         if (week.owner_id, week.key) in done:
             report.skipped += 1
@@ -84,6 +89,32 @@ def _due_weeks(owner_id: str, owned: list[ActiveKR], people: dict[str, Person], 
         if due_rows:
             weeks.append(_DueWeek(owner_id, week_key(local_day, at), due, due_rows))
     return weeks
+
+
+def _overlapping(weeks: list[_DueWeek], *, session: Session) -> set[tuple[str, str]]:
+    """Pending weeks that would start within MIN_WEEK of another prompt for the same KRs, and so must wait.
+
+    This happens when a lead moves the check-in slot mid-week: the new slot's "current week" overlaps the week
+    already prompted. Prompting again would look like a duplicate, and the short week would count as missed.
+    """
+    if not weeks:
+        return set()
+    earliest = min(w.due for w in weeks) - MIN_WEEK
+    recent: dict[tuple[str, str], tuple[datetime, set[int]]] = {}
+    for chunk in chunked(sorted({w.owner_id for w in weeks})):
+        stmt = (select(Prompt.user_id, Prompt.week_key, Prompt.due_at, PromptItem.kr_id)
+                .join(PromptItem, PromptItem.prompt_id == Prompt.id)
+                .where(Prompt.user_id.in_(chunk), Prompt.due_at > earliest))
+        for owner, key, due_at, kr_id in session.exec(stmt):
+            recent.setdefault((owner, key), (due_at, set()))[1].add(kr_id)
+    blocked = set()
+    for week in weeks:
+        kr_ids = {r.kr.id for r in week.rows}
+        for (owner, key), (due_at, krs) in recent.items():
+            if owner == week.owner_id and key != week.key and due_at > week.due - MIN_WEEK and krs & kr_ids:
+                blocked.add((week.owner_id, week.key))
+                break
+    return blocked
 
 
 def _sent_weeks(pairs: set[tuple[str, str]], *, session: Session) -> set[tuple[str, str]]:

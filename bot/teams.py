@@ -192,9 +192,9 @@ def _schedule(rest: list[str], caller: str, *, session: Session, now: datetime, 
     when = blocks_teams.schedule_text(day, at)
     if kind == "checkin":
         team.checkin_day, team.checkin_time = day, at
-        # The prompt job keys weeks by slot, so a slot that has already passed this week is prompted at once.
-        text = (f"{team.name}'s check-in prompt now goes out {when}, in each owner's own time zone. If that time "
-                "has already passed this week, owners get this week's prompt within the minute.")
+        # The prompt job never starts a week within four days of the last prompt (bot.prompts.MIN_WEEK).
+        text = (f"{team.name}'s check-in prompt now goes out {when}, in each owner's own time zone. Owners "
+                "prompted in the last few days get their next prompt at the first new slot after that.")
     else:
         team.digest_day, team.digest_time = day, at
         text = f"{team.name}'s digest now goes out {when} {team.timezone}, in <#{team.channel}>."

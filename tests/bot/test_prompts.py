@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot import ids
 from bot.jobs import run_tick
 from bot.slack_client import make_client
-from storage.models import Delivery, Person, Prompt, PromptItem
+from storage.models import Delivery, KeyResult, Objective, Person, Prompt, PromptItem, Team
 
 
 WEEK = "2026-11-27@10:00"
@@ -252,3 +252,38 @@ def test_user_zone_is_cached_and_refreshed_after_a_week(okr):
     okr.tick(at("2026-12-10T12:00"))  # more than a week later: refreshed
     with okr.session() as s:
         assert s.get(Person, "U0BOB").tz == "Asia/Tokyo"
+
+
+def test_moving_the_checkin_slot_mid_week_does_not_prompt_twice(settled):
+    okr = settled
+    okr.tick(at("2026-11-27T15:00"))  # Friday 10:00 in New York: Alice is prompted
+    assert dm_count(okr, "U0ALICE") == 1
+    with okr.session() as s:
+        team = s.exec(select(Team)).one()
+        team.checkin_day = 3  # a lead moves check-ins to Thursday 09:00 on Friday afternoon
+        team.checkin_time = "09:00"
+        s.add(team)
+    okr.tick(at("2026-11-27T16:00"))  # Thursday 09:00 has passed this week: no second prompt
+    assert dm_count(okr, "U0ALICE") == 1
+    okr.tick(at("2026-12-03T14:00"))  # next Thursday 09:00 New York: the new schedule takes over
+    assert dm_count(okr, "U0ALICE") == 2
+    assert "2026-12-03@09:00" in week_keys(okr, "U0ALICE")
+
+
+def test_an_owner_in_two_teams_with_different_slots_gets_both_prompts(settled):
+    okr = settled
+    with okr.session() as s:
+        growth = s.exec(select(Team)).one()
+        other = Team(name="Platform", channel="C0PLAT", checkin_day=2, checkin_time="10:00")
+        s.add(other)
+        s.flush()
+        objective = Objective(team_id=other.id, cycle_id=s.exec(select(Objective)).first().cycle_id, key="p",
+                              title="Keep the platform boring")
+        s.add(objective)
+        s.flush()
+        s.add(KeyResult(objective_id=objective.id, key="k", title="Cut p95 latency from 800 ms to 300 ms",
+                        owner_id="U0ALICE", baseline=800, target=300, unit="ms"))
+        assert growth.checkin_day == 4
+    okr.tick(at("2026-12-02T15:00"))  # Wednesday 10:00 New York: the Platform slot
+    okr.tick(at("2026-12-04T15:00"))  # Friday 10:00 New York: the Growth slot
+    assert {"2026-12-02@10:00", "2026-12-04@10:00"} <= week_keys(okr, "U0ALICE")
