@@ -37,7 +37,8 @@ class Settings:
     def require_bot_token(self) -> str:
         """The bot token, or a SettingsError saying it is needed."""
         if not self.bot_token:
-            raise SettingsError("SLACK_BOT_TOKEN is not set: okrbot needs the bot token (xoxb-...) to talk to Slack.")
+            raise SettingsError("SLACK_BOT_TOKEN is not set: okrbot needs the bot token (xoxb-...) to talk to Slack. "
+                                "Copy .env.example to .env and fill it in, or try `make demo` without a workspace.")
         return self.bot_token
 
     def require_serving(self) -> None:
