@@ -19,18 +19,23 @@ SECTION_CHARS = 3000
 MODAL_KRS = 18
 
 
-def _plain(text: str, *, emoji: bool = True) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": emoji}
+def plain(text: str) -> dict:
+    """A plain_text object with emoji."""
+    return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def _section(text: str) -> dict:
+def section(text: str) -> dict:
+    """A mrkdwn section, cut with an ellipsis at Slack's 3000 characters (callers keep under it; this is a guard)."""
     if len(text) > SECTION_CHARS:
         text = text[: SECTION_CHARS - 1] + "…"
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_CHARS]}]}
+def context(text: str) -> dict:
+    """A mrkdwn context line, cut the same way."""
+    if len(text) > SECTION_CHARS:
+        text = text[: SECTION_CHARS - 1] + "…"
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def escape(text: str) -> str:
@@ -63,20 +68,20 @@ def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prom
     """The weekly DM: the owner's KRs with their last value and confidence, and Check in / Skip this week buttons."""
     count = len(rows)
     text = f"Time for your weekly OKR check-in: {count} key result{'s' if count != 1 else ''}."
-    out = [_section(":wave: *Time for your weekly OKR check-in.*\n"
+    out = [section(":wave: *Time for your weekly OKR check-in.*\n"
                     "For each key result: the current value, how confident you are, and a short note. "
                     "Amber or red? Say what changes before next week, or what help you need.")]
     shown = rows[: MESSAGE_BLOCKS - 4]
     for row in shown:
-        out.append(_section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
+        out.append(section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
                             f"{last_checkin_line(row, latest.get(row.kr.id))}"))
     if len(rows) > len(shown):
-        out.append(_context(f"…and {len(rows) - len(shown)} more key results in the check-in form."))
+        out.append(context(f"…and {len(rows) - len(shown)} more key results in the check-in form."))
     out.append({"type": "actions", "block_id": f"prompt:{prompt_id}", "elements": [
-        {"type": "button", "action_id": ids.OPEN_CHECKIN, "text": _plain("Check in"), "style": "primary",
+        {"type": "button", "action_id": ids.OPEN_CHECKIN, "text": plain("Check in"), "style": "primary",
          "value": str(prompt_id)},
         # On leave, say: a skipped week is not counted as missed and gets no reminder.
-        {"type": "button", "action_id": ids.SKIP_WEEK, "text": _plain("Skip this week"), "value": str(prompt_id)},
+        {"type": "button", "action_id": ids.SKIP_WEEK, "text": plain("Skip this week"), "value": str(prompt_id)},
     ]})
     return text, out
 
@@ -89,40 +94,40 @@ def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_u
              if len(shown) > 1 else "What is the current value, and how confident are you?")
     if for_user != caller:
         intro = f"Checking in on behalf of <@{for_user}>. " + intro
-    body: list[dict] = [_section(intro)]
+    body: list[dict] = [section(intro)]
     for row in shown:
         kr = row.kr
         last = latest.get(kr.id)
         unit = f" ({kr.unit})" if kr.unit else ""
-        body.append(_section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"))
+        body.append(section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"))
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.VALUE_BLOCK, kr.id), "optional": True,
-            "label": _plain(f"Current value{unit}"),
-            "hint": _plain("e.g. 35, 35%, 1,200, 3.5k or 12 min"),
+            "label": plain(f"Current value{unit}"),
+            "hint": plain("e.g. 35, 35%, 1,200, 3.5k or 12 min"),
             "element": {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
-                        "placeholder": _plain(format_value(last.value if last else kr.baseline, kr.unit))},
+                        "placeholder": plain(format_value(last.value if last else kr.baseline, kr.unit))},
         })
-        options = [{"text": _plain(f"{CONFIDENCE_EMOJI[c]} {label}"), "value": c} for c, label in
+        options = [{"text": plain(f"{CONFIDENCE_EMOJI[c]} {label}"), "value": c} for c, label in
                    (("green", "On track"), ("amber", "At risk"), ("red", "Off track, needs help"))]
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.CONFIDENCE_BLOCK, kr.id), "optional": True,
-            "label": _plain("Confidence"),
+            "label": plain("Confidence"),
             "element": {"type": "radio_buttons", "action_id": ids.CONFIDENCE_ACTION, "options": options},
         })
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.NOTE_BLOCK, kr.id), "optional": True,
-            "label": _plain("Note"),
-            "hint": _plain("Amber or red: what changes before next week, or what help do you need?"),
+            "label": plain("Note"),
+            "hint": plain("Amber or red: what changes before next week, or what help do you need?"),
             "element": {"type": "plain_text_input", "action_id": ids.NOTE_ACTION, "multiline": True,
                         "max_length": 3000},
         })
         body.append({"type": "divider"})
     if len(rows) > len(shown):
-        body.append(_context(f"{len(rows) - len(shown)} more key results did not fit; check in again for them."))
+        body.append(context(f"{len(rows) - len(shown)} more key results did not fit; check in again for them."))
     metadata = json.dumps({"for": for_user, "krs": [r.kr.id for r in shown]})
     return {
-        "type": "modal", "callback_id": ids.CHECKIN_VIEW, "title": _plain("Weekly check-in"),
-        "submit": _plain("Save"), "close": _plain("Cancel"), "private_metadata": metadata, "blocks": body,
+        "type": "modal", "callback_id": ids.CHECKIN_VIEW, "title": plain("Weekly check-in"),
+        "submit": plain("Save"), "close": plain("Cancel"), "private_metadata": metadata, "blocks": body,
     }
 
 
@@ -136,12 +141,12 @@ def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]])
             was = f" (was {kr_score(row.kr.baseline, row.kr.target, old.value):.2f})"
         lines.append(f"*{escape(row.kr.title)}*\n{format_value(new.value, row.kr.unit)} · score "
                      f"*{score:.2f}*{was} · {confidence_label(new.confidence)}")
-    body = [_section(":white_check_mark: *Check-in saved.* Thank you!")]
-    body += [_section(line) for line in lines[: MODAL_BLOCKS - 2]]
-    return {"type": "modal", "callback_id": ids.CHECKIN_DONE_VIEW, "title": _plain("Weekly check-in"),
-            "close": _plain("Done"), "blocks": body}
+    body = [section(":white_check_mark: *Check-in saved.* Thank you!")]
+    body += [section(line) for line in lines[: MODAL_BLOCKS - 2]]
+    return {"type": "modal", "callback_id": ids.CHECKIN_DONE_VIEW, "title": plain("Weekly check-in"),
+            "close": plain("Done"), "blocks": body}
 
 
 def info_modal(title: str, text: str) -> dict:
     """A modal that only says something, e.g. that there is nothing to check in."""
-    return {"type": "modal", "title": _plain(title[:24]), "close": _plain("OK"), "blocks": [_section(text)]}
+    return {"type": "modal", "title": plain(title[:24]), "close": plain("OK"), "blocks": [section(text)]}

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import ids
-from bot.blocks import MODAL_BLOCKS, SECTION_CHARS, escape
-from bot.blocks_status import context, plain, plural, section
+from bot.blocks import MODAL_BLOCKS, SECTION_CHARS, context, escape, plain, section
+from bot.blocks_status import plural
 from bot.coach import Finding
 from bot.payloads import KRRow, ObjectiveDraft
 from bot.scoring import SUCCESS_THRESHOLDS

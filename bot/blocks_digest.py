@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import ids
+from bot.blocks import context, plain, section
 from bot.blocks_status import (
     MESSAGE_BLOCKS,
     SECTION_CHARS,
     SUMMARY_ROOM,
-    context,
     counts,
     escape,
     fair_caps,
     objective_sections,
     pace_label,
     pack_lines,
-    plain,
     plural,
-    section,
 )
 from bot.scoring import CONFIDENCE_EMOJI
 from bot.values import format_value

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import ids
-from bot.blocks import MODAL_BLOCKS, confidence_label, escape
-from bot.blocks_status import ago, context, pace_label, pack_lines, plain, plural, section, team_line
+from bot.blocks import MODAL_BLOCKS, confidence_label, context, escape, plain, section
+from bot.blocks_status import ago, pace_label, pack_lines, plural, team_line
 from bot.scoring import progress_bar
 from bot.values import format_value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import ids
-from bot.blocks import MESSAGE_BLOCKS, _context, _plain, _section, confidence_label, escape
+from bot.blocks import MESSAGE_BLOCKS, confidence_label, context, escape, plain, section
 from bot.values import format_value
 from storage.models import CheckIn
 from storage.queries import ActiveKR
@@ -27,7 +27,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _checkin_button(value: str) -> dict:
-    return {"type": "button", "action_id": ids.OPEN_CHECKIN, "text": _plain("Check in"), "style": "primary",
+    return {"type": "button", "action_id": ids.OPEN_CHECKIN, "text": plain("Check in"), "style": "primary",
             "value": value}
 
 
@@ -36,10 +36,10 @@ def nudge_message(rows: Sequence[ActiveKR], *, weeks: int) -> tuple[str, list[di
     what = "this key result" if len(rows) == 1 else "these key results"
     text = f"No check-in for {weeks} weeks on {_plural(len(rows), 'key result')}: a quick update helps your team."
     blocks = [
-        _section(f":seedling: *Haven't heard from you in a while.* The last {weeks} weekly check-ins on {what} "
+        section(f":seedling: *Haven't heard from you in a while.* The last {weeks} weekly check-ins on {what} "
                  "didn't happen. No worries, weeks get busy. A two-minute update keeps your team in the loop:"),
-        _section(_kr_lines(rows)),
-        _context("Away? Press *Skip this week* on the weekly prompt and the week won't count as missed."),
+        section(_kr_lines(rows)),
+        context("Away? Press *Skip this week* on the weekly prompt and the week won't count as missed."),
         {"type": "actions", "elements": [_checkin_button("nudge")]},
     ]
     return text, blocks
@@ -49,9 +49,9 @@ def lead_nudge_message(owner_id: str, rows: Sequence[ActiveKR], *, weeks: int) -
     """A team lead's note that an owner missed `weeks` check-ins in a row, naming the owner and the KRs."""
     text = f"<@{owner_id}> has not checked in for {weeks} weeks in a row on {_plural(len(rows), 'key result')}."
     blocks = [
-        _section(f":bell: <@{owner_id}> has not checked in for *{weeks} weeks in a row* on:"),
-        _section(_kr_lines(rows, with_team=True)),
-        _context("okrbot has sent them a friendly nudge. A word from you may help, or they may simply be away."),
+        section(f":bell: <@{owner_id}> has not checked in for *{weeks} weeks in a row* on:"),
+        section(_kr_lines(rows, with_team=True)),
+        context("okrbot has sent them a friendly nudge. A word from you may help, or they may simply be away."),
     ]
     return text, blocks
 
@@ -60,8 +60,8 @@ def reminder_message(rows: Sequence[ActiveKR], *, prompt_id: int) -> tuple[str, 
     """The one reminder of a week: which KRs still wait for this week's check-in, and a Check in button."""
     text = f"Reminder: this week's OKR check-in is still open for {_plural(len(rows), 'key result')}."
     blocks = [
-        _section(":alarm_clock: *A gentle reminder:* this week's check-in is still open for:"),
-        _section(_kr_lines(rows)),
+        section(":alarm_clock: *A gentle reminder:* this week's check-in is still open for:"),
+        section(_kr_lines(rows)),
         {"type": "actions", "elements": [_checkin_button(str(prompt_id))]},
     ]
     return text, blocks
@@ -76,7 +76,7 @@ def alert_message(row: ActiveKR, checkin: CheckIn, previous: CheckIn | None) -> 
     was = confidence_label(old) if old else "— (first check-in)"
     note = "\n".join(f"> {line}" for line in escape(checkin.note).splitlines()) if checkin.note else "_No note._"
     blocks = [
-        _section(f":rotating_light: *Confidence drop* on *{escape(kr.title)}* ({escape(row.team.name)}), "
+        section(f":rotating_light: *Confidence drop* on *{escape(kr.title)}* ({escape(row.team.name)}), "
                  f"owned by <@{kr.owner_id}>"),
         {"type": "section", "fields": [
             {"type": "mrkdwn", "text": f"*Was*\n{was}"},
@@ -84,12 +84,12 @@ def alert_message(row: ActiveKR, checkin: CheckIn, previous: CheckIn | None) -> 
             {"type": "mrkdwn", "text": f"*Value*\n{format_value(checkin.value, kr.unit)}"},
             {"type": "mrkdwn", "text": f"*Target*\n{format_value(kr.target, kr.unit)}"},
         ]},
-        _section(f"*Note*\n{note}"),
+        section(f"*Note*\n{note}"),
     ]
     if checkin.author_id != kr.owner_id:
-        blocks.append(_context(f"Checked in by <@{checkin.author_id}> on behalf of <@{kr.owner_id}>."))
+        blocks.append(context(f"Checked in by <@{checkin.author_id}> on behalf of <@{kr.owner_id}>."))
     blocks.append({"type": "actions", "elements": [
-        {"type": "button", "action_id": ids.OPEN_STATUS, "text": _plain("Open team status"),
+        {"type": "button", "action_id": ids.OPEN_STATUS, "text": plain("Open team status"),
          "value": f"team:{row.team.id}"}]})
     return text, blocks
 
@@ -98,9 +98,9 @@ def skipped_prompt_message(prompt_id: int) -> tuple[str, list[dict]]:
     """The weekly prompt once its owner skipped the week, with an Undo button."""
     text = "You skipped this week's OKR check-in."
     blocks = [
-        _section(":palm_tree: *You skipped this week's check-in.* It won't count as missed and you won't get a "
+        section(":palm_tree: *You skipped this week's check-in.* It won't count as missed and you won't get a "
                  "reminder. See you next week!"),
         {"type": "actions", "block_id": f"prompt:{prompt_id}", "elements": [
-            {"type": "button", "action_id": ids.UNDO_SKIP, "text": _plain("Undo"), "value": str(prompt_id)}]},
+            {"type": "button", "action_id": ids.UNDO_SKIP, "text": plain("Undo"), "value": str(prompt_id)}]},
     ]
     return text, blocks

@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import ids
-from bot.blocks import MESSAGE_BLOCKS, MODAL_BLOCKS, SECTION_CHARS, confidence_label, escape, info_modal
+from bot.blocks import (
+    MESSAGE_BLOCKS,
+    MODAL_BLOCKS,
+    SECTION_CHARS,
+    confidence_label,
+    context,
+    escape,
+    info_modal,
+    plain,
+    section,
+)
 from bot.scoring import progress_bar
 from bot.values import format_value
 
@@ -26,25 +36,6 @@ MODAL_TITLE_CHARS = 24
 
 __all__ = ["MESSAGE_BLOCKS", "MODAL_BLOCKS", "SECTION_CHARS", "escape", "info_modal", "kr_line", "overview_message",
            "status_blocks", "status_message", "status_modal"]
-
-
-def plain(text: str) -> dict:
-    """A plain_text object with emoji."""
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def section(text: str) -> dict:
-    """A mrkdwn section, cut with an ellipsis at Slack's 3000 characters (callers keep under it; this is a guard)."""
-    if len(text) > SECTION_CHARS:
-        text = text[: SECTION_CHARS - 1] + "…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def context(text: str) -> dict:
-    """A mrkdwn context line."""
-    if len(text) > SECTION_CHARS:
-        text = text[: SECTION_CHARS - 1] + "…"
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def plural(count: int, word: str) -> str:

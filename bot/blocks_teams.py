@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.blocks import MESSAGE_BLOCKS, escape
-from bot.blocks_status import context, pack_lines, plural, section
+from bot.blocks import MESSAGE_BLOCKS, context, escape, section
+from bot.blocks_status import pack_lines, plural
 from bot.validation import DAY_NAMES
 from storage.models import Cycle, Team
 
