@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import blocks_nudges
-from bot.nudges import SendReport, deliver, send_dm
+from bot.nudges import deliver
+from bot.people import send_dm
 from bot.scoring import is_sharp_drop
 from storage.models import CheckIn
+from storage.outbox import Report
 from storage.queries import key_results_by_id, leads_by_team, sent_deliveries
 
 logger = logging.getLogger(__name__)
@@ -60,9 +62,9 @@ def sharp_drops(now: datetime, *, session: Session) -> list[tuple[CheckIn, Check
     return [(loaded[cid], loaded.get(old_id)) for cid, old_id in hits]
 
 
-def send_due_alerts(now: datetime, *, session: Session, client: WebClient) -> SendReport:
+def send_due_alerts(now: datetime, *, session: Session, client: WebClient) -> Report:
     """DM every lead of the KR's team about each sharp confidence drop not alerted yet."""
-    report = SendReport()
+    report = Report()
     drops = sharp_drops(now, session=session)
     if not drops:
         return report

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from slack_sdk import WebClient
@@ -20,7 +20,7 @@ from bot.schedule import WEEKDAYS, most_recent_slot, parse_hhmm, zone
 from bot.scoring import kr_score
 from bot.status import KRStatus, TeamStatus, assemble, live_window, local_day, no_such_team, team_name_of
 from storage.models import Team
-from storage.outbox import deliver_once
+from storage.outbox import Report, deliver_once
 from storage.queries import ActiveKR
 from storage.reporting import (
     RecentCheckins,
@@ -86,15 +86,6 @@ class Digest:
     movers: tuple[Mover, ...]
     not_checked_in: tuple[str, ...]
     missed: tuple[MissedKR, ...]
-
-
-@dataclass
-class DigestReport:
-    """What one run of the digest job did, by team name."""
-
-    sent: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    skipped: int = 0
 
 
 def digest_key(team_id: int, week_of: date) -> str:
@@ -164,10 +155,10 @@ def team_digest(team: Team, *, session: Session, now: datetime) -> Digest | None
     return build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=local_day(team, now))
 
 
-def send_due_digests(now: datetime, *, session: Session, client: WebClient) -> DigestReport:
+def send_due_digests(now: datetime, *, session: Session, client: WebClient) -> Report:
     """Post every team's digest due at `now` that has not been posted: once per team and week, late but never for a
     week that is over (the most recent slot is always the current week's)."""
-    report = DigestReport()
+    report = Report()
     day = now.date()
     # A digest sent late (after downtime) can belong to a slot up to a week back, in a zone up to a day away.
     first_day, last_day = day - timedelta(days=8), day + timedelta(days=1)
@@ -202,7 +193,7 @@ def send_due_digests(now: datetime, *, session: Session, client: WebClient) -> D
 
 
 def _post(team: Team, week_of: date, rows: list[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks],
-          now: datetime, *, session: Session, client: WebClient, report: DigestReport) -> None:
+          now: datetime, *, session: Session, client: WebClient, report: Report) -> None:
     digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of)
     if digest is None:
         # No KR of this team is in a cycle covering the digest's date (the cycle ended or has not begun).
@@ -212,12 +203,7 @@ def _post(team: Team, week_of: date, rows: list[ActiveKR], recent: RecentCheckin
     outcome = deliver_once(digest_key(team.id, week_of), "digest", now, session=session,
                            send=lambda: client.chat_postMessage(channel=team.channel, text=text,
                                                                 blocks=message_blocks))
-    if outcome.sent:
-        report.sent.append(team.name)
-    elif outcome.status == "failed":
-        report.failed.append(team.name)
-    else:
-        report.skipped += 1
+    report.note(outcome, team.name)
 
 
 USAGE = ("`/okr digest preview` shows you this week's digest of your team now, without posting it; "

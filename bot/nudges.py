@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,11 +23,11 @@ from sqlmodel import Session, select
 
 from bot import blocks_nudges
 from bot.missed import KRWeeks, kr_weeks
-from bot.people import dm_target, get_person, remember_dm_channel
+from bot.people import send_dm
 from bot.prompts import prompt_key
 from bot.schedule import local_instant, zone
 from storage.models import Person, Prompt
-from storage.outbox import deliver_once
+from storage.outbox import Report, deliver_once
 from storage.queries import ActiveKR, active_key_results, leads_by_team, sent_deliveries
 
 logger = logging.getLogger(__name__)
@@ -40,14 +39,6 @@ WEEK = timedelta(days=7)
 # A reminder this close to the next prompt would land on top of next week's DM (a prompt sent late, after
 # downtime, would otherwise be chased by its reminder within the hour).
 QUIET_BEFORE_NEXT = timedelta(hours=12)
-
-
-@dataclass
-class SendReport:
-    """What one run of a nudge, reminder or alert job did: the outbox keys sent and failed."""
-
-    sent: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
 
 
 def nudge_key(streak_start_prompt_id: int, owner_id: str) -> str:
@@ -65,27 +56,10 @@ def reminder_key(prompt_id: int) -> str:
     return f"reminder:{prompt_id}"
 
 
-def send_dm(user_id: str, text: str, message_blocks: list[dict], *, session: Session,
-            client: WebClient) -> Callable[[], dict]:
-    """A `send` for deliver_once that DMs the user and remembers the DM channel Slack answers with."""
-    person = get_person(user_id, session=session)
-
-    def send() -> dict:
-        response = client.chat_postMessage(channel=dm_target(person), text=text, blocks=message_blocks)
-        remember_dm_channel(person, response.get("channel"))
-        return response
-
-    return send
-
-
 def deliver(key: str, kind: str, send: Callable[[], dict], now: datetime, *, session: Session,
-            report: SendReport) -> None:
+            report: Report) -> None:
     """Send through the outbox and note the outcome in the report."""
-    outcome = deliver_once(key, kind, now, session=session, send=send)
-    if outcome.sent:
-        report.sent.append(key)
-    elif outcome.status == "failed":
-        report.failed.append(key)
+    report.note(deliver_once(key, kind, now, session=session, send=send), key)
 
 
 def _live(now: datetime, *, session: Session, days_back: int = 1) -> list[ActiveKR]:
@@ -94,9 +68,9 @@ def _live(now: datetime, *, session: Session, days_back: int = 1) -> list[Active
                               last_day=day + timedelta(days=1))
 
 
-def send_due_nudges(now: datetime, *, session: Session, client: WebClient) -> SendReport:
+def send_due_nudges(now: datetime, *, session: Session, client: WebClient) -> Report:
     """Nudge owners (and DM their leads) once per streak of NUDGE_AFTER or more missed weeks of a live KR."""
-    report = SendReport()
+    report = Report()
     rows = _live(now, session=session)
     weeks = kr_weeks([r.kr.id for r in rows], session=session, now=now)
     groups: dict[tuple[int, str], list[tuple[ActiveKR, KRWeeks]]] = defaultdict(list)
@@ -159,9 +133,9 @@ def reminder_due(now: datetime, *, due_at: datetime, delivered_at: datetime, tz:
     return reminder_at(delivered_at, tz) <= now < week_end - QUIET_BEFORE_NEXT and is_working_time(now, tz)
 
 
-def send_due_reminders(now: datetime, *, session: Session, client: WebClient) -> SendReport:
+def send_due_reminders(now: datetime, *, session: Session, client: WebClient) -> Report:
     """Remind each owner once a week, on their next working morning, of the KRs the open week still lacks."""
-    report = SendReport()
+    report = Report()
     rows = {r.kr.id: r for r in _live(now, session=session, days_back=8)}
     weeks = kr_weeks(rows, session=session, now=now)
     missing: dict[int, list[ActiveKR]] = defaultdict(list)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -106,6 +106,19 @@ def remember_dm_channel(person: Person, channel: str | None) -> None:
     """Keep the DM channel Slack answered with, so later messages (and chat.update) can address it."""
     if channel and channel.startswith("D"):
         person.dm_channel = channel
+
+
+def send_dm(user_id: str, text: str, message_blocks: list[dict], *, session: Session,
+            client: WebClient) -> Callable[[], dict]:
+    """A `send` for the outbox that DMs the user and remembers the DM channel Slack answers with."""
+    person = get_person(user_id, session=session)
+
+    def send() -> dict:
+        response = client.chat_postMessage(channel=dm_target(person), text=text, blocks=message_blocks)
+        remember_dm_channel(person, response.get("channel"))
+        return response
+
+    return send
 
 
 def refresh_from_event(user: dict, *, session: Session, now: datetime) -> bool:

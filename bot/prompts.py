@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -12,22 +12,13 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot import blocks
-from bot.people import dm_target, get_person, refresh_zones, remember_dm_channel
+from bot.people import refresh_zones, send_dm
 from bot.schedule import most_recent_slot, parse_hhmm, week_key, zone
 from storage.models import Delivery, Person, Prompt, PromptItem
-from storage.outbox import deliver_once
+from storage.outbox import Report, deliver_once
 from storage.queries import ActiveKR, active_key_results, chunked, latest_checkins
 
 logger = logging.getLogger(__name__)
-
-@dataclass
-class PromptReport:
-    """What one run of the prompt job did."""
-
-    sent: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    skipped: int = 0
-
 
 # The shortest check-in week a schedule change may create; weekly cadence (7 days, +-1 h at DST) is never near it.
 MIN_WEEK = timedelta(days=4)
@@ -41,9 +32,9 @@ class _DueWeek:
     rows: list[ActiveKR]
 
 
-def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> PromptReport:
+def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> Report:
     """Send every weekly prompt due at `now` that has not been sent, at most one per owner, schedule and week."""
-    report = PromptReport()
+    report = Report()
     # Owners' zones span UTC-12..+14: look a day either side, then check each owner's own local date.
     day = now.date()
     rows = active_key_results(session=session, first_day=day - timedelta(days=8), last_day=day + timedelta(days=1))
@@ -63,8 +54,7 @@ def send_due_prompts(now: datetime, *, session: Session, client: WebClient) -> P
             continue
         try:
             prompt = _week(week.owner_id, week.key, week.due, [r.kr.id for r in week.rows], session=session)
-            person = people.get(week.owner_id) or get_person(week.owner_id, session=session)
-            _deliver(prompt, person, week.rows, now, session=session, client=client, report=report)
+            _deliver(prompt, week.rows, now, session=session, client=client, report=report)
         except Exception:
             session.rollback()
             logger.exception("prompt for %s failed; it will be retried on the next tick", week.owner_id)
@@ -164,20 +154,9 @@ def prompt_key(prompt_id: int) -> str:
     return f"prompt:{prompt_id}"
 
 
-def _deliver(prompt: Prompt, person, rows: list[ActiveKR], now: datetime, *, session: Session, client: WebClient,
-             report: PromptReport) -> None:
+def _deliver(prompt: Prompt, rows: list[ActiveKR], now: datetime, *, session: Session, client: WebClient,
+             report: Report) -> None:
     latest = latest_checkins([r.kr.id for r in rows], session=session)
     text, message_blocks = blocks.prompt_message(rows, latest, prompt_id=prompt.id)
-
-    def send():
-        response = client.chat_postMessage(channel=dm_target(person), text=text, blocks=message_blocks)
-        remember_dm_channel(person, response.get("channel"))
-        return response
-
-    outcome = deliver_once(prompt_key(prompt.id), "prompt", now, session=session, send=send)
-    if outcome.sent:
-        report.sent.append(prompt.user_id)
-    elif outcome.status == "failed":
-        report.failed.append(prompt.user_id)
-    else:
-        report.skipped += 1
+    send = send_dm(prompt.user_id, text, message_blocks, session=session, client=client)
+    report.note(deliver_once(prompt_key(prompt.id), "prompt", now, session=session, send=send), prompt.user_id)

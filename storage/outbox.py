@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -30,6 +30,24 @@ class Outcome:
     def sent(self) -> bool:
         """True only when this call sent the message."""
         return self.status == "sent"
+
+
+@dataclass
+class Report:
+    """What one run of a sending job did: the labels (owners, teams or outbox keys) sent, failed and skipped."""
+
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+    def note(self, outcome: Outcome, label: str) -> None:
+        """Count one deliver_once outcome under `label`."""
+        if outcome.sent:
+            self.sent.append(label)
+        elif outcome.status == "failed":
+            self.failed.append(label)
+        else:
+            self.skipped += 1
 
 
 def claim(key: str, kind: str, now: datetime, *, session: Session) -> Delivery | None:
