@@ -13,7 +13,6 @@ Builds the database (SQLite in a temporary directory, or a fresh schema of the P
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import threading
