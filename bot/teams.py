@@ -132,8 +132,10 @@ def _lead_args(rest: list[str], verb: str) -> tuple[str, str] | str:
     return name, user
 
 
-def _lead(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
-    parsed = _lead_args(rest, "lead")
+def _lead_target(rest: list[str], verb: str, caller: str, *, session: Session, now: datetime,
+                 client) -> tuple[Team, str] | str:
+    """The team and person of `/okr team lead|unlead NAME @user`, or the sentence saying why not."""
+    parsed = _lead_args(rest, verb)
     if isinstance(parsed, str):
         return parsed
     name, user = parsed
@@ -142,6 +144,14 @@ def _lead(rest: list[str], caller: str, *, session: Session, now: datetime, clie
         return team
     if not can_manage(caller, team, session=session, client=client, now=now):
         return manage_refusal(team, "change who leads it")
+    return team, user
+
+
+def _lead(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
+    target = _lead_target(rest, "lead", caller, session=session, now=now, client=client)
+    if isinstance(target, str):
+        return target
+    team, user = target
     if session.get(TeamLead, (team.id, user)) is not None:
         return f"<@{user}> already leads {team.name}."
     if not _inserted(TeamLead(team_id=team.id, user_id=user), session=session):
@@ -150,15 +160,10 @@ def _lead(rest: list[str], caller: str, *, session: Session, now: datetime, clie
 
 
 def _unlead(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
-    parsed = _lead_args(rest, "unlead")
-    if isinstance(parsed, str):
-        return parsed
-    name, user = parsed
-    team = _find(name, session=session)
-    if isinstance(team, str):
-        return team
-    if not can_manage(caller, team, session=session, client=client, now=now):
-        return manage_refusal(team, "change who leads it")
+    target = _lead_target(rest, "unlead", caller, session=session, now=now, client=client)
+    if isinstance(target, str):
+        return target
+    team, user = target
     lead = session.get(TeamLead, (team.id, user))
     if lead is None:
         return f"<@{user}> does not lead {team.name}, so there is nothing to remove."
