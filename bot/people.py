@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.schedule import zone
 from storage.models import Person
-from storage.queries import chunked
+from storage.queries import chunked, find_person
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ BULK_THRESHOLD = 20
 
 def get_person(user_id: str, *, session: Session) -> Person:
     """The cached record of a user, created empty when okrbot has not seen them yet."""
-    person = session.get(Person, user_id)
+    person = find_person(user_id, session=session)
     if person is None:
         person = Person(user_id=user_id)
         session.add(person)
@@ -126,7 +126,7 @@ def refresh_from_event(user: dict, *, session: Session, now: datetime) -> bool:
     user_id = user.get("id")
     if not user_id:
         return False
-    person = session.get(Person, user_id)
+    person = find_person(user_id, session=session)
     if person is None:
         # Not an owner (yet): nothing to refresh, and no reason to store strangers.
         return False

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.people import get_person, remember_user
-from storage.models import Person, Team, TeamLead
+from storage.models import Team, TeamLead
+from storage.queries import find_person
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ NON_ADMIN_TRUSTED_FOR = timedelta(minutes=10)
 
 def is_workspace_admin(user_id: str, *, session: Session, client, now: datetime) -> bool:
     """Whether Slack says the user is a workspace admin or owner: cached on Person, users.info when stale."""
-    person = session.get(Person, user_id)
+    person = find_person(user_id, session=session)
     if person is not None and person.is_admin is not None and person.admin_checked_at is not None:
         age = now - person.admin_checked_at
         if age < (ADMIN_TRUSTED_FOR if person.is_admin else NON_ADMIN_TRUSTED_FOR):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+
+from storage.models import SCOPED_TABLES, SINGLE_WORKSPACE
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +46,69 @@ def make_engine(url: str, **kwargs) -> Engine:
     return sa.create_engine(sa_url, **kwargs)
 
 
+class UnscopedSession(RuntimeError):
+    """A session without a workspace touched okrbot's tables: a bug that could leak one workspace's data."""
+
+
+_SCOPED = frozenset(SCOPED_TABLES)
+
+
+def workspace_of(session: Session) -> str:
+    """The workspace every query in this session is scoped to."""
+    workspace = session.info.get("workspace")
+    if workspace is None:
+        raise UnscopedSession("this session has no workspace: open it with storage.db.open_session")
+    return workspace
+
+
+def open_session(engine: Engine, workspace: str = SINGLE_WORKSPACE) -> Session:
+    """A session whose every read, update, delete and insert is confined to one workspace."""
+    if not isinstance(workspace, str):
+        raise TypeError("workspace must be a string (a Slack team or enterprise id, or '')")
+    return Session(engine, expire_on_commit=False, info={"workspace": workspace})
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state: orm.ORMExecuteState) -> None:
+    # Applied to every ORM statement, joins and subqueries included, so no query can forget its workspace.
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_select:
+        # Every table, not only the statement's own entities: a table that appears only in a subquery counts too.
+        scoped = SCOPED_TABLES
+    else:
+        scoped = [cls for cls in (state.bind_mapper.class_,) if cls in _SCOPED]
+        if not scoped:
+            return
+    criteria = _criteria(workspace_of(state.session))
+    state.statement = state.statement.options(*(criteria[cls] for cls in scoped))
+
+
+@functools.lru_cache(maxsize=4096)
+def _criteria(workspace: str) -> dict[type, orm.LoaderCriteriaOption]:
+    # Built once per workspace: constructing these options costs more than the queries they scope.
+    return {cls: orm.with_loader_criteria(cls, lambda c: c.workspace_id == workspace, include_aliases=True)
+            for cls in SCOPED_TABLES}
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _stamp_workspace(session: Session, _context, _instances) -> None:
+    # New rows take the session's workspace; a row of another workspace can never be written through it.
+    pending = [obj for obj in (*session.new, *session.dirty) if type(obj) in _SCOPED]
+    if not pending:
+        return
+    workspace = workspace_of(session)
+    for obj in pending:
+        if obj in session.new and obj.workspace_id in (SINGLE_WORKSPACE, workspace):
+            obj.workspace_id = workspace
+        elif obj.workspace_id != workspace:
+            raise UnscopedSession(f"a {type(obj).__name__} of another workspace cannot be written in this session")
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    session = Session(engine, expire_on_commit=False)
+def session_scope(engine: Engine, workspace: str = SINGLE_WORKSPACE) -> Iterator[Session]:
+    """One unit of work in one workspace: commit on success, roll back on any error."""
+    session = open_session(engine, workspace)
     try:
         yield session
         session.commit()
@@ -80,6 +143,21 @@ def _alembic_config(connection):
     return cfg
 
 
+SLACK_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")
+
+
+def slack_tables() -> sa.MetaData:
+    """The tables of slack_sdk's SQLAlchemy installation and OAuth state stores, as those stores define them."""
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    metadata = sa.MetaData()
+    SQLAlchemyInstallationStore.build_installations_table(metadata, SLACK_TABLES[0])
+    SQLAlchemyInstallationStore.build_bots_table(metadata, SLACK_TABLES[1])
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, SLACK_TABLES[2])
+    return metadata
+
+
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration; safe to call from several processes at once."""
     from alembic import command
@@ -90,6 +168,8 @@ def upgrade(engine: Engine) -> None:
                 # Several instances may start together; one migrates while the others wait here.
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
             command.upgrade(_alembic_config(conn), "head")
+            # Slack's own installation and OAuth state tables (multi-workspace mode); slack_sdk owns their shape.
+            slack_tables().create_all(conn)
     except sa.exc.OperationalError as exc:
         raise DatabaseError(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
                             f"{exc.orig}") from exc

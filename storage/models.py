@@ -38,24 +38,40 @@ def utc_field(*, nullable: bool = True, index: bool = False):
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
+# The workspace of single-token mode; a multi-workspace install keys rows by Slack team id (or enterprise id).
+SINGLE_WORKSPACE = ""
+
+
+class WorkspaceScoped(SQLModel):
+    """Every okrbot table carries the workspace its rows belong to; storage.db filters every query on it.
+
+    In composite keys workspace_id comes last: SQLite has no statistics, and an index led by the workspace would
+    look selective to its planner when it is not.
+    """
+
+    workspace_id: str = Field(default=SINGLE_WORKSPACE, max_length=32)
+
+
 CONFIDENCES = ("green", "amber", "red")
 OBJECTIVE_TYPES = ("aspirational", "committed")
 
 
-class Cycle(SQLModel, table=True):
+class Cycle(WorkspaceScoped, table=True):
     __tablename__ = "cycles"
+    __table_args__ = (sa.UniqueConstraint("name", "workspace_id", name="uq_cycles_name_workspace"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=64)
     start: date
     end: date
 
 
-class Team(SQLModel, table=True):
+class Team(WorkspaceScoped, table=True):
     __tablename__ = "teams"
+    __table_args__ = (sa.UniqueConstraint("name", "workspace_id", name="uq_teams_name_workspace"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=80, unique=True)
+    name: str = Field(max_length=80)
     channel: str = Field(max_length=32)
     timezone: str = Field(default="UTC", max_length=64)
     # Weekday numbers follow datetime.weekday(): Monday is 0.
@@ -65,14 +81,14 @@ class Team(SQLModel, table=True):
     digest_time: str = Field(default="09:00", max_length=5)
 
 
-class TeamLead(SQLModel, table=True):
+class TeamLead(WorkspaceScoped, table=True):
     __tablename__ = "team_leads"
 
     team_id: int = Field(foreign_key="teams.id", primary_key=True, ondelete="CASCADE")
     user_id: str = Field(max_length=32, primary_key=True)
 
 
-class Objective(SQLModel, table=True):
+class Objective(WorkspaceScoped, table=True):
     __tablename__ = "objectives"
     __table_args__ = (sa.UniqueConstraint("team_id", "cycle_id", "key"),)
 
@@ -86,7 +102,7 @@ class Objective(SQLModel, table=True):
     archived_at: datetime | None = utc_field()
 
 
-class KeyResult(SQLModel, table=True):
+class KeyResult(WorkspaceScoped, table=True):
     __tablename__ = "key_results"
     __table_args__ = (sa.UniqueConstraint("objective_id", "key"),)
 
@@ -101,12 +117,14 @@ class KeyResult(SQLModel, table=True):
     archived_at: datetime | None = utc_field()
 
 
-class Person(SQLModel, table=True):
+class Person(WorkspaceScoped, table=True):
     """What okrbot caches about a Slack user, so a steady-state prompt costs one API call."""
 
     __tablename__ = "people"
 
     user_id: str = Field(max_length=32, primary_key=True)
+    # Keyed by workspace too: in an Enterprise Grid org one user id is a member of several workspaces.
+    workspace_id: str = Field(default=SINGLE_WORKSPACE, max_length=32, primary_key=True)
     dm_channel: str | None = Field(default=None, max_length=32)
     tz: str | None = Field(default=None, max_length=64)
     tz_fetched_at: datetime | None = utc_field()
@@ -115,11 +133,11 @@ class Person(SQLModel, table=True):
     admin_checked_at: datetime | None = utc_field()
 
 
-class Prompt(SQLModel, table=True):
+class Prompt(WorkspaceScoped, table=True):
     """One owner's check-in week for one schedule; its DM goes out through the outbox under "prompt:<id>"."""
 
     __tablename__ = "prompts"
-    __table_args__ = (sa.UniqueConstraint("user_id", "week_key"),)
+    __table_args__ = (sa.UniqueConstraint("user_id", "week_key", "workspace_id", name="uq_prompts_user_week_workspace"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(max_length=32, index=True)
@@ -130,7 +148,7 @@ class Prompt(SQLModel, table=True):
     skipped_at: datetime | None = utc_field()
 
 
-class PromptItem(SQLModel, table=True):
+class PromptItem(WorkspaceScoped, table=True):
     """Which key results a prompt asked about: the check-in weeks of those KRs."""
 
     __tablename__ = "prompt_items"
@@ -139,7 +157,7 @@ class PromptItem(SQLModel, table=True):
     kr_id: int = Field(foreign_key="key_results.id", primary_key=True, index=True)
 
 
-class CheckIn(SQLModel, table=True):
+class CheckIn(WorkspaceScoped, table=True):
     __tablename__ = "checkins"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -155,7 +173,7 @@ class CheckIn(SQLModel, table=True):
     source_key: str | None = Field(default=None, max_length=80, unique=True)
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(WorkspaceScoped, table=True):
     """The outbox: every message okrbot sends on its own is claimed here under a unique key before it is sent.
 
     A claim is taken by inserting the row (or, once its lease has run out, by a compare-and-set on claimed_at);
@@ -164,9 +182,10 @@ class Delivery(SQLModel, table=True):
     """
 
     __tablename__ = "deliveries"
+    __table_args__ = (sa.UniqueConstraint("key", "workspace_id", name="uq_deliveries_key_workspace"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=160, unique=True)
+    key: str = Field(max_length=160)
     kind: str = Field(max_length=16, index=True)
     claimed_at: datetime | None = utc_field()
     sent_at: datetime | None = utc_field()
@@ -174,3 +193,23 @@ class Delivery(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=200)
+
+
+# The tables whose every query storage.db scopes to the session's workspace.
+SCOPED_TABLES: tuple[type[WorkspaceScoped], ...] = (Cycle, Team, TeamLead, Objective, KeyResult, Person, Prompt,
+                                                    PromptItem, CheckIn, Delivery)
+
+
+class Workspace(SQLModel, table=True):
+    """A workspace okrbot has served, and whether it must stop sending there (uninstalled, or its token revoked).
+
+    Not scoped: the scheduler reads it across workspaces. The stop applies to the token that was revoked (a short
+    fingerprint, never the token), so installing again with a new token resumes by itself.
+    """
+
+    __tablename__ = "workspaces"
+
+    id: str = Field(max_length=32, primary_key=True)
+    stopped_at: datetime | None = utc_field()
+    stopped_reason: str | None = Field(default=None, max_length=32)
+    stopped_token: str | None = Field(default=None, max_length=16)

@@ -10,7 +10,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.models import CheckIn, Cycle, Delivery, KeyResult, Objective, Prompt, PromptItem, Team, TeamLead
+from storage.db import workspace_of
+from storage.models import (CheckIn, Cycle, Delivery, KeyResult, Objective, Person, Prompt, PromptItem, Team,
+                            TeamLead)
 
 
 # Bound IN lists well below SQLite's variable limit and PostgreSQL's comfort zone.
@@ -75,6 +77,11 @@ def leads_by_team(team_ids: Iterable[int], *, session: Session) -> dict[int, lis
         for lead in session.exec(select(TeamLead).where(TeamLead.team_id.in_(ids)).order_by(TeamLead.user_id)):
             out[lead.team_id].append(lead.user_id)
     return dict(out)
+
+
+def find_person(user_id: str, *, session: Session) -> Person | None:
+    """The cached record of a user in the session's workspace, if okrbot has one."""
+    return session.get(Person, {"workspace_id": workspace_of(session), "user_id": user_id})
 
 
 def is_lead(user_id: str, team_id: int, *, session: Session) -> bool:

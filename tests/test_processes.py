@@ -11,11 +11,10 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from sqlmodel import Session
 
 from storage.db import make_engine
 from storage.models import Cycle, KeyResult, Objective, Team
+from storage.db import open_session
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def seed(db_url, fake, *, owners, teams, cycle_start, cycle_end, checkin_day, digest_day, at="00:00"):
     """Teams of five KRs, one owner each, all in UTC so they share one due instant."""
     engine = make_engine(db_url)
-    with Session(engine) as s:
+    with open_session(engine) as s:
         cycle = Cycle(name="now", start=cycle_start, end=cycle_end)
         s.add(cycle)
         s.flush()

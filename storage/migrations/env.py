@@ -15,7 +15,14 @@ if connection is None:
     engine = sa.create_engine(config.get_main_option("sqlalchemy.url"))
     connection = engine.connect()
 
+
+
+def include_name(name, type_, parent_names):
+    # slack_sdk creates and owns its installation tables (storage.db.slack_tables); autogenerate leaves them be.
+    return not (type_ == "table" and name.startswith("slack_"))
+
+
 context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                  compare_type=True)
+                  compare_type=True, include_name=include_name)
 with context.begin_transaction():
     context.run_migrations()

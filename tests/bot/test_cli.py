@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot import cli
 from storage.db import make_engine
 from storage.models import KeyResult, Team
 from storage.outbox import delivered
+from storage.db import open_session
 
 ROOT = Path(__file__).resolve().parents[2]
 GROWTH = ROOT / "tests" / "fixtures" / "growth.yaml"
@@ -74,7 +75,7 @@ def test_bad_file_names_file_line_and_field_and_changes_nothing(env, db_url, tmp
     err = capsys.readouterr().err
     assert f"{bad}:6: teams[0].timezone" in err
     assert "key_results[1]" in err and "nothing changed" in err
-    with Session(make_engine(db_url)) as s:
+    with open_session(make_engine(db_url)) as s:
         titles = {kr.title for kr in s.exec(select(KeyResult))}
         assert s.exec(select(Team)).one().timezone == "Europe/London"
     assert "Reach 50% WAU" not in titles
@@ -127,7 +128,7 @@ def test_real_process_tick(env, fake_slack, tmp_path):
     assert done.returncode == 0, done.stderr
     assert len(fake_slack.dms_to("U0BOB")) == 1
     assert "xoxb-cli" not in done.stderr
-    with Session(make_engine(env["DATABASE_URL"])) as s:
+    with open_session(make_engine(env["DATABASE_URL"])) as s:
         assert delivered("prompt:2", session=s) or delivered("prompt:1", session=s)
 
 

@@ -3,11 +3,12 @@
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot.jobs import run_tick
 from bot.slack_client import make_client
 from storage.models import Cycle, Delivery, KeyResult, Objective, Team
+from storage.db import open_session
 
 OWNERS = [f"U{n:04d}FAN" for n in range(500)]
 DUE = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -15,7 +16,7 @@ DUE = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 def seed(engine, fake):
     zones = ["UTC", "Europe/London", "Africa/Abidjan"]  # all at UTC+0 in November: one due instant
-    with Session(engine) as s:
+    with open_session(engine) as s:
         cycle = Cycle(name="2026-Q4", start=date(2026, 10, 1), end=date(2026, 12, 31))
         s.add(cycle)
         s.flush()
@@ -47,7 +48,7 @@ def test_every_owner_gets_exactly_one_prompt_despite_faults(engine, fake_slack):
     # Late rather than never: keep ticking a minute apart, as the scheduler would, until nothing is pending.
     for minute in range(15):
         run_tick(DUE + timedelta(minutes=minute), engine=engine, client=client)
-        with Session(engine) as s:
+        with open_session(engine) as s:
             pending = s.exec(select(Delivery).where(Delivery.sent_at.is_(None))).all()
         if minute and not pending:
             break
@@ -57,6 +58,6 @@ def test_every_owner_gets_exactly_one_prompt_despite_faults(engine, fake_slack):
     assert len(fake_slack.dms_to(OWNERS[0])) == 1
     failures = [c for c in fake_slack.calls if c.status in (429, 500)]
     assert len(failures) > 100  # the faults really happened
-    with Session(engine) as s:
+    with open_session(engine) as s:
         rows = s.exec(select(Delivery).where(Delivery.kind == "prompt")).all()
     assert len(rows) == 500 and all(r.sent_at is not None for r in rows)

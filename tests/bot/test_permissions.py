@@ -8,7 +8,8 @@ from bot.people import refresh_from_event
 from bot.permissions import can_manage, is_workspace_admin, manageable_teams
 from bot.slack_client import make_client
 from storage.db import session_scope
-from storage.models import Person, Team, TeamLead
+from storage.models import Team, TeamLead
+from storage.queries import find_person
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -64,7 +65,7 @@ def test_slack_failure_falls_back_to_not_admin(teams, fake_slack, client):
     # The fake answers user_not_found for someone it does not know, as Slack does.
     assert admin(teams, "U0NOBODY", client) is False
     with session_scope(teams) as s:
-        assert s.get(Person, "U0NOBODY") is None
+        assert find_person("U0NOBODY", session=s) is None
 
 
 def test_leads_manage_their_team_without_asking_slack(teams, fake_slack, client):

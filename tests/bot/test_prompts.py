@@ -9,7 +9,8 @@ from sqlmodel import select
 from bot import ids
 from bot.jobs import run_tick
 from bot.slack_client import make_client
-from storage.models import Delivery, KeyResult, Objective, Person, Prompt, PromptItem, Team
+from storage.models import Delivery, KeyResult, Objective, Prompt, PromptItem, Team
+from storage.queries import find_person
 
 
 WEEK = "2026-11-27@10:00"
@@ -246,12 +247,12 @@ def test_concurrent_ticks_send_each_prompt_once(settled):
 def test_user_zone_is_cached_and_refreshed_after_a_week(okr):
     okr.tick(at("2026-11-27T09:00"))
     with okr.session() as s:
-        bob = s.get(Person, "U0BOB")
+        bob = find_person("U0BOB", session=s)
     assert bob.tz == "Europe/Berlin" and bob.dm_channel
     okr.fake.set_user_tz("U0BOB", "Asia/Tokyo")
     okr.tick(at("2026-12-10T12:00"))  # more than a week later: refreshed
     with okr.session() as s:
-        assert s.get(Person, "U0BOB").tz == "Asia/Tokyo"
+        assert find_person("U0BOB", session=s).tz == "Asia/Tokyo"
 
 
 def test_moving_the_checkin_slot_mid_week_does_not_prompt_twice(settled):

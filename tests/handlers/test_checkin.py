@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from bot import ids
 from storage.models import CheckIn, KeyResult, Prompt
+from storage.queries import find_person
 
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 
@@ -213,10 +214,9 @@ def test_user_change_event_refreshes_the_cached_zone(okr):
     okr.tick(NOW.replace(hour=15))
     resp = okr.slack.event({"type": "user_change", "user": {"id": "U0ALICE", "tz": "Asia/Tokyo"}})
     assert resp.status == 200
-    from storage.models import Person
 
     with okr.session() as s:
-        assert s.get(Person, "U0ALICE").tz == "Asia/Tokyo"
+        assert find_person("U0ALICE", session=s).tz == "Asia/Tokyo"
 
 
 def test_app_home_shows_the_users_key_results(okr):

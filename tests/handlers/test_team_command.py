@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from storage.models import Cycle, Person, Team, TeamLead
+from storage.models import Cycle, Team, TeamLead
+from storage.queries import find_person
 
 ADMIN = "U0ADMIN"
 
@@ -67,7 +68,7 @@ def test_admin_adds_a_team_with_an_escaped_channel_mention(okr, admin):
     # The admin flag was asked of Slack once and cached on the person.
     assert len(okr.fake.calls_to("users.info")) == 1
     with okr.session() as s:
-        assert s.get(Person, admin).is_admin is True
+        assert find_person(admin, session=s).is_admin is True
 
 
 @pytest.mark.parametrize("user", ["U0LEAD", "U0ALICE"])

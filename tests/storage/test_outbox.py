@@ -3,23 +3,24 @@
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from storage.models import Delivery
 from storage.outbox import CLAIM_LEASE, claim, deliver_once
+from storage.db import open_session
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
 def test_a_key_is_sent_once(engine):
     sent = []
-    with Session(engine) as s:
+    with open_session(engine) as s:
         first = deliver_once("digest:1:2026-W48", "digest", NOW, session=s,
                              send=lambda: sent.append(1) or {"channel": "C1", "ts": "1.1"})
         again = deliver_once("digest:1:2026-W48", "digest", NOW + timedelta(hours=1), session=s,
                              send=lambda: sent.append(2) or {"channel": "C1", "ts": "1.2"})
     assert (first.status, again.status, sent) == ("sent", "done", [1])
-    with Session(engine) as s:
+    with open_session(engine) as s:
         row = s.exec(select(Delivery)).one()
     assert (row.channel, row.ts, row.sent_at, row.attempts) == ("C1", "1.1", NOW, 1)
 
@@ -28,34 +29,34 @@ def test_a_failed_send_is_released_and_retried(engine):
     def boom():
         raise ConnectionError("slack is down")
 
-    with Session(engine) as s:
+    with open_session(engine) as s:
         failed = deliver_once("k", "alert", NOW, session=s, send=boom)
         retried = deliver_once("k", "alert", NOW + timedelta(minutes=1), session=s,
                                send=lambda: {"channel": "D1", "ts": "2.2"})
     assert failed.status == "failed" and failed.error == "ConnectionError"
     assert retried.sent
-    with Session(engine) as s:
+    with open_session(engine) as s:
         assert s.exec(select(Delivery)).one().attempts == 2
 
 
 def test_a_live_claim_blocks_and_an_expired_one_is_taken_over(engine):
-    with Session(engine) as s:
+    with open_session(engine) as s:
         assert claim("k", "prompt", NOW, session=s) is not None  # then the process "dies"
-    with Session(engine) as s:
+    with open_session(engine) as s:
         assert claim("k", "prompt", NOW + CLAIM_LEASE - timedelta(seconds=1), session=s) is None
         taken = claim("k", "prompt", NOW + CLAIM_LEASE + timedelta(seconds=1), session=s)
     assert taken is not None and taken.attempts == 2
 
 
 def test_racing_claims_have_one_winner(engine):
-    with Session(engine) as s:
+    with open_session(engine) as s:
         claim("race", "prompt", NOW, session=s)
     later = NOW + CLAIM_LEASE * 2
     barrier = threading.Barrier(6)
     wins = []
 
     def racer():
-        with Session(engine) as s:
+        with open_session(engine) as s:
             barrier.wait()
             if claim("race", "prompt", later, session=s) is not None:
                 wins.append(1)
