@@ -13,36 +13,60 @@ from slack_bolt import App
 
 import handlers
 from bot import cli
-from bot.jobs import run_tick
+from bot.jobs import JobClients, tick_all
 from bot.settings import Settings
-from bot.slack_client import DEFAULT_LIMITS, Pacer, make_client
+from bot.slack_client import make_client
+from bot.workspaces import BOT_SCOPES, forget_installation, installation_store, workspace_of_context
 from handlers.deps import Deps, utc_now
-from handlers.server import EVENTS_PATH, make_http_server
+from handlers.server import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, make_http_server
 from storage.db import make_engine, upgrade
 
 logger = logging.getLogger("okrbot")
 
 
+def make_deps(settings: Settings, engine, clock=utc_now) -> Deps:
+    """Listeners' dependencies; in multi-workspace mode each request is scoped to the workspace it came from."""
+    if settings.multi_workspace:
+        store = installation_store(settings.client_id, engine)
+        return Deps(engine=engine, clock=clock, workspace_of=workspace_of_context,
+                    forget_install=lambda context: forget_installation(store, context))
+    return Deps(engine=engine, clock=clock, forget_install=lambda _context: settings.bot_token)
+
+
 def build_app(settings: Settings, *, deps: Deps, client=None) -> App:
     """The Bolt app with every listener registered."""
-    client = client or make_client(settings.require_bot_token(), settings.api_url)
-    app = App(
-        client=client,
+    common = dict(
         signing_secret=settings.signing_secret,
         request_verification_enabled=not settings.socket_mode,
         # Listeners finish before Slack gets its answer: view errors travel in the ack, and nothing runs after it.
         process_before_response=True,
     )
+    if settings.multi_workspace:
+        from slack_bolt.oauth.oauth_settings import OAuthSettings
+        from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+        oauth = OAuthSettings(
+            client_id=settings.client_id, client_secret=settings.client_secret, scopes=list(BOT_SCOPES),
+            redirect_uri=settings.redirect_uri, install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
+            installation_store=installation_store(settings.client_id, deps.engine),
+            state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=deps.engine),
+        )
+        # No token here: Bolt gives each request a client carrying its own workspace's bot token.
+        app = App(client=client or make_client(None, settings.api_url), oauth_settings=oauth, **common)
+    else:
+        app = App(client=client or make_client(settings.require_bot_token(), settings.api_url), **common)
     handlers.register(app, deps)
     return app
 
 
-def start_scheduler(settings: Settings, engine, client):
+def start_scheduler(settings: Settings, engine):
     """Run the tick every minute in the background; the tick itself decides what is due."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    # Scheduled fan-out gets its own paced clients; interactive answers must never wait behind it.
+    clients = JobClients(settings)
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(lambda: run_tick(datetime.now(UTC), engine=engine, client=client), "interval", minutes=1,
+    scheduler.add_job(lambda: tick_all(settings, engine, datetime.now(UTC), clients), "interval", minutes=1,
                       next_run_time=datetime.now(UTC), max_instances=1, coalesce=True, id="okrbot-tick")
     scheduler.start()
     return scheduler
@@ -53,10 +77,8 @@ def serve(settings: Settings) -> int:
     settings.require_serving()
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    app = build_app(settings, deps=Deps(engine=engine, clock=utc_now))
-    # Scheduled fan-out gets its own paced client; interactive answers must never wait behind it.
-    jobs_client = make_client(settings.bot_token, settings.api_url, pacer=Pacer(DEFAULT_LIMITS))
-    scheduler = start_scheduler(settings, engine, jobs_client) if settings.scheduler else None
+    app = build_app(settings, deps=make_deps(settings, engine))
+    scheduler = start_scheduler(settings, engine) if settings.scheduler else None
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -67,7 +89,8 @@ def serve(settings: Settings) -> int:
             server = make_http_server(app, "0.0.0.0", settings.port)
             # SystemExit unwinds serve_forever, so the finally block stops the scheduler cleanly.
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-            logger.info("okrbot is listening on port %s (POST /slack/events)", settings.port)
+            logger.info("okrbot is listening on port %s (POST /slack/events%s)", settings.port,
+                        "; install at GET /slack/install" if settings.multi_workspace else "")
             server.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -79,7 +102,7 @@ def serve(settings: Settings) -> int:
 
 def start_http_app(settings: Settings, engine, clock):
     """Serve the app on a free loopback port in a background thread: its URL and a function that stops it."""
-    app = build_app(settings, deps=Deps(engine=engine, clock=clock))
+    app = build_app(settings, deps=make_deps(settings, engine, clock))
     server = make_http_server(app, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,4 +1,4 @@
-"""The command line: serve, tick, import, export, lint and db upgrade."""
+"""The command line: serve, tick, import, export, lint, workspaces and db upgrade."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ def parse_instant(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
+WORKSPACE_HELP = "the Slack team (or enterprise) id whose OKRs these are; needed when SLACK_CLIENT_ID is set"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The okrbot argument parser."""
     parser = argparse.ArgumentParser(prog="okrbot", description="A Slack app that keeps a team's OKRs alive.")
@@ -32,14 +35,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the bot (HTTP or Socket Mode) with its scheduler; the default")
     tick = sub.add_parser("tick", help="run every scheduled job due at an instant, then exit")
     tick.add_argument("--now", type=parse_instant, help="the instant, e.g. 2026-11-27T09:05:00Z (default: now)")
+    tick.add_argument("--workspace", help="only this workspace (default: every installed workspace)")
     imp = sub.add_parser("import", help="create or update teams, the cycle, objectives and KRs from YAML")
     imp.add_argument("file")
+    imp.add_argument("--workspace", help=WORKSPACE_HELP)
     lint = sub.add_parser("lint", help="coach notes on how the objectives and KRs in an OKR file are written")
     lint.add_argument("file")
     lint.add_argument("--format", choices=("plain", "json"), default="plain")
     exp = sub.add_parser("export", help="print the OKR set with each KR's latest check-in")
     exp.add_argument("--format", choices=("yaml", "csv"), default="yaml")
     exp.add_argument("--cycle", help="cycle name (default: the latest cycle)")
+    exp.add_argument("--workspace", help=WORKSPACE_HELP)
+    sub.add_parser("workspaces", help="list the workspaces okrbot is installed in (multi-workspace mode)")
     demo = sub.add_parser("demo", help="simulate a quarter against a fake Slack and print what everyone sees")
     demo.add_argument("--weeks", type=int, help="stop after this many weeks (default: the whole quarter)")
     db = sub.add_parser("db", help="database maintenance")
@@ -86,11 +93,13 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int],
             print("Database is up to date.")
             return 0
         if command == "tick":
-            return _tick(settings, args.now or datetime.now(UTC))
+            return _tick(settings, args.now or datetime.now(UTC), args.workspace)
+        if command == "workspaces":
+            return _workspaces(settings)
         if command == "import":
-            return _import(settings, args.file)
+            return _import(settings, args.file, _workspace(settings, args.workspace))
         if command == "export":
-            return _export(settings, args.format, args.cycle)
+            return _export(settings, args.format, args.cycle, _workspace(settings, args.workspace))
     except SettingsError as exc:
         return _fail(str(exc), 2)
     except DatabaseError as exc:
@@ -98,19 +107,53 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int],
     return _fail(f"unknown command {command!r}", 2)
 
 
-def _tick(settings: Settings, now: datetime) -> int:
-    from bot.jobs import run_tick
-    from bot.slack_client import DEFAULT_LIMITS, Pacer, make_client
+def _workspace(settings: Settings, given: str | None) -> str:
+    """The workspace a CLI command works on: named with --workspace when okrbot serves many."""
+    from storage.models import SINGLE_WORKSPACE
 
-    client = make_client(settings.require_bot_token(), settings.api_url, pacer=Pacer(DEFAULT_LIMITS))
+    if settings.multi_workspace:
+        if not given or not given.strip():
+            raise SettingsError("SLACK_CLIENT_ID is set, so okrbot serves many workspaces: say which one with "
+                                "--workspace T0123ABCD (`okrbot workspaces` lists them).")
+        return given.strip()
+    if given and given.strip():
+        raise SettingsError("--workspace is for multi-workspace mode (SLACK_CLIENT_ID); with SLACK_BOT_TOKEN okrbot "
+                            "serves one workspace, so leave it out.")
+    return SINGLE_WORKSPACE
+
+
+def _tick(settings: Settings, now: datetime, only: str | None) -> int:
+    from bot.jobs import tick_all
+
+    if not settings.multi_workspace:
+        settings.require_bot_token()
     engine = _engine(settings)
-    results = run_tick(now, engine=engine, client=client)
-    failed = [name for name, result in results.items() if result is None]
-    logger.info("tick at %s done%s", now.isoformat(), f"; failed jobs: {', '.join(failed)}" if failed else "")
+    results = tick_all(settings, engine, now, only=only)
+    if only and not results:
+        logger.info("tick at %s: workspace %s is not installed, or it stopped okrbot", now.isoformat(), only)
+    for workspace, jobs in results.items():
+        failed = [name for name, result in jobs.items() if result is None]
+        logger.info("tick at %s done%s%s", now.isoformat(), f" for {workspace}" if workspace else "",
+                    f"; failed jobs: {', '.join(failed)}" if failed else "")
     return 0
 
 
-def _import(settings: Settings, path: str) -> int:
+def _workspaces(settings: Settings) -> int:
+    from bot.workspaces import targets
+
+    if not settings.multi_workspace:
+        print("okrbot serves one workspace with SLACK_BOT_TOKEN; set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to be "
+              "installed by many.")
+        return 0
+    installed = targets(bot_token=None, client_id=settings.client_id, engine=_engine(settings))
+    for target in installed:
+        print(f"{target.workspace}\t{target.name}")
+    if not installed:
+        print("No workspace has installed okrbot yet: open /slack/install on the running bot.", file=sys.stderr)
+    return 0
+
+
+def _import(settings: Settings, path: str, workspace: str) -> int:
     from bot.importer import OkrFileError, load_okr_file, apply_okr_set
 
     try:
@@ -119,7 +162,7 @@ def _import(settings: Settings, path: str) -> int:
         return _fail(f"{path} was not imported; nothing changed.\n{exc}")
     engine = _engine(settings)
     try:
-        with session_scope(engine) as session:
+        with session_scope(engine, workspace) as session:
             summary = apply_okr_set(okr_set, session=session)
     except OkrFileError as exc:
         return _fail(f"{path} was not imported; nothing changed.\n{exc}")
@@ -150,12 +193,12 @@ def _lint(path: str, fmt: str) -> int:
     return 0
 
 
-def _export(settings: Settings, fmt: str, cycle: str | None) -> int:
+def _export(settings: Settings, fmt: str, cycle: str | None, workspace: str) -> int:
     from bot.exporter import CycleNotFound, export_csv, export_yaml
 
     engine = _engine(settings)
     try:
-        with session_scope(engine) as session:
+        with session_scope(engine, workspace) as session:
             text = (export_csv if fmt == "csv" else export_yaml)(session=session, cycle_name=cycle)
     except CycleNotFound as exc:
         return _fail(str(exc))

@@ -11,7 +11,11 @@ from sqlalchemy.engine import Engine
 
 from bot import alerts, nudges, prompts
 from bot import digest
+from bot.settings import Settings
+from bot.slack_client import DEFAULT_LIMITS, Pacer, make_client
+from bot.workspaces import Installed, may_send, targets
 from storage.db import session_scope
+from storage.models import SINGLE_WORKSPACE
 
 logger = logging.getLogger(__name__)
 
@@ -28,16 +32,52 @@ JOBS: list[tuple[str, Callable]] = [
 ]
 
 
-def run_tick(now: datetime, *, engine: Engine, client: WebClient) -> dict[str, object]:
-    """Run every job at `now`; a failing job is logged and retried on the next tick, never fatal."""
+def run_tick(now: datetime, *, engine: Engine, client: WebClient,
+             workspace: str = SINGLE_WORKSPACE) -> dict[str, object]:
+    """Run every job of one workspace at `now`; a failing job is logged and retried on the next tick, never fatal."""
     if now.tzinfo is None:
         raise ValueError("run_tick needs a timezone-aware `now`")
     results: dict[str, object] = {}
     for name, job in JOBS:
         try:
-            with session_scope(engine) as session:
+            with session_scope(engine, workspace) as session:
                 results[name] = job(now, session=session, client=client)
         except Exception:
-            logger.exception("job %s failed at %s; it will run again on the next tick", name, now.isoformat())
+            logger.exception("job %s of workspace %s failed at %s; it will run again on the next tick", name,
+                             workspace or "(single)", now.isoformat())
             results[name] = None
     return results
+
+
+def run_workspaces(now: datetime, installed: list[Installed], *, engine: Engine,
+                   client_for: Callable[[Installed], WebClient]) -> dict[str, dict[str, object]]:
+    """One tick for each installed workspace, with its own token; workspaces that stopped okrbot are skipped."""
+    results: dict[str, dict[str, object]] = {}
+    for target in installed:
+        with session_scope(engine, target.workspace) as session:
+            allowed = may_send(target.workspace, target.token, session=session)
+        if allowed:
+            results[target.workspace] = run_tick(now, engine=engine, client=client_for(target),
+                                                 workspace=target.workspace)
+    return results
+
+
+class JobClients:
+    """One paced client per workspace and token, kept across ticks so each workspace's pacing carries over."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._clients: dict[tuple[str, str], object] = {}
+
+    def __call__(self, target):
+        key = (target.workspace, target.token)
+        if key not in self._clients:
+            self._clients[key] = make_client(target.token, self.settings.api_url, pacer=Pacer(DEFAULT_LIMITS))
+        return self._clients[key]
+
+
+def tick_all(settings: Settings, engine, now: datetime, clients: JobClients | None = None,
+             only: str | None = None) -> dict[str, dict[str, object]]:
+    """One tick of every workspace okrbot serves, each with its own token."""
+    installed = targets(bot_token=settings.bot_token, client_id=settings.client_id, engine=engine, only=only)
+    return run_workspaces(now, installed, engine=engine, client_for=clients or JobClients(settings))

@@ -28,22 +28,38 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
     scheduler: bool = True
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None
 
     @property
     def socket_mode(self) -> bool:
         """Socket Mode when an app-level token is configured, else HTTP."""
         return bool(self.app_token)
 
+    @property
+    def multi_workspace(self) -> bool:
+        """Installed by each workspace through Slack's OAuth flow, instead of one bot token for one workspace."""
+        return bool(self.client_id)
+
     def require_bot_token(self) -> str:
         """The bot token, or a SettingsError saying it is needed."""
+        if self.multi_workspace:
+            raise SettingsError("SLACK_CLIENT_ID is set, so okrbot serves many workspaces, each with its own token: "
+                                "name one with --workspace (`okrbot workspaces` lists them).")
         if not self.bot_token:
             raise SettingsError("SLACK_BOT_TOKEN is not set: okrbot needs the bot token (xoxb-...) to talk to Slack. "
                                 "Copy .env.example to .env and fill it in, or try `make demo` without a workspace.")
         return self.bot_token
 
     def require_serving(self) -> None:
-        """Check what serving needs: a bot token, and a signing secret in HTTP mode."""
-        self.require_bot_token()
+        """Check what serving needs: a bot token (or OAuth credentials), and a signing secret in HTTP mode."""
+        if self.multi_workspace:
+            if self.socket_mode:
+                raise SettingsError("SLACK_APP_TOKEN and SLACK_CLIENT_ID are both set: installing into many "
+                                    "workspaces needs HTTP mode for Slack's OAuth redirect, so unset SLACK_APP_TOKEN.")
+        else:
+            self.require_bot_token()
         if not self.socket_mode and not self.signing_secret:
             raise SettingsError("SLACK_SIGNING_SECRET is not set: HTTP mode refuses to start without it, "
                                 "because it is what proves a request comes from Slack.")
@@ -51,7 +67,8 @@ class Settings:
     def __repr__(self) -> str:
         # Secrets stay out of logs and tracebacks.
         return (f"Settings(api_url={self.api_url!r}, database_url={_hide_password(self.database_url)!r}, "
-                f"port={self.port}, scheduler={self.scheduler}, socket_mode={self.socket_mode})")
+                f"port={self.port}, scheduler={self.scheduler}, socket_mode={self.socket_mode}, "
+                f"multi_workspace={self.multi_workspace})")
 
 
 def _hide_password(url: str) -> str:
@@ -101,7 +118,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if scheduler_text not in ("on", "off"):
         raise SettingsError(f"OKRBOT_SCHEDULER must be 'on' or 'off', not {scheduler_text!r}.")
 
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    if bool(client_id) != bool(client_secret):
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        raise SettingsError(f"{missing} is not set: installing into many workspaces needs both SLACK_CLIENT_ID and "
+                            "SLACK_CLIENT_SECRET (Basic Information in the app's settings).")
+    if client_id and bot_token:
+        raise SettingsError("SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: use a bot token for one workspace, "
+                            "or the client id and secret to be installed by many, not both.")
+    redirect_uri = get("SLACK_REDIRECT_URI")
+    if redirect_uri and urlparse(redirect_uri).scheme not in ("http", "https"):
+        raise SettingsError(f"SLACK_REDIRECT_URI must be an http(s) URL ending in /slack/oauth_redirect, "
+                            f"not {redirect_uri!r}.")
+
     return Settings(
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
         bot_token=bot_token,
         signing_secret=get("SLACK_SIGNING_SECRET"),
         app_token=app_token,

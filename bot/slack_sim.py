@@ -35,9 +35,11 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 class SignedSlack:
     """Sends slash commands, button clicks, modal submissions and events the way Slack does."""
 
-    def __init__(self, url: str, secret: str):
+    def __init__(self, url: str, secret: str, *, team_id: str = TEAM_ID):
         self.url = url
         self.secret = secret
+        # The workspace every request says it comes from (multi-workspace tests use one SignedSlack per workspace).
+        self.team_id = team_id
 
     def post(self, body: bytes, content_type: str, *, headers: dict | None = None, signed: bool = True,
              timestamp: str | None = None) -> Response:
@@ -55,7 +57,7 @@ class SignedSlack:
             return Response(err.code, err.read().decode())
 
     def command(self, user: str, text: str = "", *, command: str = "/okr", **kw) -> Response:
-        form = {"token": "x", "team_id": TEAM_ID, "team_domain": "fake", "channel_id": "C0ANY",
+        form = {"token": "x", "team_id": self.team_id, "team_domain": "fake", "channel_id": "C0ANY",
                 "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": command,
                 "text": text, "api_app_id": "A0OKR", "response_url": "https://hooks.invalid/commands/1",
                 "trigger_id": f"trig{next(_counter)}"}
@@ -67,7 +69,7 @@ class SignedSlack:
 
     def click(self, user: str, action_id: str, value: str = "", *, block_id: str = "b", **kw) -> Response:
         return self.interactive({
-            "type": "block_actions", "user": {"id": user, "team_id": TEAM_ID}, "team": {"id": TEAM_ID},
+            "type": "block_actions", "user": {"id": user, "team_id": self.team_id}, "team": {"id": self.team_id},
             "api_app_id": "A0OKR", "trigger_id": f"trig{next(_counter)}", "container": {"type": "message"},
             "channel": {"id": "D0ANY"},
             "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
@@ -86,13 +88,13 @@ class SignedSlack:
                                         "selected_option": {"value": confidence} if confidence else None}}
             values[ids.kr_block(ids.NOTE_BLOCK, kr_id)] = {
                 ids.NOTE_ACTION: {"type": "plain_text_input", "value": note or None}}
-        submitted = dict(view, id=view_id, state={"values": values}, team_id=TEAM_ID, app_id="A0OKR")
-        return self.interactive({"type": "view_submission", "team": {"id": TEAM_ID},
-                                 "user": {"id": user, "team_id": TEAM_ID}, "api_app_id": "A0OKR",
+        submitted = dict(view, id=view_id, state={"values": values}, team_id=self.team_id, app_id="A0OKR")
+        return self.interactive({"type": "view_submission", "team": {"id": self.team_id},
+                                 "user": {"id": user, "team_id": self.team_id}, "api_app_id": "A0OKR",
                                  "trigger_id": f"trig{next(_counter)}", "view": submitted}, **kw)
 
     def event(self, event: dict, **kw) -> Response:
-        body = json.dumps({"token": "x", "team_id": TEAM_ID, "api_app_id": "A0OKR", "event": event,
+        body = json.dumps({"token": "x", "team_id": self.team_id, "api_app_id": "A0OKR", "event": event,
                            "type": "event_callback", "event_id": f"Ev{next(_counter)}",
                            "event_time": int(time.time())}).encode()
         return self.post(body, "application/json", **kw)

@@ -14,9 +14,9 @@ def register(app, deps: Deps) -> None:
     """Attach the /okr listener."""
 
     @app.command("/okr")
-    def okr(ack, command, client):
+    def okr(ack, command, client, context):
         cmd = commands.parse(command.get("text", ""))
-        with deps.session() as session:
+        with deps.session(context) as session:
             result = commands.run(cmd, command["user_id"], session=session, now=deps.clock(), client=client)
         if isinstance(result, commands.OpenView):
             ack()

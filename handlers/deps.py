@@ -1,8 +1,8 @@
-"""What listeners need from the composition root: the database and the clock."""
+"""What listeners need from the composition root: the database, the clock and the request's workspace."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from storage.db import session_scope
+from storage.models import SINGLE_WORKSPACE
 
 
 def utc_now() -> datetime:
@@ -18,15 +19,29 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def single_workspace(_context: Mapping) -> str:
+    """Single-token mode: the token serves one workspace, whose rows are keyed ''."""
+    return SINGLE_WORKSPACE
+
+
+def forget_nothing(_context: Mapping) -> str | None:
+    """Single-token mode has no installation store to clean up; it knows no token to stop either."""
+    return None
+
+
 @dataclass(frozen=True)
 class Deps:
-    """Shared by every listener: one database session per request, and `now` read once per request."""
+    """Shared by every listener: one database session per request, scoped to the request's workspace."""
 
     engine: Engine
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Maps a Bolt context to the workspace whose rows the request may see.
+    workspace_of: Callable[[Mapping], str] = field(default=single_workspace)
+    # Drops the request's installation after an uninstall; returns the bot token that stopped working, if known.
+    forget_install: Callable[[Mapping], str | None] = field(default=forget_nothing)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """The request's unit of work."""
-        with session_scope(self.engine) as session:
+    def session(self, context: Mapping) -> Iterator[Session]:
+        """The request's unit of work, confined to its workspace."""
+        with session_scope(self.engine, self.workspace_of(context)) as session:
             yield session

@@ -8,6 +8,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 EVENTS_PATH = "/slack/events"
+# Bolt's OAuth flow pages (multi-workspace mode): the "Add to Slack" page and Slack's redirect back.
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -21,12 +24,15 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def make_wsgi_app(app):
-    """A WSGI app routing Slack's requests to Bolt and answering GET /health."""
+    """A WSGI app routing Slack's requests (and, with OAuth, the install pages) to Bolt; GET /health answers ok."""
     slack = SlackRequestHandler(app)
 
     def wsgi(environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+        method = environ.get("REQUEST_METHOD")
+        if path == EVENTS_PATH and method == "POST":
+            return slack(environ, start_response)
+        if path in (INSTALL_PATH, REDIRECT_PATH) and method == "GET" and app.oauth_flow is not None:
             return slack(environ, start_response)
         if path == "/health":
             start_response("200 OK", [("Content-Type", "text/plain")])

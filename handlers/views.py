@@ -13,7 +13,7 @@ def register(app, deps: Deps) -> None:
     def submit_checkin(ack, body, context):
         submission = parse_checkin_submission(body)
         now = deps.clock()
-        with deps.session() as session:
+        with deps.session(context) as session:
             outcome = checkin.submit_checkin(submission, session=session, now=now)
         if outcome.errors:
             ack(response_action="errors", errors=outcome.errors)
@@ -27,7 +27,7 @@ def register(app, deps: Deps) -> None:
         saved_at = context.get("checkin_saved_at")
         if saved_at is None:
             return
-        with deps.session() as session:
+        with deps.session(context) as session:
             alerts.send_due_alerts(saved_at, session=session, client=client)
 
     def refresh_homes(body, context, client):
@@ -36,22 +36,22 @@ def register(app, deps: Deps) -> None:
         if saved_at is None:
             return
         submission = parse_checkin_submission(body)
-        with deps.session() as session:
+        with deps.session(context) as session:
             home.publish_homes({submission.user_id, submission.for_user}, session=session, client=client,
                                now=saved_at)
 
     app.view(ids.CHECKIN_VIEW)(ack=submit_checkin, lazy=[alert_leads, refresh_homes])
 
     @app.view(ids.OBJECTIVE_VIEW)
-    def submit_objective(ack, body, client):
-        with deps.session() as session:
+    def submit_objective(ack, body, client, context):
+        with deps.session(context) as session:
             outcome = authoring.submit_form(parse_objective_form(body), session=session, now=deps.clock(),
                                             client=client)
         _answer(ack, outcome)
 
     @app.view(ids.OBJECTIVE_REVIEW_VIEW)
-    def save_reviewed_objective(ack, body, client):
-        with deps.session() as session:
+    def save_reviewed_objective(ack, body, client, context):
+        with deps.session(context) as session:
             outcome = authoring.submit_review(parse_review_submission(body), session=session, now=deps.clock(),
                                               client=client)
         _answer(ack, outcome)

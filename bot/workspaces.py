@@ -1,0 +1,111 @@
+"""Which workspaces okrbot serves, with which token, and which of them it must stop sending to."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from storage.models import SINGLE_WORKSPACE, Workspace
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Installed:
+    """One workspace okrbot may send to, and the bot token that speaks for it there."""
+
+    workspace: str
+    token: str
+    name: str = ""
+
+
+def workspace_key(*, team_id: str | None, enterprise_id: str | None = None,
+                  is_enterprise_install: bool = False) -> str:
+    """Whose data a request or installation belongs to: the org for an org-wide install, else the workspace."""
+    if is_enterprise_install and enterprise_id:
+        return enterprise_id
+    return team_id or enterprise_id or SINGLE_WORKSPACE
+
+
+def workspace_of_context(context: Mapping) -> str:
+    """The workspace key of a Bolt request context (multi-workspace mode)."""
+    return workspace_key(team_id=context.get("team_id"), enterprise_id=context.get("enterprise_id"),
+                         is_enterprise_install=bool(context.get("is_enterprise_install")))
+
+
+def fingerprint(token: str) -> str:
+    """A short one-way fingerprint of a token: enough to tell tokens apart, useless to anyone who reads it."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def stop_sending(workspace: str, *, token: str | None, reason: str, now: datetime, session: Session) -> None:
+    """Remember that the workspace uninstalled okrbot or revoked its token: nothing is sent there with that token."""
+    row = session.get(Workspace, workspace) or Workspace(id=workspace)
+    row.stopped_at, row.stopped_reason = now, reason[:32]
+    row.stopped_token = fingerprint(token) if token else None
+    session.add(row)
+    logger.info("workspace %s: %s, so okrbot stops sending there", workspace or "(single)", reason)
+
+
+def may_send(workspace: str, token: str, *, session: Session) -> bool:
+    """False once the workspace stopped okrbot with this very token (no token known: any token is stopped)."""
+    row = session.get(Workspace, workspace)
+    if row is None or row.stopped_at is None:
+        return True
+    return row.stopped_token is not None and row.stopped_token != fingerprint(token)
+
+
+def installed_workspaces(bots: sa.Table, *, client_id: str, engine: Engine) -> list[Installed]:
+    """Every workspace with a bot token in slack_sdk's installation store: the latest install of each."""
+    c = bots.c
+    stmt = (sa.select(c.enterprise_id, c.team_id, c.team_name, c.enterprise_name, c.is_enterprise_install,
+                      c.bot_token)
+            .where(c.client_id == client_id, c.bot_token.is_not(None))
+            .order_by(c.installed_at.desc(), c.id.desc()))
+    seen: dict[str, Installed] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(stmt):
+            key = workspace_key(team_id=row.team_id, enterprise_id=row.enterprise_id,
+                                is_enterprise_install=bool(row.is_enterprise_install))
+            if key and key not in seen:
+                seen[key] = Installed(key, row.bot_token, row.team_name or row.enterprise_name or "")
+    return sorted(seen.values(), key=lambda installed: installed.workspace)
+
+
+# The bot scopes okrbot asks for when a workspace installs it; manifest.yaml lists the same (tested).
+BOT_SCOPES = ("chat:write", "commands", "users:read")
+
+
+def installation_store(client_id: str, engine: Engine):
+    """slack_sdk's SQLAlchemy installation store on okrbot's own database (tables made by storage.db.upgrade)."""
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+
+    return SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=logger)
+
+
+def forget_installation(store, context: Mapping) -> str | None:
+    """Delete a workspace's installation and bot from the store; returns the bot token it had, if any."""
+    enterprise_id, team_id = context.get("enterprise_id"), context.get("team_id")
+    org_wide = bool(context.get("is_enterprise_install"))
+    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_wide)
+    team_id = None if org_wide else team_id
+    store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+    store.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+    return bot.bot_token if bot is not None else None
+
+
+def targets(*, bot_token: str | None, client_id: str | None, engine: Engine,
+            only: str | None = None) -> list[Installed]:
+    """The workspaces a tick serves: the single token's one, or every installation (optionally just `only`)."""
+    if client_id:
+        found = installed_workspaces(installation_store(client_id, engine).bots, client_id=client_id, engine=engine)
+    else:
+        found = [Installed(SINGLE_WORKSPACE, bot_token)] if bot_token else []
+    return [t for t in found if only is None or t.workspace == only]
