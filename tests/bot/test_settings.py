@@ -47,3 +47,34 @@ def test_repr_hides_secrets():
                        "DATABASE_URL": "postgresql+psycopg://u:pw123@h/db"})
     text = repr(s)
     assert "xoxb-secret" not in text and "topsecret" not in text and "pw123" not in text
+
+
+def test_oauth_credentials_switch_to_multi_workspace_mode():
+    s = load_settings({"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "cs-secret",
+                       "SLACK_SIGNING_SECRET": "sec", "SLACK_REDIRECT_URI": "https://okr.example.com/slack/oauth_redirect"})
+    assert s.multi_workspace and s.bot_token is None
+    s.require_serving()
+    assert "cs-secret" not in repr(s) and "multi_workspace=True" in repr(s)
+    with pytest.raises(SettingsError, match="--workspace"):
+        s.require_bot_token()
+
+
+@pytest.mark.parametrize("env, variable", [
+    ({"SLACK_CLIENT_ID": "111.222"}, "SLACK_CLIENT_SECRET"),
+    ({"SLACK_CLIENT_SECRET": "cs-secret"}, "SLACK_CLIENT_ID"),
+    ({"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "cs-secret", "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN"),
+    ({"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "cs-secret", "SLACK_REDIRECT_URI": "okr.example.com"},
+     "SLACK_REDIRECT_URI"),
+])
+def test_oauth_settings_must_be_complete_and_unambiguous(env, variable):
+    with pytest.raises(SettingsError) as err:
+        load_settings(env)
+    assert str(err.value).startswith(variable) and "cs-secret" not in str(err.value)
+
+
+def test_multi_workspace_serving_needs_http_and_a_signing_secret():
+    oauth = {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "cs-secret"}
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+        load_settings(oauth).require_serving()
+    with pytest.raises(SettingsError, match="unset SLACK_APP_TOKEN"):
+        load_settings({**oauth, "SLACK_APP_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "sec"}).require_serving()
