@@ -13,7 +13,7 @@ from slack_bolt import App
 
 import handlers
 from bot import cli
-from bot.jobs import JobClients, tick_all
+from bot.jobs import Ticker
 from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.workspaces import BOT_SCOPES, forget_installation, installation_store, workspace_of_context
@@ -63,13 +63,13 @@ def start_scheduler(settings: Settings, engine):
     """Run the tick every minute in the background; the tick itself decides what is due."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    # Scheduled fan-out gets its own paced clients; interactive answers must never wait behind it.
-    clients = JobClients(settings)
+    # Scheduled fan-out gets its own paced clients (Ticker), so interactive answers never wait behind it.
+    ticker = Ticker(settings, engine)
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(lambda: tick_all(settings, engine, datetime.now(UTC), clients), "interval", minutes=1,
+    scheduler.add_job(lambda: ticker.tick(datetime.now(UTC)), "interval", minutes=1,
                       next_run_time=datetime.now(UTC), max_instances=1, coalesce=True, id="okrbot-tick")
     scheduler.start()
-    return scheduler
+    return scheduler, ticker
 
 
 def serve(settings: Settings) -> int:
@@ -78,7 +78,7 @@ def serve(settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     app = build_app(settings, deps=make_deps(settings, engine))
-    scheduler = start_scheduler(settings, engine) if settings.scheduler else None
+    scheduler, ticker = start_scheduler(settings, engine) if settings.scheduler else (None, None)
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -97,6 +97,7 @@ def serve(settings: Settings) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+            ticker.shutdown()
     return 0
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -49,16 +51,24 @@ def run_tick(now: datetime, *, engine: Engine, client: WebClient,
     return results
 
 
+def run_workspace(now: datetime, target: Installed, *, engine: Engine,
+                  client_for: Callable[[Installed], WebClient]) -> dict[str, object] | None:
+    """One workspace's tick with its own token; None when that workspace stopped okrbot."""
+    with session_scope(engine, target.workspace) as session:
+        allowed = may_send(target.workspace, target.token, session=session)
+    if not allowed:
+        return None
+    return run_tick(now, engine=engine, client=client_for(target), workspace=target.workspace)
+
+
 def run_workspaces(now: datetime, installed: list[Installed], *, engine: Engine,
                    client_for: Callable[[Installed], WebClient]) -> dict[str, dict[str, object]]:
     """One tick for each installed workspace, with its own token; workspaces that stopped okrbot are skipped."""
     results: dict[str, dict[str, object]] = {}
     for target in installed:
-        with session_scope(engine, target.workspace) as session:
-            allowed = may_send(target.workspace, target.token, session=session)
-        if allowed:
-            results[target.workspace] = run_tick(now, engine=engine, client=client_for(target),
-                                                 workspace=target.workspace)
+        result = run_workspace(now, target, engine=engine, client_for=client_for)
+        if result is not None:
+            results[target.workspace] = result
     return results
 
 
@@ -69,11 +79,14 @@ class JobClients:
         self.settings = settings
         self._clients: dict[tuple[str, str], object] = {}
 
+        self._lock = threading.Lock()
+
     def __call__(self, target):
         key = (target.workspace, target.token)
-        if key not in self._clients:
-            self._clients[key] = make_client(target.token, self.settings.api_url, pacer=Pacer(DEFAULT_LIMITS))
-        return self._clients[key]
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = make_client(target.token, self.settings.api_url, pacer=Pacer(DEFAULT_LIMITS))
+            return self._clients[key]
 
 
 def tick_all(settings: Settings, engine, now: datetime, clients: JobClients | None = None,
@@ -81,3 +94,42 @@ def tick_all(settings: Settings, engine, now: datetime, clients: JobClients | No
     """One tick of every workspace okrbot serves, each with its own token."""
     installed = targets(bot_token=settings.bot_token, client_id=settings.client_id, engine=engine, only=only)
     return run_workspaces(now, installed, engine=engine, client_for=clients or JobClients(settings))
+
+
+class Ticker:
+    """The scheduler's tick: each workspace in its own worker, so one workspace's long fan-out delays no other.
+
+    A workspace whose previous tick is still running (a large, paced fan-out takes minutes) is left to finish it;
+    the next tick after that picks up whatever became due meanwhile, as every job derives its work from the database.
+    """
+
+    def __init__(self, settings: Settings, engine: Engine, *, workers: int = 8,
+                 clients: Callable[[Installed], WebClient] | None = None):
+        self.settings = settings
+        self.engine = engine
+        self.clients = clients or JobClients(settings)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="okrbot-tick")
+        self._running: dict[str, Future] = {}
+
+    def tick(self, now: datetime) -> dict[str, Future]:
+        """Start the tick of every installed workspace that is not still busy; returns the started ones."""
+        started: dict[str, Future] = {}
+        installed = targets(bot_token=self.settings.bot_token, client_id=self.settings.client_id, engine=self.engine)
+        for target in installed:
+            previous = self._running.get(target.workspace)
+            if previous is not None and not previous.done():
+                continue
+            started[target.workspace] = self._running[target.workspace] = self._pool.submit(
+                self._run, now, target)
+        return started
+
+    def _run(self, now: datetime, target: Installed) -> dict[str, object] | None:
+        try:
+            return run_workspace(now, target, engine=self.engine, client_for=self.clients)
+        except Exception:
+            logger.exception("tick of workspace %s failed at %s", target.workspace or "(single)", now.isoformat())
+            return None
+
+    def shutdown(self) -> None:
+        """Stop taking ticks; a tick in flight finishes its current message and its claims expire if it dies."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
