@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import hashlib
 import hmac
@@ -35,6 +37,8 @@ _MESSAGE_BLOCKS = 50
 _VIEW_BLOCKS = 100
 _MESSAGE_CHARS = 40_000
 _DEFAULT_ERRORS = {429: "ratelimited"}
+# Methods an app calls with its client id and secret instead of a token (Slack's OAuth exchange).
+_CLIENT_AUTH_METHODS = frozenset({"oauth.v2.access"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,27 @@ class _ApiError(Exception):
         self.status = status
         self.headers = headers or {}
         self.detail = detail
+
+
+@dataclass
+class _Install:
+    """A workspace that has approved the app: the code Slack hands back, and what exchanging it yields."""
+
+    code: str
+    team_id: str
+    team_name: str
+    bot_token: str
+    bot_user_id: str
+    enterprise_id: str | None
+    enterprise_name: str | None
+    installer: str
+    scope: str
+    used: bool = False
+
+    @property
+    def bot_id(self) -> str:
+        """The bot id Slack pairs with the bot user, as FakeSlack's own bot does."""
+        return "B" + self.bot_user_id.removeprefix("U")
 
 
 @dataclass
@@ -192,10 +217,12 @@ class FakeSlack:
 
     Users and channels must be added before use, as in a real workspace (the bot user is always there).
     Every call is recorded in `.calls`; fail_next, set_failure_rate, set_rate_limits and latency inject
-    faults. All methods are thread-safe.
+    faults. add_install plays other workspaces installing the app (oauth.v2.access, then auth.test per token)
+    and revoke plays an uninstall. All methods are thread-safe.
     """
 
-    def __init__(self, *, team_id: str = "T0FAKE", bot_user_id: str = "U0BOT", tokens: Iterable[str] | None = None):
+    def __init__(self, *, team_id: str = "T0FAKE", bot_user_id: str = "U0BOT", tokens: Iterable[str] | None = None,
+                 client_id: str | None = None, client_secret: str | None = None):
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = "B" + bot_user_id.removeprefix("U")
@@ -203,6 +230,12 @@ class FakeSlack:
         self.team_domain = "fake-workspace"
         self.errors: list[BaseException] = []
         self._tokens = frozenset(tokens) if tokens is not None else None
+        # The app's OAuth credentials; None accepts any non-empty value, so tests need not configure them.
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._installs: dict[str, _Install] = {}
+        self._install_tokens: dict[str, _Install] = {}
+        self._revoked: set[str] = set()
         self._lock = threading.RLock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -228,6 +261,7 @@ class FakeSlack:
         self._latency = 0.0
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "oauth.v2.access": self._oauth_v2_access,
             "team.info": self._team_info,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
@@ -347,6 +381,40 @@ class FakeSlack:
     def dm_channel_id(self, user_id: str) -> str:
         """The bot's DM channel id with user_id (what conversations.open answers)."""
         return "D" + user_id
+
+    # --- installs (multi-workspace OAuth) ----------------------------------------------------------
+
+    def add_install(
+        self,
+        code: str,
+        *,
+        team_id: str,
+        team_name: str,
+        bot_token: str,
+        bot_user_id: str = "U0BOT",
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+        installer: str = "U0INSTALLER",
+        scope: str = "chat:write,commands,users:read",
+    ) -> None:
+        """Register the code Slack would redirect with after team_id approves the app; oauth.v2.access redeems it once.
+
+        Users and channels stay shared by all workspaces: calls tell workspaces apart by the token they carry.
+        """
+        if not code or not bot_token:
+            raise ValueError("an install needs a code and a bot token")
+        with self._lock:
+            if code in self._installs:
+                raise ValueError(f"code {code!r} is already registered")
+            install = _Install(code, team_id, team_name, bot_token, bot_user_id, enterprise_id,
+                               enterprise_name if enterprise_id else None, installer, scope)
+            self._installs[code] = install
+            self._install_tokens[bot_token] = install
+
+    def revoke(self, token: str) -> None:
+        """Revoke a token, as uninstalling does: every later call with it answers token_revoked."""
+        with self._lock:
+            self._revoked.add(token)
 
     # --- fault injection ---------------------------------------------------------------------------
 
@@ -522,19 +590,31 @@ class FakeSlack:
         if "token" in params:
             token = token or (str(params["token"]) or None)
             del params["token"]
+        credentials = None
+        if method in _CLIENT_AUTH_METHODS:
+            # The secret is checked, never recorded: .calls ends up in test failure output.
+            credentials = _basic(headers.get("Authorization")) or (
+                str(params.get("client_id") or ""), str(params.pop("client_secret", "") or ""))
         with self._lock:
             try:
                 self._inject_faults(method, params)
-                if token is None:
-                    raise _ApiError("not_authed")
-                if self._tokens is not None and token not in self._tokens:
-                    raise _ApiError("invalid_auth")
+                if credentials is not None:
+                    self._check_client(*credentials)
+                else:
+                    if token is None:
+                        raise _ApiError("not_authed")
+                    if token in self._revoked:
+                        raise _ApiError("token_revoked")
+                    if self._tokens is not None and token not in self._tokens and token not in self._install_tokens:
+                        raise _ApiError("invalid_auth")
                 if parse_error:
                     raise _ApiError(parse_error)
                 handler = self._methods.get(method)
                 if handler is None:
                     raise _ApiError("unknown_method")
-                status, extra, payload = 200, {}, {"ok": True, **handler(params)}
+                # auth.test is the one method whose answer depends on whose token asks.
+                answer = self._auth_test(params, token) if method == "auth.test" else handler(params)
+                status, extra, payload = 200, {}, {"ok": True, **answer}
             except _ApiError as exc:
                 status, extra, payload = exc.status, exc.headers, {"ok": False, "error": exc.error}
                 if exc.detail:
@@ -741,7 +821,45 @@ class FakeSlack:
 
     # --- Web API methods (called with the lock held) -----------------------------------------------
 
-    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _check_client(self, client_id: str, client_secret: str) -> None:
+        if not client_id or (self._client_id is not None and client_id != self._client_id):
+            raise _ApiError("invalid_client_id")
+        if not client_secret or (self._client_secret is not None and client_secret != self._client_secret):
+            raise _ApiError("bad_client_secret")
+
+    def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        install = self._installs.get(str(params.get("code") or ""))
+        if install is None or install.used:
+            raise _ApiError("invalid_code")
+        install.used = True
+        enterprise = {"id": install.enterprise_id, "name": install.enterprise_name or install.enterprise_id}
+        return {
+            "access_token": install.bot_token,
+            "token_type": "bot",
+            "scope": install.scope,
+            "bot_user_id": install.bot_user_id,
+            "app_id": "A0FAKE",
+            "team": {"id": install.team_id, "name": install.team_name},
+            "enterprise": enterprise if install.enterprise_id else None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": install.installer},
+        }
+
+    def _auth_test(self, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        install = self._install_tokens.get(token) if token is not None else None
+        if install is not None:
+            answer = {
+                "url": f"https://{re.sub(r'[^a-z0-9]+', '-', install.team_name.lower()).strip('-')}.slack.com/",
+                "team": install.team_name,
+                "user": self._users[install.bot_user_id]["name"] if install.bot_user_id in self._users else "okrbot",
+                "team_id": install.team_id,
+                "user_id": install.bot_user_id,
+                "bot_id": install.bot_id,
+                "is_enterprise_install": False,
+            }
+            if install.enterprise_id:
+                answer["enterprise_id"] = install.enterprise_id
+            return answer
         return {
             "url": f"https://{self.team_domain}.slack.com/",
             "team": self.team_name,
@@ -965,6 +1083,20 @@ def _bearer(header: str | None) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return credentials.strip() or None
+
+
+def _basic(header: str | None) -> tuple[str, str] | None:
+    """The (client_id, client_secret) of an HTTP Basic Authorization header, as slack_sdk sends them."""
+    if not header:
+        return None
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, client_secret = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return client_id, client_secret
 
 
 def _default_error(status: int) -> str:

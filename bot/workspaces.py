@@ -48,6 +48,10 @@ def fingerprint(token: str) -> str:
 def stop_sending(workspace: str, *, token: str | None, reason: str, now: datetime, session: Session) -> None:
     """Remember that the workspace uninstalled okrbot or revoked its token: nothing is sent there with that token."""
     row = session.get(Workspace, workspace) or Workspace(id=workspace)
+    if token is None and row.stopped_at is not None and row.stopped_token is not None:
+        # One uninstall brings both app_uninstalled and tokens_revoked, and Slack retries events: the later one
+        # finds the installation gone and knows no token. Stopping every token then would block a reinstall forever.
+        return
     row.stopped_at, row.stopped_reason = now, reason[:32]
     row.stopped_token = fingerprint(token) if token else None
     session.add(row)

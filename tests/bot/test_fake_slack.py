@@ -432,3 +432,79 @@ def test_users_list_pages_through_every_user():
                 break
         assert sorted(seen) == sorted([f"U{n}LIST" for n in range(5)] + ["U0BOT"])
         assert len(fake.calls_to("users.list")) == 3
+
+
+# --- installs: oauth.v2.access, auth.test per token, revocation -------------------------------------------------
+
+
+def exchange(fake: FakeSlack, code: str, *, client_id: str = "111.222", client_secret: str = "shh"):
+    """oauth.v2.access as Bolt's OAuth flow calls it: no token, the app's credentials as HTTP Basic auth."""
+    return WebClient(base_url=fake.url).oauth_v2_access(client_id=client_id, client_secret=client_secret, code=code)
+
+
+def test_oauth_v2_access_redeems_an_install_code_once(fake):
+    fake.add_install("code-1", team_id="T1", team_name="One", bot_token="xoxb-one", bot_user_id="U1BOT")
+    answer = exchange(fake, "code-1").data
+    assert answer == {
+        "ok": True, "access_token": "xoxb-one", "token_type": "bot", "scope": "chat:write,commands,users:read",
+        "bot_user_id": "U1BOT", "app_id": "A0FAKE", "team": {"id": "T1", "name": "One"}, "enterprise": None,
+        "is_enterprise_install": False, "authed_user": {"id": "U0INSTALLER"},
+    }
+    assert error_of(lambda: exchange(fake, "code-1")).response["error"] == "invalid_code"
+    assert error_of(lambda: exchange(fake, "never-issued")).response["error"] == "invalid_code"
+    # No bearer token, yet answered and recorded like any other call.
+    assert [(c.method, c.token, c.params.get("code"), c.error) for c in fake.calls] == [
+        ("oauth.v2.access", None, "code-1", None),
+        ("oauth.v2.access", None, "code-1", "invalid_code"),
+        ("oauth.v2.access", None, "never-issued", "invalid_code"),
+    ]
+
+
+def test_oauth_v2_access_takes_form_credentials_and_checks_them():
+    with FakeSlack(client_id="111.222", client_secret="shh") as fake:
+        fake.add_install("c", team_id="T1", team_name="One", bot_token="xoxb-one")
+        fake.add_install("e", team_id="T2", team_name="Two", bot_token="xoxb-two", enterprise_id="E1")
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, answer = post_raw(fake, "oauth.v2.access", body=b"client_id=111.222&client_secret=shh&code=c",
+                                  headers=form)
+        assert status == 200 and answer["access_token"] == "xoxb-one"
+        assert "client_secret" not in fake.calls[-1].params
+        assert post_raw(fake, "oauth.v2.access", body=b"code=e", headers=form)[1]["error"] == "invalid_client_id"
+        assert error_of(lambda: exchange(fake, "e", client_id="999")).response["error"] == "invalid_client_id"
+        assert error_of(lambda: exchange(fake, "e", client_secret="nope")).response["error"] == "bad_client_secret"
+        # Refused attempts leave the code unspent.
+        assert exchange(fake, "e")["enterprise"] == {"id": "E1", "name": "E1"}
+
+
+def test_auth_test_answers_for_the_workspace_of_each_token(fake):
+    fake.add_install("c1", team_id="T1", team_name="Team One", bot_token="xoxb-one", bot_user_id="U1BOT")
+    fake.add_install("c2", team_id="T2", team_name="Two", bot_token="xoxb-two", enterprise_id="E2")
+    one = WebClient(token="xoxb-one", base_url=fake.url).auth_test()
+    two = WebClient(token="xoxb-two", base_url=fake.url).auth_test()
+    other = WebClient(token="xoxb-other", base_url=fake.url).auth_test()
+    assert (one["team_id"], one["team"], one["user_id"], one["bot_id"]) == ("T1", "Team One", "U1BOT", "B1BOT")
+    assert one["url"] == "https://team-one.slack.com/"
+    assert (two["team_id"], two["enterprise_id"]) == ("T2", "E2")
+    assert (other["team_id"], other["user_id"], other["bot_id"]) == ("T0FAKE", "U0BOT", "B0BOT")
+
+
+def test_install_tokens_pass_a_token_allow_list():
+    with FakeSlack(tokens=["xoxb-known"]) as fake:
+        fake.add_install("c", team_id="T1", team_name="One", bot_token="xoxb-installed")
+        assert WebClient(token="xoxb-installed", base_url=fake.url).auth_test()["team_id"] == "T1"
+        stranger = WebClient(token="xoxb-stranger", base_url=fake.url)
+        assert error_of(stranger.auth_test).response["error"] == "invalid_auth"
+
+
+def test_revoked_tokens_answer_token_revoked_and_are_still_recorded(fake, client):
+    fake.add_install("c", team_id="T1", team_name="One", bot_token="xoxb-one")
+    one = WebClient(token="xoxb-one", base_url=fake.url)
+    one.chat_postMessage(channel="U1", text="before")
+    fake.revoke("xoxb-one")
+    assert error_of(lambda: one.chat_postMessage(channel="U1", text="after")).response["error"] == "token_revoked"
+    assert error_of(one.auth_test).response["error"] == "token_revoked"
+    client.chat_postMessage(channel="U1", text="another token still works")
+    assert [m["text"] for m in fake.dms_to("U1")] == ["before", "another token still works"]
+    assert [(c.token, c.error) for c in fake.calls] == [
+        ("xoxb-one", None), ("xoxb-one", "token_revoked"), ("xoxb-one", "token_revoked"), ("xoxb-test", None),
+    ]
