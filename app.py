@@ -29,8 +29,8 @@ def make_deps(settings: Settings, engine, clock=utc_now) -> Deps:
     if settings.multi_workspace:
         store = installation_store(settings.client_id, engine)
         return Deps(engine=engine, clock=clock, workspace_of=workspace_of_context,
-                    forget_install=lambda context: forget_installation(store, context))
-    return Deps(engine=engine, clock=clock, forget_install=lambda _context: settings.bot_token)
+                    forget_install=lambda context, at: forget_installation(store, context, happened_at=at))
+    return Deps(engine=engine, clock=clock, forget_install=lambda _context, _at: settings.bot_token)
 
 
 def build_app(settings: Settings, *, deps: Deps, client=None) -> App:

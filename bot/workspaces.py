@@ -47,23 +47,22 @@ def fingerprint(token: str) -> str:
 
 def stop_sending(workspace: str, *, token: str | None, reason: str, now: datetime, session: Session) -> None:
     """Remember that the workspace uninstalled okrbot or revoked its token: nothing is sent there with that token."""
-    row = session.get(Workspace, workspace) or Workspace(id=workspace)
-    if token is None and row.stopped_at is not None and row.stopped_token is not None:
-        # One uninstall brings both app_uninstalled and tokens_revoked, and Slack retries events: the later one
-        # finds the installation gone and knows no token. Stopping every token then would block a reinstall forever.
+    if token is None:
+        # Nothing installed to stop: the other event of the same uninstall (Slack sends app_uninstalled and
+        # tokens_revoked) or a retry already removed it, or the app was never installed through okrbot. Recording a
+        # stop without a token would block the next install too.
+        logger.info("workspace %s: %s, and no installation was left to stop", workspace or "(single)", reason)
         return
-    row.stopped_at, row.stopped_reason = now, reason[:32]
-    row.stopped_token = fingerprint(token) if token else None
+    row = session.get(Workspace, workspace) or Workspace(id=workspace)
+    row.stopped_at, row.stopped_reason, row.stopped_token = now, reason[:32], fingerprint(token)
     session.add(row)
     logger.info("workspace %s: %s, so okrbot stops sending there", workspace or "(single)", reason)
 
 
 def may_send(workspace: str, token: str, *, session: Session) -> bool:
-    """False once the workspace stopped okrbot with this very token (no token known: any token is stopped)."""
+    """False once the workspace stopped okrbot with this very token; a new install's token may send again."""
     row = session.get(Workspace, workspace)
-    if row is None or row.stopped_at is None:
-        return True
-    return row.stopped_token is not None and row.stopped_token != fingerprint(token)
+    return row is None or row.stopped_at is None or row.stopped_token != fingerprint(token)
 
 
 def installed_workspaces(bots: sa.Table, *, client_id: str, engine: Engine) -> list[Installed]:
@@ -94,11 +93,19 @@ def installation_store(client_id: str, engine: Engine):
     return SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=logger)
 
 
-def forget_installation(store, context: Mapping) -> str | None:
-    """Delete a workspace's installation and bot from the store; returns the bot token it had, if any."""
+def forget_installation(store, context: Mapping, *, happened_at: datetime | None = None) -> str | None:
+    """Delete a workspace's installation and bot from the store; returns the bot token it had, if any.
+
+    An uninstall event older than the installation (Slack retried it after the workspace installed okrbot again)
+    leaves the new installation alone and returns None.
+    """
     enterprise_id, team_id = context.get("enterprise_id"), context.get("team_id")
     org_wide = bool(context.get("is_enterprise_install"))
     bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_wide)
+    # Slack's event_time is in whole seconds: only an install after the end of that second is newer than the event.
+    if bot is not None and happened_at is not None and bot.installed_at >= happened_at.timestamp() + 1:
+        logger.info("ignoring an uninstall event from before the current installation of %s", team_id or enterprise_id)
+        return None
     team_id = None if org_wide else team_id
     store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
     store.delete_installation(enterprise_id=enterprise_id, team_id=team_id)

@@ -24,8 +24,8 @@ def single_workspace(_context: Mapping) -> str:
     return SINGLE_WORKSPACE
 
 
-def forget_nothing(_context: Mapping) -> str | None:
-    """Single-token mode has no installation store to clean up; it knows no token to stop either."""
+def forget_nothing(_context: Mapping, _happened_at: datetime | None = None) -> str | None:
+    """No installation store to clean up and no token to stop (tests that do not exercise uninstalling)."""
     return None
 
 
@@ -37,8 +37,9 @@ class Deps:
     clock: Callable[[], datetime] = field(default=utc_now)
     # Maps a Bolt context to the workspace whose rows the request may see.
     workspace_of: Callable[[Mapping], str] = field(default=single_workspace)
-    # Drops the request's installation after an uninstall; returns the bot token that stopped working, if known.
-    forget_install: Callable[[Mapping], str | None] = field(default=forget_nothing)
+    # Drops the request's installation after an uninstall event sent at the given time; returns the bot token that
+    # stopped working, or None when there is nothing to stop.
+    forget_install: Callable[[Mapping, datetime | None], str | None] = field(default=forget_nothing)
 
     @contextmanager
     def session(self, context: Mapping) -> Iterator[Session]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot import home, people, workspaces
 from handlers.deps import Deps
 
@@ -23,17 +25,23 @@ def register(app, deps: Deps) -> None:
             people.refresh_from_event(event.get("user") or {}, session=session, now=deps.clock())
 
     @app.event("app_uninstalled")
-    def uninstalled(context):
-        _stop(context, "app_uninstalled")
+    def uninstalled(body, context):
+        _stop(body, context, "app_uninstalled")
 
     @app.event("tokens_revoked")
-    def tokens_revoked(event, context):
+    def tokens_revoked(body, event, context):
         # Only the bot token matters: okrbot asks for no user tokens, so a revoked user token changes nothing.
         if (event.get("tokens") or {}).get("bot"):
-            _stop(context, "tokens_revoked")
+            _stop(body, context, "tokens_revoked")
 
-    def _stop(context, reason: str) -> None:
-        token = deps.forget_install(context)
+    def _stop(body, context, reason: str) -> None:
+        token = deps.forget_install(context, event_time(body))
         with deps.session(context) as session:
             workspaces.stop_sending(deps.workspace_of(context), token=token, reason=reason, now=deps.clock(),
                                     session=session)
+
+
+def event_time(body) -> datetime | None:
+    """When Slack says the event happened (the envelope's event_time, in epoch seconds)."""
+    seconds = body.get("event_time")
+    return datetime.fromtimestamp(seconds, UTC) if isinstance(seconds, int | float) else None

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.workspaces import (BOT_SCOPES, fingerprint, installation_store, installed_workspaces, may_send,
+from bot.workspaces import (BOT_SCOPES, fingerprint, forget_installation, installation_store, installed_workspaces, may_send,
                             stop_sending, targets, workspace_key, workspace_of_context)
 from storage.db import session_scope
 
@@ -45,11 +45,26 @@ def test_a_stop_holds_for_the_revoked_token_only(engine):
         assert may_send("T2", "xoxb-old", session=s)
 
 
-def test_a_stop_without_a_known_token_holds_for_every_token(engine):
+def test_an_uninstall_with_no_installation_left_blocks_no_later_install(engine):
     with session_scope(engine, "T1") as s:
+        stop_sending("T1", token="xoxb-old", reason="app_uninstalled", now=NOW, session=s)
+        # The other event of the same uninstall finds nothing installed: the first stop stands as it was.
         stop_sending("T1", token=None, reason="tokens_revoked", now=NOW, session=s)
+        stop_sending("T2", token=None, reason="app_uninstalled", now=NOW, session=s)
     with session_scope(engine, "T1") as s:
-        assert not may_send("T1", "xoxb-any", session=s)
+        assert not may_send("T1", "xoxb-old", session=s) and may_send("T1", "xoxb-new", session=s)
+        assert may_send("T2", "xoxb-t2", session=s)
+
+
+def test_an_uninstall_event_older_than_the_installation_leaves_it_alone(engine):
+    store = installation_store("111.222", engine)
+    _install(store, "T1", "xoxb-again", at=NOW)
+    context = {"team_id": "T1", "enterprise_id": None, "is_enterprise_install": False}
+    # Slack retried the uninstall of the previous installation after the workspace installed okrbot again.
+    assert forget_installation(store, context, happened_at=NOW - timedelta(minutes=5)) is None
+    assert [i.token for i in targets(bot_token=None, client_id="111.222", engine=engine)] == ["xoxb-again"]
+    assert forget_installation(store, context, happened_at=NOW + timedelta(minutes=5)) == "xoxb-again"
+    assert targets(bot_token=None, client_id="111.222", engine=engine) == []
 
 
 def test_installed_workspaces_are_the_latest_install_of_each(engine):
