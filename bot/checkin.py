@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 from bot import blocks, ids
 from bot.payloads import CheckinSubmission
 from bot.values import InvalidValue, parse_value
-from storage.models import CONFIDENCES, CheckIn
+from storage.models import CONFIDENCES, CheckIn, KeyResult
 from storage.queries import ActiveKR, active_key_results, current_prompt_for, latest_checkins, leads_by_team
 
 NOTE_LIMIT = 3000
+NOT_HERE = ("This key result is not in this workspace, so it takes no check-ins here. Type `/okr checkin` to open "
+            "a fresh form.")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,9 @@ def submit_checkin(sub: CheckinSubmission, *, session: Session, now: datetime) -
             continue
         row = by_id.get(kr_id)
         if row is None:
-            errors[value_block] = "This key result is archived or its cycle has ended, so it takes no check-ins."
+            # Not live here: archived or ended, or no KR of this workspace at all (a forged or misrouted form).
+            errors[value_block] = (NOT_HERE if session.get(KeyResult, kr_id) is None else
+                                   "This key result is archived or its cycle has ended, so it takes no check-ins.")
             continue
         if sub.user_id != row.kr.owner_id and sub.user_id not in leads.get(row.team.id, []):
             errors[value_block] = (f"Only the owner (<@{row.kr.owner_id}>) or a lead of {row.team.name} "

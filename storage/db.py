@@ -73,15 +73,12 @@ def _scope_statement(state: orm.ORMExecuteState) -> None:
     # Applied to every ORM statement, joins and subqueries included, so no query can forget its workspace.
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if state.is_select:
-        # Every table, not only the statement's own entities: a table that appears only in a subquery counts too.
-        scoped = SCOPED_TABLES
-    else:
-        scoped = [cls for cls in (state.bind_mapper.class_,) if cls in _SCOPED]
-        if not scoped:
-            return
+    if not state.is_select and state.bind_mapper.class_ not in _SCOPED:
+        return
+    # Every table, not only the statement's own entities: a table that appears only in a subquery counts too, in an
+    # UPDATE's or DELETE's WHERE and SET as much as in a SELECT (else UPDATE … SET x = (SELECT …) reads any workspace).
     criteria = _criteria(workspace_of(state.session))
-    state.statement = state.statement.options(*(criteria[cls] for cls in scoped))
+    state.statement = state.statement.options(*(criteria[cls] for cls in SCOPED_TABLES))
 
 
 @functools.lru_cache(maxsize=4096)
