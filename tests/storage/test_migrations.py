@@ -1,6 +1,6 @@
 """Migrations on SQLite and PostgreSQL: each step keeps the rows, and head matches the SQLModel tables."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from alembic import command
@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from storage.db import _alembic_config, make_engine, session_scope
+from storage.models import Person
 from storage.queries import find_person
 
 
@@ -45,3 +46,46 @@ def test_head_matches_the_models(engine):
         context = MigrationContext.configure(conn, opts={
             "compare_type": True, "include_name": lambda name, type_, _: type_ != "table" or not name.startswith("slack_")})
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_0003_puts_existing_rows_in_the_single_token_workspace(db_url):
+    from storage.models import Cycle, Delivery, Prompt, Team
+    from storage.queries import find_person
+
+    engine = make_engine(db_url)
+    try:
+        _migrate(engine, "0002", down=True)
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO cycles (name, start, \"end\") VALUES ('2026-Q4', '2026-10-01', "
+                                 "'2026-12-31')"))
+            conn.execute(sa.text("INSERT INTO teams (name, channel, timezone, checkin_day, checkin_time, digest_day, "
+                                 "digest_time) VALUES ('Growth', 'C0GROWTH', 'UTC', 4, '10:00', 0, '09:00')"))
+            conn.execute(sa.text("INSERT INTO people (user_id, tz) VALUES ('U0ALICE', 'Europe/Berlin')"))
+            conn.execute(sa.text("INSERT INTO prompts (user_id, week_key, due_at) VALUES ('U0ALICE', "
+                                 "'2026-11-27@10:00', '2026-11-27 10:00:00')"))
+            conn.execute(sa.text("INSERT INTO deliveries (key, kind, attempts) VALUES ('prompt:1', 'prompt', 1)"))
+        _migrate(engine, "head")
+        with engine.begin() as conn:
+            for table in ("cycles", "teams", "people", "prompts", "deliveries"):
+                assert conn.execute(sa.text(f"SELECT workspace_id FROM {table}")).scalars().all() == [""], table
+        with session_scope(engine) as s:
+            assert [t.name for t in s.exec(sa.select(Team)).scalars()] == ["Growth"]
+            assert find_person("U0ALICE", session=s).tz == "Europe/Berlin"
+        # The keys that were global are per workspace now: another workspace may reuse every one of them.
+        with session_scope(engine, "T1") as s:
+            s.add_all([Cycle(name="2026-Q4", start=date(2026, 10, 1), end=date(2026, 12, 31)),
+                       Team(name="Growth", channel="C0OTHER"), Person(user_id="U0ALICE"),
+                       Prompt(user_id="U0ALICE", week_key="2026-11-27@10:00", due_at=datetime(2026, 11, 27, tzinfo=UTC)),
+                       Delivery(key="prompt:1", kind="prompt")])
+        with session_scope(engine, "T1") as s:
+            s.exec(sa.delete(Team))
+            s.exec(sa.delete(Cycle))
+            s.exec(sa.delete(Person))
+            s.exec(sa.delete(Prompt))
+            s.exec(sa.delete(Delivery))
+        _migrate(engine, "0002", down=True)
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT name FROM teams")).scalars().all() == ["Growth"]
+        _migrate(engine, "head")
+    finally:
+        engine.dispose()
