@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -42,15 +43,22 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'okrbot.db'}"
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """One migrated SQLite file per test run; each test gets a copy, which is much faster than migrating again."""
+    path = tmp_path_factory.mktemp("template") / "okrbot.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    eng.dispose()  # the last connection's close checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
+def db_url(request, tmp_path, _sqlite_template):
     """A migrated, empty database URL; every test using it runs once per backend."""
     if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-        eng = make_engine(url)
-        upgrade(eng)
-        eng.dispose()
-        yield url
+        shutil.copyfile(_sqlite_template, tmp_path / "okrbot.db")
+        yield sqlite_url(tmp_path)
         return
     _require_postgres()
     url, schema = create_schema(PG_URL)
@@ -72,10 +80,10 @@ def engine(db_url):
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path):
+def sqlite_engine(tmp_path, _sqlite_template):
     """An engine on a fresh migrated SQLite database, for tests where the backend does not matter."""
+    shutil.copyfile(_sqlite_template, tmp_path / "okrbot.db")
     eng = make_engine(sqlite_url(tmp_path))
-    upgrade(eng)
     yield eng
     eng.dispose()
 
