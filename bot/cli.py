@@ -139,13 +139,13 @@ def _tick(settings: Settings, now: datetime, only: str | None) -> int:
 
 
 def _workspaces(settings: Settings) -> int:
-    from bot.workspaces import targets
+    from bot.jobs import served
 
     if not settings.multi_workspace:
         print("okrbot serves one workspace with SLACK_BOT_TOKEN; set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to be "
               "installed by many.")
         return 0
-    installed = targets(bot_token=None, client_id=settings.client_id, engine=_engine(settings))
+    installed = served(settings, _engine(settings))
     for target in installed:
         print(f"{target.workspace}\t{target.name}")
     if not installed:

@@ -78,7 +78,6 @@ class JobClients:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._clients: dict[tuple[str, str], object] = {}
-
         self._lock = threading.Lock()
 
     def __call__(self, target):
@@ -89,11 +88,16 @@ class JobClients:
             return self._clients[key]
 
 
+def served(settings: Settings, engine: Engine, only: str | None = None) -> list[Installed]:
+    """The workspaces these settings serve: the bot token's one, or every installation (optionally just `only`)."""
+    return targets(bot_token=settings.bot_token, client_id=settings.client_id, engine=engine, only=only)
+
+
 def tick_all(settings: Settings, engine, now: datetime, clients: JobClients | None = None,
              only: str | None = None) -> dict[str, dict[str, object]]:
     """One tick of every workspace okrbot serves, each with its own token."""
-    installed = targets(bot_token=settings.bot_token, client_id=settings.client_id, engine=engine, only=only)
-    return run_workspaces(now, installed, engine=engine, client_for=clients or JobClients(settings))
+    return run_workspaces(now, served(settings, engine, only), engine=engine,
+                          client_for=clients or JobClients(settings))
 
 
 class Ticker:
@@ -114,8 +118,7 @@ class Ticker:
     def tick(self, now: datetime) -> dict[str, Future]:
         """Start the tick of every installed workspace that is not still busy; returns the started ones."""
         started: dict[str, Future] = {}
-        installed = targets(bot_token=self.settings.bot_token, client_id=self.settings.client_id, engine=self.engine)
-        for target in installed:
+        for target in served(self.settings, self.engine):
             previous = self._running.get(target.workspace)
             if previous is not None and not previous.done():
                 continue
