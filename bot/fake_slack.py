@@ -82,7 +82,7 @@ class _Install:
     @property
     def bot_id(self) -> str:
         """The bot id Slack pairs with the bot user, as FakeSlack's own bot does."""
-        return "B" + self.bot_user_id.removeprefix("U")
+        return _bot_id(self.bot_user_id)
 
 
 @dataclass
@@ -225,7 +225,7 @@ class FakeSlack:
                  client_id: str | None = None, client_secret: str | None = None):
         self.team_id = team_id
         self.bot_user_id = bot_user_id
-        self.bot_id = "B" + bot_user_id.removeprefix("U")
+        self.bot_id = _bot_id(bot_user_id)
         self.team_name = "Fake Workspace"
         self.team_domain = "fake-workspace"
         self.errors: list[BaseException] = []
@@ -847,28 +847,25 @@ class FakeSlack:
 
     def _auth_test(self, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         install = self._install_tokens.get(token) if token is not None else None
-        if install is not None:
-            answer = {
-                "url": f"https://{re.sub(r'[^a-z0-9]+', '-', install.team_name.lower()).strip('-')}.slack.com/",
-                "team": install.team_name,
-                "user": self._users[install.bot_user_id]["name"] if install.bot_user_id in self._users else "okrbot",
-                "team_id": install.team_id,
-                "user_id": install.bot_user_id,
-                "bot_id": install.bot_id,
-                "is_enterprise_install": False,
-            }
-            if install.enterprise_id:
-                answer["enterprise_id"] = install.enterprise_id
-            return answer
-        return {
-            "url": f"https://{self.team_domain}.slack.com/",
-            "team": self.team_name,
-            "user": self._users[self.bot_user_id]["name"] if self.bot_user_id in self._users else "okrbot",
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
+        if install is None:
+            domain, team, team_id, bot_user_id, bot_id = (self.team_domain, self.team_name, self.team_id,
+                                                          self.bot_user_id, self.bot_id)
+        else:
+            domain = re.sub(r"[^a-z0-9]+", "-", install.team_name.lower()).strip("-")
+            team, team_id, bot_user_id, bot_id = (install.team_name, install.team_id, install.bot_user_id,
+                                                  install.bot_id)
+        answer = {
+            "url": f"https://{domain}.slack.com/",
+            "team": team,
+            "user": self._users[bot_user_id]["name"] if bot_user_id in self._users else "okrbot",
+            "team_id": team_id,
+            "user_id": bot_user_id,
+            "bot_id": bot_id,
             "is_enterprise_install": False,
         }
+        if install is not None and install.enterprise_id:
+            answer["enterprise_id"] = install.enterprise_id
+        return answer
 
     def _team_info(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -1083,6 +1080,11 @@ def _bearer(header: str | None) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return credentials.strip() or None
+
+
+def _bot_id(bot_user_id: str) -> str:
+    """The bot id Slack pairs with a bot user (B… for U…)."""
+    return "B" + bot_user_id.removeprefix("U")
 
 
 def _basic(header: str | None) -> tuple[str, str] | None:
