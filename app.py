@@ -8,15 +8,20 @@ import sys
 import threading
 from datetime import UTC, datetime
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from dotenv import load_dotenv
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 import handlers
 from bot import cli
-from bot.jobs import Ticker
+from bot.jobs.tick import Ticker
 from bot.settings import Settings
-from bot.slack_client import make_client
-from bot.workspaces import BOT_SCOPES, forget_installation, installation_store, workspace_of_context
+from bot.sim.demo import run_demo
+from bot.slack.client import make_client
+from bot.slack.workspaces import BOT_SCOPES, forget_installation, installation_store, workspace_of_context
 from handlers.deps import Deps, utc_now
 from handlers.server import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, make_http_server
 from storage.db import make_engine, upgrade
@@ -42,9 +47,6 @@ def build_app(settings: Settings, *, deps: Deps, client=None) -> App:
         process_before_response=True,
     )
     if settings.multi_workspace:
-        from slack_bolt.oauth.oauth_settings import OAuthSettings
-        from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-
         oauth = OAuthSettings(
             client_id=settings.client_id, client_secret=settings.client_secret, scopes=list(BOT_SCOPES),
             redirect_uri=settings.redirect_uri, install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
@@ -61,12 +63,10 @@ def build_app(settings: Settings, *, deps: Deps, client=None) -> App:
 
 def start_scheduler(settings: Settings, engine):
     """Run the tick every minute in the background; the tick itself decides what is due."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-
     # Scheduled fan-out gets its own paced clients (Ticker), so interactive answers never wait behind it.
     ticker = Ticker(settings, engine)
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(lambda: ticker.tick(datetime.now(UTC)), "interval", minutes=1,
+    scheduler.add_job(lambda: ticker.tick(now=datetime.now(UTC)), "interval", minutes=1,
                       next_run_time=datetime.now(UTC), max_instances=1, coalesce=True, id="okrbot-tick")
     scheduler.start()
     return scheduler, ticker
@@ -81,8 +81,6 @@ def serve(settings: Settings) -> int:
     scheduler, ticker = start_scheduler(settings, engine) if settings.scheduler else (None, None)
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
             logger.info("okrbot is running in Socket Mode")
             SocketModeHandler(app, settings.app_token).start()
         else:
@@ -101,9 +99,12 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-def start_http_app(settings: Settings, engine, clock):
-    """Serve the app on a free loopback port in a background thread: its URL and a function that stops it."""
-    app = build_app(settings, deps=make_deps(settings, engine, clock))
+def start_http_app(settings: Settings, engine, *, clock, client=None):
+    """Serve the app on a free loopback port in a background thread: its URL and a function that stops it.
+
+    For the demo, tests and benchmarks; `client` replaces the Web API client Bolt would build from the settings.
+    """
+    app = build_app(settings, deps=make_deps(settings, engine, clock), client=client)
     server = make_http_server(app, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -117,8 +118,6 @@ def start_http_app(settings: Settings, engine, clock):
 
 def demo(weeks: int | None) -> int:
     """Run the demo quarter against the in-process fake Slack."""
-    from bot.demo import run_demo
-
     return run_demo(start_http_app, out=sys.stdout, weeks=weeks)
 
 

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bot.fake_slack import FakeSlack  # noqa: E402
-from bot.prompts import send_due_prompts  # noqa: E402
-from bot.slack_client import DEFAULT_LIMITS, SLACK_LIMITS, Pacer, make_client  # noqa: E402
+from bot.sim.fake_slack import FakeSlack  # noqa: E402
+from bot.jobs.prompts import send_due_prompts  # noqa: E402
+from bot.slack.client import DEFAULT_LIMITS, SLACK_LIMITS, Pacer, make_client  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade  # noqa: E402
 from storage.models import Cycle, KeyResult, Objective, Team  # noqa: E402
 
@@ -69,7 +69,7 @@ def week(engine, fake, client, clock, now, owners) -> dict:
     fake.reset_calls()
     start_sim, start_real = clock(), time.perf_counter()
     with session_scope(engine) as session:
-        report = send_due_prompts(now, session=session, client=client)
+        report = send_due_prompts(now=now, session=session, client=client)
     sim = clock() - start_sim
     calls = fake.calls
     posts = [c for c in calls if c.method == "chat.postMessage" and c.status == 200 and c.error is None]
@@ -112,7 +112,7 @@ def main() -> int:
             fake.reset_calls()
             t0 = time.perf_counter()
             with session_scope(engine) as session:
-                send_due_prompts(first + timedelta(weeks=1, minutes=1), session=session, client=client)
+                send_due_prompts(now=first + timedelta(weeks=1, minutes=1), session=session, client=client)
             idle = (len(fake.calls), time.perf_counter() - t0)
     print(f"fan-out to {owners} owners, Slack limits on (chat.postMessage {POST_BUDGET}/min workspace and 1/s per "
           f"channel; conversations.open 50/min; users.info 100/min; users.list 20/min)")

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bot.fake_slack import FakeSlack  # noqa: E402
-from bot.slack_sim import SignedSlack  # noqa: E402
+from bot.sim.fake_slack import FakeSlack  # noqa: E402
+from bot.sim.signed import SignedSlack  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import CheckIn, Cycle, KeyResult, Objective, Team, TeamLead  # noqa: E402
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_status.py [--postgres] [-n 200] [--builds 50]
 
 Builds the database (SQLite in a temporary directory, or a fresh schema of the PostgreSQL test database with
---postgres), serves the real Bolt app on loopback against bot.fake_slack.FakeSlack, then reports:
+--postgres), serves the real Bolt app on loopback against bot.sim.fake_slack.FakeSlack, then reports:
   * p50/p99 of N signed `/okr status TEAM` requests for a team of 5 objectives x 5 KRs with 13 weeks of check-ins
     (target: p99 < 50 ms), and the SQL statements one answer costs;
   * p50/p99 of building that team's digest, and the SQL statements per team digest in a tick where every team is
@@ -27,9 +27,10 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import build_app  # noqa: E402
-from bot.blocks_digest import digest_message  # noqa: E402
-from bot.digest import send_due_digests, team_digest  # noqa: E402
-from bot.fake_slack import FakeSlack, sign_request  # noqa: E402
+from bot.views.digest import digest_message  # noqa: E402
+from bot.jobs.digests import send_due_digests  # noqa: E402
+from bot.reports.digest import team_digest  # noqa: E402
+from bot.sim.fake_slack import FakeSlack, sign_request  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.deps import Deps  # noqa: E402
 from handlers.server import EVENTS_PATH, make_http_server  # noqa: E402
@@ -46,7 +47,7 @@ from storage.models import (  # noqa: E402
     Team,
     TeamLead,
 )
-from storage.reporting import find_team  # noqa: E402
+from storage.teams import find_team  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECRET = "bench-signing-secret"
@@ -204,7 +205,7 @@ def bench_digest(engine, fake: FakeSlack, builds: int) -> None:
     client = WebClient(TOKEN, base_url=fake.url)
     started = time.perf_counter()
     with session_scope(engine) as session, count_statements(engine) as statements:
-        report = send_due_digests(DIGEST_DUE, session=session, client=client)
+        report = send_due_digests(now=DIGEST_DUE, session=session, client=client)
     elapsed = time.perf_counter() - started
     teams = len(report.sent)
     reads = sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
@@ -212,7 +213,7 @@ def bench_digest(engine, fake: FakeSlack, builds: int) -> None:
           f"statements = {len(statements) / max(1, teams):.2f} per team digest (target <= 3): "
           f"{reads} reads in all, the rest the outbox claim and mark-as-sent of each message")
     with session_scope(engine) as session, count_statements(engine) as statements:
-        again = send_due_digests(DIGEST_DUE + timedelta(minutes=1), session=session, client=client)
+        again = send_due_digests(now=DIGEST_DUE + timedelta(minutes=1), session=session, client=client)
     print(f"  the next tick (all sent): {len(again.sent)} posted, {len(statements)} SQL statements")
 
 

@@ -1,1 +1,1 @@
-"""okrbot's product code: check-ins, scoring, schedules, digests, Block Kit and the CLI."""
+"""okrbot's product, one layer per folder (CONTRIBUTING.md): answers, jobs, okr_files, views, reports, slack, rules."""

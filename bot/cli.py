@@ -8,8 +8,15 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from bot.jobs.tick import served, tick_all
+from bot.okr_files.checker import load_okr_file
+from bot.okr_files.exporter import CycleNotFound, export_csv, export_yaml
+from bot.okr_files.importer import apply_okr_set
+from bot.okr_files.lint import format_json, format_plain, format_warnings, lint_file, lint_okr_set
+from bot.okr_files.spec import OkrFileError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import DatabaseError, make_engine, session_scope, upgrade
+from storage.models import SINGLE_WORKSPACE
 
 logger = logging.getLogger("okrbot")
 
@@ -93,7 +100,7 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int],
             print("Database is up to date.")
             return 0
         if command == "tick":
-            return _tick(settings, args.now or datetime.now(UTC), args.workspace)
+            return _tick(settings, now=args.now or datetime.now(UTC), only=args.workspace)
         if command == "workspaces":
             return _workspaces(settings)
         if command == "import":
@@ -109,8 +116,6 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int],
 
 def _workspace(settings: Settings, given: str | None) -> str:
     """The workspace a CLI command works on: named with --workspace when okrbot serves many."""
-    from storage.models import SINGLE_WORKSPACE
-
     if settings.multi_workspace:
         if not given or not given.strip():
             raise SettingsError("SLACK_CLIENT_ID is set, so okrbot serves many workspaces: say which one with "
@@ -122,13 +127,11 @@ def _workspace(settings: Settings, given: str | None) -> str:
     return SINGLE_WORKSPACE
 
 
-def _tick(settings: Settings, now: datetime, only: str | None) -> int:
-    from bot.jobs import tick_all
-
+def _tick(settings: Settings, *, now: datetime, only: str | None) -> int:
     if not settings.multi_workspace:
         settings.require_bot_token()
     engine = _engine(settings)
-    results = tick_all(settings, engine, now, only=only)
+    results = tick_all(settings, engine, now=now, only=only)
     if only and not results:
         logger.info("tick at %s: workspace %s is not installed, or it stopped okrbot", now.isoformat(), only)
     for workspace, jobs in results.items():
@@ -139,8 +142,6 @@ def _tick(settings: Settings, now: datetime, only: str | None) -> int:
 
 
 def _workspaces(settings: Settings) -> int:
-    from bot.jobs import served
-
     if not settings.multi_workspace:
         print("okrbot serves one workspace with SLACK_BOT_TOKEN; set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to be "
               "installed by many.")
@@ -154,8 +155,6 @@ def _workspaces(settings: Settings) -> int:
 
 
 def _import(settings: Settings, path: str, workspace: str) -> int:
-    from bot.importer import OkrFileError, load_okr_file, apply_okr_set
-
     try:
         okr_set = load_okr_file(path)
     except OkrFileError as exc:
@@ -172,8 +171,6 @@ def _import(settings: Settings, path: str, workspace: str) -> int:
 
 
 def _coach_warnings(okr_set, path: str) -> None:
-    from bot.coach import format_warnings, lint_okr_set
-
     # After the import, never before: the coach's notes are advice and must not stop a file that is valid.
     findings = lint_okr_set(okr_set)
     if findings:
@@ -181,9 +178,6 @@ def _coach_warnings(okr_set, path: str) -> None:
 
 
 def _lint(path: str, fmt: str) -> int:
-    from bot.coach import format_json, format_plain, lint_file
-    from bot.importer import OkrFileError
-
     try:
         findings = lint_file(path)
     except OkrFileError as exc:
@@ -194,8 +188,6 @@ def _lint(path: str, fmt: str) -> int:
 
 
 def _export(settings: Settings, fmt: str, cycle: str | None, workspace: str) -> int:
-    from bot.exporter import CycleNotFound, export_csv, export_yaml
-
     engine = _engine(settings)
     try:
         with session_scope(engine, workspace) as session:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
-from bot import commands
+from bot.answers import commands
 from handlers.deps import Deps
-
-logger = logging.getLogger(__name__)
+from handlers.respond import to_command
 
 
 def register(app, deps: Deps) -> None:
@@ -17,9 +14,5 @@ def register(app, deps: Deps) -> None:
     def okr(ack, command, client, context):
         cmd = commands.parse(command.get("text", ""))
         with deps.session(context) as session:
-            result = commands.run(cmd, command["user_id"], session=session, now=deps.clock(), client=client)
-        if isinstance(result, commands.OpenView):
-            ack()
-            client.views_open(trigger_id=command["trigger_id"], view=result.view)
-        else:
-            ack(text=result.text, blocks=result.blocks, response_type="ephemeral")
+            answer = commands.run(cmd, command["user_id"], session=session, now=deps.clock(), client=client)
+        to_command(ack, client, command, answer)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot import home, people, workspaces
+from bot.answers import home
+from bot.slack import people, workspaces
 from handlers.deps import Deps
 
 
@@ -16,8 +17,8 @@ def register(app, deps: Deps) -> None:
         if event.get("tab", "home") != "home":
             return
         with deps.session(context) as session:
-            view = home.home_for(event["user"], session=session, now=deps.clock())
-        client.views_publish(user_id=event["user"], view=view)
+            answer = home.home_for(event["user"], session=session, now=deps.clock())
+        client.views_publish(user_id=event["user"], view=answer.view)
 
     @app.event("user_change")
     def user_changed(event, context):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from bot import alerts, authoring, checkin, home, ids
-from bot.payloads import parse_checkin_submission, parse_objective_form, parse_review_submission
+from bot.answers import authoring, checkin, home
+from bot.jobs import alerts
+from bot.slack import ids
+from bot.slack.payloads import parse_checkin_submission, parse_objective_form, parse_review_submission
 from handlers.deps import Deps
+from handlers.respond import to_submission
 
 
 def register(app, deps: Deps) -> None:
@@ -14,13 +17,12 @@ def register(app, deps: Deps) -> None:
         submission = parse_checkin_submission(body)
         now = deps.clock()
         with deps.session(context) as session:
-            outcome = checkin.submit_checkin(submission, session=session, now=now)
-        if outcome.errors:
-            ack(response_action="errors", errors=outcome.errors)
-        else:
-            # Bolt copies the context into the lazy listener: it alerts as of the check-in's own time.
+            answer = checkin.submit_checkin(submission, session=session, now=now)
+        if not answer.errors:
+            # Bolt copies the context into the lazy listeners: they act as of the check-in's own time.
             context["checkin_saved_at"] = now
-            ack(response_action="update", view=outcome.view)
+        # The session has committed by now, so the lazy listeners see the check-in.
+        to_submission(ack, answer)
 
     def alert_leads(context, client):
         # Runs in Bolt's thread pool once the check-in is committed, so Slack gets its answer without waiting.
@@ -28,7 +30,7 @@ def register(app, deps: Deps) -> None:
         if saved_at is None:
             return
         with deps.session(context) as session:
-            alerts.send_due_alerts(saved_at, session=session, client=client)
+            alerts.send_due_alerts(now=saved_at, session=session, client=client)
 
     def refresh_homes(body, context, client):
         # Also after the answer: the Home tabs of whoever checked in and of the KRs' owner show the new values.
@@ -45,21 +47,13 @@ def register(app, deps: Deps) -> None:
     @app.view(ids.OBJECTIVE_VIEW)
     def submit_objective(ack, body, client, context):
         with deps.session(context) as session:
-            outcome = authoring.submit_form(parse_objective_form(body), session=session, now=deps.clock(),
-                                            client=client)
-        _answer(ack, outcome)
+            answer = authoring.submit_form(parse_objective_form(body), session=session, now=deps.clock(),
+                                           client=client)
+        to_submission(ack, answer)
 
     @app.view(ids.OBJECTIVE_REVIEW_VIEW)
     def save_reviewed_objective(ack, body, client, context):
         with deps.session(context) as session:
-            outcome = authoring.submit_review(parse_review_submission(body), session=session, now=deps.clock(),
-                                              client=client)
-        _answer(ack, outcome)
-
-
-def _answer(ack, outcome: authoring.FormOutcome) -> None:
-    """Field errors stay in the form; anything else replaces it (the session has committed by now)."""
-    if outcome.errors:
-        ack(response_action="errors", errors=outcome.errors)
-    else:
-        ack(response_action="update", view=outcome.view)
+            answer = authoring.submit_review(parse_review_submission(body), session=session, now=deps.clock(),
+                                             client=client)
+        to_submission(ack, answer)

@@ -1,1 +1,1 @@
-"""Persistence: SQLModel tables, the engine and session scope, queries and migrations."""
+"""Persistence: SQLModel tables, sessions and the session rule, queries by subject, the outbox and migrations."""

@@ -1,4 +1,13 @@
-"""Engine, session scope and schema migrations."""
+"""Engine, session scope and schema migrations, and the one rule for who commits.
+
+The session rule: a Slack request or a job gets one session, from session_scope, which commits when its block
+ends and rolls back when it raises. Code in bot/ never calls commit() or rollback() itself. Inside a scope only
+storage commits early, and only where a record must be durable before okrbot talks to Slack or while other
+processes race for the same row: storage.outbox (each message's claim before it is sent, its mark or release
+after) and storage.prompts.open_week (one row per owner and week, however many ticks race). Two helpers here roll
+back: `flushed` (a unique key says the row exists already) and `recover` (a job's message failed; the next one
+starts clean, and what was committed before stays).
+"""
 
 from __future__ import annotations
 
@@ -44,6 +53,16 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(sa_url, **kwargs)
+
+
+# Bound IN lists well below SQLite's variable limit and PostgreSQL's comfort zone.
+CHUNK = 900
+
+
+def chunked(values: list, size: int = CHUNK) -> Iterator[list]:
+    """Slices of at most `size` values, for IN clauses over many ids."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 class UnscopedSession(RuntimeError):
@@ -114,6 +133,25 @@ def session_scope(engine: Engine, workspace: str = SINGLE_WORKSPACE) -> Iterator
         raise
     finally:
         session.close()
+
+
+def flushed(session: Session) -> bool:
+    """Flush pending writes; on a unique-key conflict roll the unit of work back and return False.
+
+    For a request that wrote nothing else yet (creating a team, a lead, a cycle, an objective, a check-in): a
+    False means someone else created the same row a moment ago, and the answer says so.
+    """
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def recover(session: Session) -> None:
+    """After one unit of a job failed, roll back what it left pending so the next unit starts clean."""
+    session.rollback()
 
 
 @contextmanager

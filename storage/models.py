@@ -52,10 +52,6 @@ class WorkspaceScoped(SQLModel):
     workspace_id: str = Field(default=SINGLE_WORKSPACE, max_length=32)
 
 
-CONFIDENCES = ("green", "amber", "red")
-OBJECTIVE_TYPES = ("aspirational", "committed")
-
-
 class Cycle(WorkspaceScoped, table=True):
     __tablename__ = "cycles"
     __table_args__ = (sa.UniqueConstraint("name", "workspace_id", name="uq_cycles_name_workspace"),)

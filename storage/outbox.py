@@ -1,15 +1,20 @@
-"""Exactly-once sending: claim a key in the database, send, then mark it sent (see models.Delivery)."""
+"""Exactly-once sending: claim a key in the database, send, then mark it sent (see models.Delivery).
+
+claim, mark_sent and release commit: they are commit points of the session rule (storage.db), because a claim
+must be durable before Slack sees the message, and its outcome right after.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from storage.db import chunked
 from storage.models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -32,25 +37,7 @@ class Outcome:
         return self.status == "sent"
 
 
-@dataclass
-class Report:
-    """What one run of a sending job did: the labels (owners, teams or outbox keys) sent, failed and skipped."""
-
-    sent: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    skipped: int = 0
-
-    def note(self, outcome: Outcome, label: str) -> None:
-        """Count one deliver_once outcome under `label`."""
-        if outcome.sent:
-            self.sent.append(label)
-        elif outcome.status == "failed":
-            self.failed.append(label)
-        else:
-            self.skipped += 1
-
-
-def claim(key: str, kind: str, now: datetime, *, session: Session) -> Delivery | None:
+def claim(key: str, kind: str, *, now: datetime, session: Session) -> Delivery | None:
     """Take the claim on `key` and commit it; None when it was sent already or another process holds it."""
     delivery = Delivery(key=key, kind=kind, claimed_at=now, attempts=1)
     session.add(delivery)
@@ -79,7 +66,7 @@ def claim(key: str, kind: str, now: datetime, *, session: Session) -> Delivery |
     return existing
 
 
-def mark_sent(delivery: Delivery, now: datetime, *, session: Session, channel: str | None, ts: str | None) -> None:
+def mark_sent(delivery: Delivery, *, now: datetime, session: Session, channel: str | None, ts: str | None) -> None:
     """Record that Slack accepted the message, and commit."""
     session.execute(sa.update(Delivery).where(Delivery.id == delivery.id)
                     .values(sent_at=now, channel=channel, ts=ts, last_error=None))
@@ -93,9 +80,9 @@ def release(delivery: Delivery, error: str, *, session: Session) -> None:
     session.commit()
 
 
-def deliver_once(key: str, kind: str, now: datetime, *, session: Session, send: Callable[[], dict]) -> Outcome:
+def deliver_once(key: str, kind: str, *, now: datetime, session: Session, send: Callable[[], dict]) -> Outcome:
     """Send at most once per key: claim, call `send` (a Slack call returning channel and ts), mark or release."""
-    delivery = claim(key, kind, now, session=session)
+    delivery = claim(key, kind, now=now, session=session)
     if delivery is None:
         existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
         return Outcome("done" if existing.sent_at else "busy", existing)
@@ -107,7 +94,7 @@ def deliver_once(key: str, kind: str, now: datetime, *, session: Session, send: 
         logger.exception("delivery %s failed (%s); it will be retried on the next tick", key, error)
         release(delivery, error, session=session)
         return Outcome("failed", delivery, error)
-    mark_sent(delivery, now, session=session, channel=response.get("channel"), ts=response.get("ts"))
+    mark_sent(delivery, now=now, session=session, channel=response.get("channel"), ts=response.get("ts"))
     return Outcome("sent", delivery)
 
 
@@ -118,6 +105,10 @@ def _error_text(exc: Exception) -> str:
     return exc.__class__.__name__
 
 
-def delivered(key: str, *, session: Session) -> Delivery | None:
-    """The sent delivery under that key, if any."""
-    return session.exec(select(Delivery).where(Delivery.key == key, Delivery.sent_at.is_not(None))).first()
+def sent(keys: Iterable[str], *, session: Session) -> dict[str, Delivery]:
+    """The outbox rows already sent under any of these keys, by key (bounded IN lists): the one "already sent?"."""
+    found: dict[str, Delivery] = {}
+    for chunk in chunked(sorted(set(keys))):
+        rows = session.exec(select(Delivery).where(Delivery.key.in_(chunk), Delivery.sent_at.is_not(None)))
+        found.update((row.key, row) for row in rows)
+    return found

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import time
 
-from bot import ids
-from bot.slack_sim import TEAM_ID
+from bot.slack import ids
+from bot.sim.signed import TEAM_ID
 
 _triggers = itertools.count(1)
 

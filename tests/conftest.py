@@ -90,7 +90,6 @@ def sqlite_engine(tmp_path, _sqlite_template):
 
 # --- End-to-end: the real app over HTTP, Slack played by the fake Web API ----------------------------------------
 
-import threading  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -103,7 +102,7 @@ TOKEN = "xoxb-test-token"
 @pytest.fixture
 def fake_slack():
     """A running fake Slack Web API with the people of tests/fixtures/growth.yaml."""
-    from bot.fake_slack import FakeSlack
+    from bot.sim.fake_slack import FakeSlack
 
     fake = FakeSlack()
     fake.start()
@@ -130,14 +129,14 @@ class OkrEnv:
 
     def tick(self, now: datetime):
         """Run the scheduler's tick at `now`, as `okrbot tick --now` would."""
-        from bot.jobs import run_tick
+        from bot.jobs.tick import run_tick
 
         self.clock.set(now)
-        return run_tick(now, engine=self.engine, client=self.client)
+        return run_tick(now=now, engine=self.engine, client=self.client)
 
     def import_file(self, path=FIXTURES / "growth.yaml"):
         """Import an OKR file into the app's database."""
-        from bot.importer import import_file
+        from bot.okr_files.importer import import_file
         from storage.db import session_scope
 
         with session_scope(self.engine) as session:
@@ -152,27 +151,20 @@ class OkrEnv:
 @pytest.fixture
 def okr(engine, fake_slack):
     """The okrbot Bolt app served over HTTP on loopback, with the Growth OKRs imported."""
-    from app import build_app
+    from app import start_http_app
     from bot.settings import Settings
-    from bot.slack_client import make_client
-    from handlers.deps import Deps
-    from handlers.server import EVENTS_PATH, make_http_server
-    from bot.slack_sim import Clock, SignedSlack
+    from bot.sim.signed import Clock, SignedSlack
+    from bot.slack.client import make_client
 
     settings = Settings(bot_token=TOKEN, signing_secret=SECRET, api_url=fake_slack.url,
                         database_url=str(engine.url), scheduler=False)
     clock = Clock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     # No retry sleeps in tests: Retry-After is still honoured, only the jitter and backoff are zero.
     client = make_client(TOKEN, fake_slack.url, backoff=0.0, jitter=0.0)
-    app = build_app(settings, deps=Deps(engine=engine, clock=clock), client=client)
-    server = make_http_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}"
+    url, stop = start_http_app(settings, engine, clock=clock, client=client)
     env = OkrEnv(fake=fake_slack, engine=engine, clock=clock, slack=SignedSlack(url, SECRET), client=client,
                  url=url)
     env.import_file()
     fake_slack.reset_calls()
     yield env
-    server.shutdown()
-    server.server_close()
+    stop()

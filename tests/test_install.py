@@ -19,12 +19,13 @@ import pytest
 
 from app import start_http_app
 from bot import cli
-from bot.fake_slack import FakeSlack
-from bot.importer import apply_okr_set, load_okr_text
-from bot.jobs import tick_all
+from bot.sim.fake_slack import FakeSlack
+from bot.okr_files.checker import load_okr_text
+from bot.okr_files.importer import apply_okr_set
+from bot.jobs.tick import tick_all
 from bot.settings import Settings
-from bot.slack_sim import Clock, SignedSlack
-from bot.workspaces import Installed, installation_store, targets
+from bot.sim.signed import Clock, SignedSlack
+from bot.slack.workspaces import Installed, installation_store, targets
 from handlers.server import EVENTS_PATH
 from storage.db import session_scope
 
@@ -146,7 +147,7 @@ class Multi:
         return targets(bot_token=None, client_id=CLIENT_ID, engine=self.engine)
 
     def tick(self, now: datetime):
-        return tick_all(self.settings, self.engine, now)
+        return tick_all(self.settings, self.engine, now=now)
 
     def tokens_used(self) -> set[str | None]:
         return {call.token for call in self.fake.calls}
@@ -166,7 +167,7 @@ def multi(engine, db_url):
     fake = start_fake()
     settings = Settings(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, signing_secret=SECRET, api_url=fake.url,
                         database_url=db_url, scheduler=False)
-    url, stop = start_http_app(settings, engine, Clock(FRIDAY))
+    url, stop = start_http_app(settings, engine, clock=Clock(FRIDAY))
     try:
         yield Multi(fake, engine, db_url, settings, url)
     finally:
@@ -245,7 +246,7 @@ def test_a_code_slack_refuses_installs_nothing(multi):
 
 
 def test_the_tick_prompts_each_workspace_with_its_own_token(two):
-    results = two.tick(FRIDAY)
+    results = two.tick(now=FRIDAY)
 
     assert set(results) == {"T1", "T2"}
     assert prompts_sent(two.fake) == {(T1_TOKEN, "U1ADA"), (T2_TOKEN, "U2BEA")}
@@ -281,7 +282,7 @@ def assert_only_t2_is_served(multi: Multi, now: datetime) -> None:
     assert store.find_bot(enterprise_id=None, team_id="T1") is None
     assert [t.workspace for t in multi.targets()] == ["T2"]
     multi.fake.reset_calls()
-    assert set(multi.tick(now)) == {"T2"}
+    assert set(multi.tick(now=now)) == {"T2"}
     assert T1_TOKEN not in multi.tokens_used()
     assert prompts_sent(multi.fake) == {(T2_TOKEN, "U2BEA")}
 
@@ -299,14 +300,14 @@ USER_TOKENS_REVOKED = {"type": "tokens_revoked", "tokens": {"oauth": ["U1ADA"]}}
     [APP_UNINSTALLED, BOT_TOKENS_REVOKED],
 ], ids=["app_uninstalled", "tokens_revoked", "revoked-then-uninstalled", "uninstalled-then-revoked"])
 def test_uninstalling_stops_sending_there_and_reinstalling_resumes(two, events):
-    two.tick(FRIDAY)
+    two.tick(now=FRIDAY)
     uninstall_t1(two, *events)
 
     assert_only_t2_is_served(two, NEXT_FRIDAY)
 
     two.install("T1", "Alpha Inc", "xoxb-t1-again")
     two.fake.reset_calls()
-    two.tick(NEXT_FRIDAY.replace(hour=11))
+    two.tick(now=NEXT_FRIDAY.replace(hour=11))
     # The week's prompt T1 missed while uninstalled goes out late, with the new token only.
     assert prompts_sent(two.fake) == {("xoxb-t1-again", "U1ADA")}
     assert T1_TOKEN not in two.tokens_used()
@@ -318,7 +319,7 @@ def test_a_retried_uninstall_event_changes_nothing_more(two):
     assert_only_t2_is_served(two, FRIDAY)
     two.install("T1", "Alpha Inc", "xoxb-t1-again")
     two.fake.reset_calls()
-    two.tick(FRIDAY)
+    two.tick(now=FRIDAY)
     assert prompts_sent(two.fake) == {("xoxb-t1-again", "U1ADA")}
 
 
@@ -326,7 +327,7 @@ def test_revoking_only_user_tokens_changes_nothing(two):
     assert two.slack("T1").event(USER_TOKENS_REVOKED).status == 200
 
     assert [t.workspace for t in two.targets()] == ["T1", "T2"]
-    two.tick(FRIDAY)
+    two.tick(now=FRIDAY)
     assert prompts_sent(two.fake) == {(T1_TOKEN, "U1ADA"), (T2_TOKEN, "U2BEA")}
 
 
@@ -337,18 +338,18 @@ def test_single_token_mode_uninstall_stops_the_tick_until_a_new_token(engine, db
     fake = start_fake()
     settings = Settings(bot_token="xoxb-single", signing_secret=SECRET, api_url=fake.url, database_url=db_url,
                         scheduler=False)
-    url, stop = start_http_app(settings, engine, Clock(FRIDAY))
+    url, stop = start_http_app(settings, engine, clock=Clock(FRIDAY))
     try:
         seed(engine, "")
         assert SignedSlack(url, SECRET).event(APP_UNINSTALLED).status == 200
         fake.revoke("xoxb-single")
         fake.reset_calls()
 
-        assert tick_all(settings, engine, FRIDAY) == {}
+        assert tick_all(settings, engine, now=FRIDAY) == {}
         assert fake.calls == []
 
         renewed = Settings(bot_token="xoxb-single-2", api_url=fake.url, database_url=db_url)
-        assert set(tick_all(renewed, engine, FRIDAY)) == {""}
+        assert set(tick_all(renewed, engine, now=FRIDAY)) == {""}
         assert prompts_sent(fake) == {("xoxb-single-2", "U0SOL")}
         assert {call.token for call in fake.calls} == {"xoxb-single-2"}
     finally:

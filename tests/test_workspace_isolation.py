@@ -27,11 +27,13 @@ import yaml
 from slack_sdk.oauth.installation_store import Installation
 from sqlmodel import select
 
-from bot import cli, ids
-from bot.fake_slack import FakeSlack
+from bot import cli
+
+from bot.slack import ids
+from bot.sim.fake_slack import FakeSlack
 from bot.settings import Settings
-from bot.slack_client import make_client
-from bot.slack_sim import Clock, SignedSlack
+from bot.slack.client import make_client
+from bot.sim.signed import Clock, SignedSlack
 from storage.db import session_scope
 from storage.models import SCOPED_TABLES, CheckIn, Cycle, KeyResult, Objective, Prompt, Team, TeamLead
 from tests.flows import wait_for
@@ -217,10 +219,10 @@ class TwoWorkspaces:
 
     def tick(self, now: datetime) -> dict:
         """The scheduler's tick of every installed workspace, each with its own token (unpaced for speed)."""
-        from bot.jobs import tick_all
+        from bot.jobs.tick import tick_all
 
         self.clock.set(now)
-        results = tick_all(self.settings, self.engine, now,
+        results = tick_all(self.settings, self.engine, now=now,
                            clients=lambda t: make_client(t.token, self.fake.url, backoff=0.0, jitter=0.0))
         assert list(results) == list(WORKSPACES)
         return results
@@ -240,7 +242,7 @@ def _no_serve(_settings):
 
 
 def _install(engine, workspace: str) -> None:
-    from bot.workspaces import installation_store
+    from bot.slack.workspaces import installation_store
 
     installation_store(CLIENT_ID, engine).save(Installation(
         app_id="A0OKR", enterprise_id=None, team_id=workspace, team_name=f"Workspace {workspace}",
@@ -272,7 +274,7 @@ def two(engine, db_url, tmp_path):
     settings = Settings(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, signing_secret=SECRET, api_url=fake.url,
                         database_url=str(engine.url), scheduler=False)
     clock = Clock(at("2026-11-23T12:00"))
-    url, stop = start_http_app(settings, engine, clock)
+    url, stop = start_http_app(settings, engine, clock=clock)
     env = TwoWorkspaces(fake=fake, engine=engine, db_url=db_url, settings=settings, clock=clock, url=url,
                         slack={w: SignedSlack(url, SECRET, team_id=w) for w in WORKSPACES})
     try:
@@ -513,7 +515,7 @@ def test_scheduled_prompts_alerts_and_digests_stay_in_their_workspace(two):
     check-in alerts only its own leads and refreshes Home tabs with its own data, and each Monday digest lands in
     its own Growth channel with its own KRs. U0SAME, T1's lead and T2's owner, gets T2's prompt and T1's alert."""
     dm = two.fake.dm_channel_id
-    results = two.tick(at("2026-11-27T10:05"))
+    results = two.tick(now=at("2026-11-27T10:05"))
     assert set(results) == set(WORKSPACES)
     assert all(report is not None for jobs in results.values() for report in jobs.values()), results
     # (Last Monday's digests, never sent, go out late in this tick too: see the Monday tick below.)
@@ -550,7 +552,7 @@ def test_scheduled_prompts_alerts_and_digests_stay_in_their_workspace(two):
 
     # Monday 09:05 in London: both workspaces' digests are due in the same tick.
     two.fake.reset_calls()
-    results = two.tick(at("2026-11-30T09:05"))
+    results = two.tick(now=at("2026-11-30T09:05"))
     assert all(report is not None for jobs in results.values() for report in jobs.values()), results
     digests = {w: {c: ps for c, ps in _posted(two, w).items() if c.startswith("C")} for w in WORKSPACES}
     for workspace in WORKSPACES:
@@ -654,7 +656,7 @@ def test_checkin_naming_another_workspaces_key_result_is_refused_and_changes_not
 
 def test_skip_button_with_another_workspaces_prompt_changes_nothing(two):
     """U0SAME has a T2 prompt; clicking Skip with its id in T1 finds no such week, and T2's prompt stays open."""
-    two.tick(at("2026-11-27T10:05"))
+    two.tick(now=at("2026-11-27T10:05"))
     two.clock.set(at("2026-11-27T12:00"))
     with two.session("T2") as s:
         prompt = s.exec(select(Prompt).where(Prompt.user_id == SAME)).one()

@@ -7,10 +7,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import commands
-from bot.importer import OkrFileError, load_okr_text
-from bot.payloads import parse_checkin_submission
-from bot.values import InvalidValue, parse_value
+from bot.answers import commands
+from bot.okr_files.checker import load_okr_text
+from bot.okr_files.spec import OkrFileError
+from bot.slack.payloads import parse_checkin_submission
+from bot.rules.values import InvalidValue, parse_value
 from storage.db import session_scope
 
 GROWTH = (Path(__file__).resolve().parents[1] / "fixtures" / "growth.yaml").read_text()
@@ -48,7 +49,7 @@ def test_command_parser_never_raises(text):
 def test_every_command_answers_with_a_sentence_or_a_view(sqlite_engine, text, user):
     with session_scope(sqlite_engine) as session:
         result = commands.run(commands.parse(text), user, session=session, now=NOW)
-    if isinstance(result, commands.Reply):
+    if result.view is None:
         assert result.text.strip() and "Traceback" not in result.text
     else:
         assert result.view["type"] == "modal"

@@ -4,8 +4,8 @@ import logging
 from datetime import UTC, datetime
 
 from bot import cli
-from bot.jobs import run_tick
-from bot.slack_client import make_client
+from bot.jobs.tick import run_tick
+from bot.slack.client import make_client
 from tests.conftest import FIXTURES
 
 TOKEN = "xoxb-super-secret-token-123"
@@ -16,7 +16,7 @@ def test_failing_tick_logs_no_token(okr, fake_slack, caplog):
     fake_slack.fail_next("users.info", status=500, count=50)
     client = make_client(TOKEN, fake_slack.url, backoff=0.0, jitter=0.0)
     with caplog.at_level(logging.DEBUG):
-        run_tick(datetime(2026, 11, 27, 15, 0, tzinfo=UTC), engine=okr.engine, client=client)
+        run_tick(now=datetime(2026, 11, 27, 15, 0, tzinfo=UTC), engine=okr.engine, client=client)
     assert "invalid_auth" in caplog.text  # the failure is logged...
     assert TOKEN not in caplog.text  # ...without the token
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot import ids
+from bot.slack import ids
 from storage.models import CheckIn, Cycle, KeyResult, Objective, Team, TeamLead
 from tests.authoring_flows import (
     click_in_view,

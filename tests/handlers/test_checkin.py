@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot import ids
+from bot.slack import ids
 from storage.models import CheckIn, KeyResult, Prompt
-from storage.queries import find_person
+from storage.people import find_person
 
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 

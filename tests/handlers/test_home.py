@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from bot import ids
+from bot.slack import ids
 from tests.flows import check_in, kr_ids, wait_for
 
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from bot.coach import CLEAN
+from bot.rules.coach.table import CLEAN
 from storage.models import Objective
 from tests.conftest import FIXTURES
 
@@ -41,7 +41,8 @@ def test_findings_for_a_badly_written_team(okr):
 def test_a_missing_team_says_so_and_lists_the_teams(okr):
     okr.import_file(PLATFORM)
     text = lint(okr, "lint Grwoth")
-    assert text == "There is no team called “Grwoth”. Did you mean *Growth*? Teams: Growth, Platform."
+    # The same sentence as every other command that names a team (answers.lookup.no_such_team).
+    assert text == "There is no team called “Grwoth”. Did you mean *Growth*?\nTeams: Growth, Platform."
 
 
 def test_without_a_team_the_callers_teams_else_all(okr):

@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import select
 
-from bot import ids
-from bot.missed import kr_weeks
+from bot.slack import ids
+from bot.reports.weeks import kr_weeks
 from storage.models import Prompt
 from tests.flows import NUDGE, PROMPT, at, buttons, deliveries, dms, kr_ids, lead_nudges, prompt_of
 

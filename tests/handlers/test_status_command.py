@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot import ids
+from bot.slack import ids
 from storage.models import Team
 from tests.status_helpers import MODAL_BLOCKS, assert_within_limits, check_in, kr_ids
 

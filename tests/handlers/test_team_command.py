@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from storage.models import Cycle, Team, TeamLead
-from storage.queries import find_person
+from storage.people import find_person
 
 ADMIN = "U0ADMIN"
 

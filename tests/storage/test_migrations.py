@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 from storage.db import _alembic_config, make_engine, session_scope
 from storage.models import Person
-from storage.queries import find_person
+from storage.people import find_person
 
 
 def _migrate(engine, revision: str, *, down: bool = False) -> None:
@@ -50,7 +50,7 @@ def test_head_matches_the_models(engine):
 
 def test_0003_puts_existing_rows_in_the_single_token_workspace(db_url):
     from storage.models import Cycle, Delivery, Prompt, Team
-    from storage.queries import find_person
+    from storage.people import find_person
 
     engine = make_engine(db_url)
     try:

@@ -15,9 +15,9 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 def test_a_key_is_sent_once(engine):
     sent = []
     with open_session(engine) as s:
-        first = deliver_once("digest:1:2026-W48", "digest", NOW, session=s,
+        first = deliver_once("digest:1:2026-W48", "digest", now=NOW, session=s,
                              send=lambda: sent.append(1) or {"channel": "C1", "ts": "1.1"})
-        again = deliver_once("digest:1:2026-W48", "digest", NOW + timedelta(hours=1), session=s,
+        again = deliver_once("digest:1:2026-W48", "digest", now=NOW + timedelta(hours=1), session=s,
                              send=lambda: sent.append(2) or {"channel": "C1", "ts": "1.2"})
     assert (first.status, again.status, sent) == ("sent", "done", [1])
     with open_session(engine) as s:
@@ -30,8 +30,8 @@ def test_a_failed_send_is_released_and_retried(engine):
         raise ConnectionError("slack is down")
 
     with open_session(engine) as s:
-        failed = deliver_once("k", "alert", NOW, session=s, send=boom)
-        retried = deliver_once("k", "alert", NOW + timedelta(minutes=1), session=s,
+        failed = deliver_once("k", "alert", now=NOW, session=s, send=boom)
+        retried = deliver_once("k", "alert", now=NOW + timedelta(minutes=1), session=s,
                                send=lambda: {"channel": "D1", "ts": "2.2"})
     assert failed.status == "failed" and failed.error == "ConnectionError"
     assert retried.sent
@@ -41,16 +41,16 @@ def test_a_failed_send_is_released_and_retried(engine):
 
 def test_a_live_claim_blocks_and_an_expired_one_is_taken_over(engine):
     with open_session(engine) as s:
-        assert claim("k", "prompt", NOW, session=s) is not None  # then the process "dies"
+        assert claim("k", "prompt", now=NOW, session=s) is not None  # then the process "dies"
     with open_session(engine) as s:
-        assert claim("k", "prompt", NOW + CLAIM_LEASE - timedelta(seconds=1), session=s) is None
-        taken = claim("k", "prompt", NOW + CLAIM_LEASE + timedelta(seconds=1), session=s)
+        assert claim("k", "prompt", now=NOW + CLAIM_LEASE - timedelta(seconds=1), session=s) is None
+        taken = claim("k", "prompt", now=NOW + CLAIM_LEASE + timedelta(seconds=1), session=s)
     assert taken is not None and taken.attempts == 2
 
 
 def test_racing_claims_have_one_winner(engine):
     with open_session(engine) as s:
-        claim("race", "prompt", NOW, session=s)
+        claim("race", "prompt", now=NOW, session=s)
     later = NOW + CLAIM_LEASE * 2
     barrier = threading.Barrier(6)
     wins = []
@@ -58,7 +58,7 @@ def test_racing_claims_have_one_winner(engine):
     def racer():
         with open_session(engine) as s:
             barrier.wait()
-            if claim("race", "prompt", later, session=s) is not None:
+            if claim("race", "prompt", now=later, session=s) is not None:
                 wins.append(1)
 
     threads = [threading.Thread(target=racer) for _ in range(6)]

@@ -19,9 +19,13 @@ from sqlmodel import Session, select
 from storage.db import UnscopedSession, open_session, session_scope
 from storage.models import (SCOPED_TABLES, CheckIn, Cycle, Delivery, KeyResult, Objective, Person, Prompt,
                             PromptItem, Team, TeamLead)
-from storage.queries import find_person, latest_checkins, leads_by_team
-from storage.reporting import (delivered_keys, find_team, key_results_of_teams, live_team_cycles, recent_checkins,
-                               team_names, team_overview, teams_of_user)
+from storage.checkins import latest_checkins
+from storage.people import find_person
+from storage.teams import leads_by_team
+from storage.checkins import recent_checkins
+from storage.okrs import live_key_results
+from storage.outbox import sent
+from storage.teams import find_team, live_team_cycles, team_names, team_overview, teams_of_user
 from tests.status_helpers import add_team, cycle
 
 WORKSPACES = ("T1", "T2")
@@ -145,8 +149,8 @@ def test_joins_aliases_and_subqueries_stay_in_the_workspace(engine, seeded):
         assert set(recent.latest) == set(t1.krs) and set(recent.as_of) == set(t1.krs)
         assert {c.value for cs in recent.latest.values() for c in cs} == {10, 20}
         assert set(latest_checkins(both, session=s)) == set(t1.krs)
-        assert {r.kr.id for r in key_results_of_teams([t1.team, t2.team], session=s, first_day=Q4[0],
-                                                      last_day=Q4[1])} == set(t1.krs)
+        assert {r.kr.id for r in live_key_results(team_ids=[t1.team, t2.team], session=s, first_day=Q4[0],
+                                                  last_day=Q4[1])} == set(t1.krs)
         assert leads_by_team([t1.team, t2.team], session=s) == {t1.team: [SAME]}
         assert find_team("growth", session=s).id == t1.team
         assert team_names(session=s) == ["Growth"]
@@ -154,7 +158,7 @@ def test_joins_aliases_and_subqueries_stay_in_the_workspace(engine, seeded):
         assert [(t.id, c.id) for t, c in live_team_cycles(session=s, first_day=Q4[0], last_day=Q4[1])] == [
             (t1.team, t1.cycle)]
         assert [t.id for t in teams_of_user(SAME, session=s, first_day=Q4[0], last_day=Q4[1])] == [t1.team]
-        assert delivered_keys(["digest:Growth:2026-11-23"], session=s) == {"digest:Growth:2026-11-23"}
+        assert set(sent(["digest:Growth:2026-11-23"], session=s)) == {"digest:Growth:2026-11-23"}
 
 
 def test_counts_count_only_the_workspace(engine, seeded):

@@ -1,0 +1,64 @@
+"""The weekly digest: one message per team in its channel at the team's digest day and time, sent once per week."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from functools import partial
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.jobs.sending import Message, Report, Sender
+from bot.reports.digest import build_digest, digest_inputs, digest_slot
+from bot.rules.schedule import days_around
+from bot.rules.weeks import KRWeeks
+from bot.views.digest import digest_message
+from storage import keys
+from storage.checkins import RecentCheckins
+from storage.models import Team
+from storage.okrs import ActiveKR, live_key_results
+from storage.teams import live_team_cycles
+
+logger = logging.getLogger(__name__)
+
+# Teams whose digests are due in the same tick are read together, this many at a time (bounded IN lists).
+TEAMS_PER_BATCH = 50
+
+
+def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> Report:
+    """Post every team's digest due at `now` that has not been posted: once per team and week, late but never for a
+    week that is over (the most recent slot is always the current week's)."""
+    sender = Sender(now=now, session=session, client=client)
+    # A digest sent late (after downtime) can belong to a slot up to a week back, in a zone up to a day away.
+    first_day, last_day = days_around(now=now, back=8)
+    due: dict[int, tuple[Team, date]] = {}
+    for team, cycle in live_team_cycles(session=session, first_day=first_day, last_day=last_day):
+        slot = digest_slot(team, now=now)
+        if slot is None:
+            logger.warning("team %s has an unreadable digest time %r; no digest", team.name, team.digest_time)
+        elif cycle.start <= slot[0] <= cycle.end:
+            # Only a cycle covering the digest's own local date counts, so a finished cycle sends nothing.
+            due[team.id] = (team, slot[0])
+    planned = {keys.digest(team.id, week_of): (team, week_of) for team, week_of in due.values()}
+    todo = sender.pending(planned)
+    for start in range(0, len(todo), TEAMS_PER_BATCH):
+        batch = [planned[key] for key in todo[start:start + TEAMS_PER_BATCH]]
+        rows = live_key_results(session=session, first_day=first_day, last_day=last_day,
+                                team_ids=[t.id for t, _ in batch])
+        recent, weeks = digest_inputs(rows, session=session, now=now)
+        by_team: dict[int, list[ActiveKR]] = {}
+        for row in rows:
+            by_team.setdefault(row.team.id, []).append(row)
+
+        for team, week_of in batch:
+            build = partial(_digest, team, by_team.get(team.id, []), recent, weeks, now=now, week_of=week_of)
+            sender.send(Message(keys.digest(team.id, week_of), "digest", team.name, build, channel=team.channel))
+    return sender.report
+
+
+def _digest(team: Team, rows: list[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *, now: datetime,
+            week_of: date) -> tuple[str, list[dict]] | None:
+    # No KR of the team in a cycle covering the digest's date (it ended or has not begun): nothing to say.
+    digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of)
+    return None if digest is None else digest_message(digest)

@@ -1,0 +1,116 @@
+"""The weekly check-in prompt: which owners are due at `now`, their week recorded in the database, then sent."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.jobs.sending import Message, Report, Sender
+from bot.rules.cadence import MIN_WEEK
+from bot.rules.schedule import days_around, most_recent_slot, owner_zone, parse_hhmm, week_key
+from bot.slack.people import refresh_zones
+from bot.views.checkin import prompt_message
+from storage import keys
+from storage.checkins import latest_checkins
+from storage.db import recover
+from storage.models import Person, Prompt
+from storage.okrs import ActiveKR, live_key_results
+from storage.outbox import sent
+from storage.prompts import open_week, prompted_krs_since, prompts_of_weeks
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _DueWeek:
+    owner_id: str
+    key: str
+    due: datetime
+    rows: list[ActiveKR]
+
+
+def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> Report:
+    """Send every weekly prompt due at `now` that has not been sent, at most one per owner, schedule and week."""
+    sender = Sender(now=now, session=session, client=client)
+    # Owners' zones span UTC-12..+14 and a prompt may go out late within its week: look back eight days.
+    first_day, last_day = days_around(now=now, back=8)
+    by_owner: dict[str, list[ActiveKR]] = defaultdict(list)
+    for row in live_key_results(session=session, first_day=first_day, last_day=last_day):
+        by_owner[row.kr.owner_id].append(row)
+    # Newcomers need a zone before their first prompt; week-old zones are refreshed after the fan-out.
+    people = refresh_zones(by_owner, session=session, client=client, now=now, stale=False)
+    due = [week for owner_id, owned in by_owner.items() for week in _due_weeks(owner_id, owned, people, now=now)]
+    # A tick runs every minute: settle the weeks already sent in two queries, not a dozen per owner.
+    done = _sent_weeks({(w.owner_id, w.key) for w in due}, session=session)
+    done |= _overlapping([w for w in due if (w.owner_id, w.key) not in done], session=session)
+    sender.report.skipped += sum(1 for w in due if (w.owner_id, w.key) in done)
+    for week in due:
+        if (week.owner_id, week.key) in done:
+            continue
+        try:
+            prompt = open_week(week.owner_id, week.key, week.due, [r.kr.id for r in week.rows], session=session)
+        except Exception:
+            recover(session)
+            logger.exception("prompt for %s failed; it will be retried on the next tick", week.owner_id)
+            sender.report.failed.append(week.owner_id)
+            continue
+        sender.send(_message(prompt, week.rows, session=session))
+    refresh_zones(by_owner, session=session, client=client, now=now)
+    return sender.report
+
+
+def _message(prompt: Prompt, rows: list[ActiveKR], *, session: Session) -> Message:
+    def build() -> tuple[str, list[dict]]:
+        latest = latest_checkins([r.kr.id for r in rows], session=session)
+        return prompt_message(rows, latest, prompt_id=prompt.id)
+
+    return Message(keys.prompt(prompt.id), "prompt", prompt.user_id, build, to_user=prompt.user_id)
+
+
+def _due_weeks(owner_id: str, owned: list[ActiveKR], people: dict[str, Person], *,
+               now: datetime) -> list[_DueWeek]:
+    """The owner's current check-in weeks, one per check-in slot, for KRs whose cycle covers that week."""
+    person = people.get(owner_id)
+    tz = owner_zone(person.tz if person else None, owned[0].team.timezone)
+    # One prompt per owner per schedule: owners in teams with the same check-in slot get a single DM.
+    groups: dict[tuple[int, time], list[ActiveKR]] = defaultdict(list)
+    for row in owned:
+        groups[(row.team.checkin_day, parse_hhmm(row.team.checkin_time))].append(row)
+    weeks = []
+    for (weekday, at), rows in groups.items():
+        local_day, due = most_recent_slot(tz, weekday, at, now=now)
+        due_rows = [r for r in rows if r.cycle.start <= local_day <= r.cycle.end]
+        if due_rows:
+            weeks.append(_DueWeek(owner_id, week_key(local_day, at), due, due_rows))
+    return weeks
+
+
+def _overlapping(weeks: list[_DueWeek], *, session: Session) -> set[tuple[str, str]]:
+    """Pending weeks that would start within MIN_WEEK of another prompt for the same KRs, and so must wait.
+
+    This happens when a lead moves the check-in slot mid-week: the new slot's "current week" overlaps the week
+    already prompted. Prompting again would look like a duplicate, and the short week would count as missed.
+    """
+    if not weeks:
+        return set()
+    earliest = min(w.due for w in weeks) - MIN_WEEK
+    recent = prompted_krs_since({w.owner_id for w in weeks}, earliest, session=session)
+    blocked = set()
+    for week in weeks:
+        kr_ids = {r.kr.id for r in week.rows}
+        for (owner, key), (due_at, krs) in recent.items():
+            if owner == week.owner_id and key != week.key and due_at > week.due - MIN_WEEK and krs & kr_ids:
+                blocked.add((week.owner_id, week.key))
+                break
+    return blocked
+
+
+def _sent_weeks(pairs: set[tuple[str, str]], *, session: Session) -> set[tuple[str, str]]:
+    """Which of these (owner, week_key) prompts were delivered already."""
+    weeks = {keys.prompt(prompt_id): week for prompt_id, week in prompts_of_weeks(pairs, session=session).items()}
+    return {weeks[key] for key in sent(weeks, session=session)}

@@ -1,0 +1,63 @@
+"""One reminder a week, on the owner's next working morning, of the KRs the open week still lacks.
+
+Derived from the database (the owner's prompts, check-ins and the outbox) on every tick, so a repeated tick, a
+restart or two processes never send the same reminder twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from functools import partial
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.jobs.sending import Message, Report, Sender
+from bot.reports.weeks import kr_weeks
+from bot.rules.cadence import reminder_due
+from bot.rules.schedule import WEEK, days_around, owner_zone
+from bot.views.nudges import reminder_message
+from storage import keys
+from storage.okrs import ActiveKR, live_key_results
+from storage.outbox import sent
+from storage.people import people_by_id
+from storage.prompts import prompts_by_id
+
+
+def send_due_reminders(*, now: datetime, session: Session, client: WebClient) -> Report:
+    """Remind each owner once a week, on their next working morning, of the KRs the open week still lacks."""
+    sender = Sender(now=now, session=session, client=client)
+    first_day, last_day = days_around(now=now, back=8)
+    rows = {r.kr.id: r for r in live_key_results(session=session, first_day=first_day, last_day=last_day)}
+    weeks = kr_weeks(rows, session=session, now=now)
+    missing: dict[int, list[ActiveKR]] = defaultdict(list)
+    due: dict[int, datetime] = {}
+    for kr_id, w in weeks.items():
+        week = w.current
+        # Only the open week of each KR, not skipped, not over (its next prompt may not exist yet), not done.
+        if week.skipped or now >= week.due_at + WEEK:
+            continue
+        due[week.prompt_id] = week.due_at
+        if not week.checked_in:
+            missing[week.prompt_id].append(rows[kr_id])
+    if not missing:
+        return sender.report
+    delivered = sent([keys.prompt(p) for p in missing], session=session)
+    prompts = prompts_by_id(missing, session=session)
+    people = people_by_id([p.user_id for p in prompts.values()], session=session)
+    messages = []
+    for prompt_id, krs in missing.items():
+        prompt = prompts[prompt_id]
+        prompted = delivered.get(keys.prompt(prompt_id))
+        # No reminder for a prompt that has not reached the owner yet: there is nothing to remind them of.
+        if prompted is None:
+            continue
+        person = people.get(prompt.user_id)
+        tz = owner_zone(person.tz if person else None, krs[0].team.timezone)
+        if not reminder_due(now=now, due_at=due[prompt_id], delivered_at=max(prompted.sent_at, prompt.due_at), tz=tz):
+            continue
+        key = keys.reminder(prompt_id)
+        messages.append(Message(key, "reminder", key, partial(reminder_message, krs, prompt_id=prompt_id),
+                                to_user=prompt.user_id))
+    return sender.send_all(messages)

@@ -1,0 +1,137 @@
+"""The scheduler's tick: every job that is due at `now`, each in its own database session."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from bot.jobs import alerts, digests, nudges, prompts, reminders
+from bot.settings import Settings
+from bot.slack.client import DEFAULT_LIMITS, Pacer, make_client
+from bot.slack.workspaces import Installed, may_send, targets
+from storage.db import session_scope
+from storage.models import SINGLE_WORKSPACE
+
+logger = logging.getLogger(__name__)
+
+# Order matters only for readability of the logs: each job asks the database what is due and not yet done.
+JOBS: list[tuple[str, Callable]] = [
+    ("prompts", prompts.send_due_prompts),
+    # After prompts: the prompt created in this tick is what ends a week, so a third missed week is nudged at once.
+    ("nudges", nudges.send_due_nudges),
+    ("reminders", reminders.send_due_reminders),
+    # The check-in listener sends these right away; the tick retries any that failed.
+    ("alerts", alerts.send_due_alerts),
+    # After prompts, so a digest due in the same tick sees this week's prompts when it tells who has not checked in.
+    ("digests", digests.send_due_digests),
+]
+
+
+def run_tick(*, now: datetime, engine: Engine, client: WebClient,
+             workspace: str = SINGLE_WORKSPACE) -> dict[str, object]:
+    """Run every job of one workspace at `now`; a failing job is logged and retried on the next tick, never fatal."""
+    if now.tzinfo is None:
+        raise ValueError("run_tick needs a timezone-aware `now`")
+    results: dict[str, object] = {}
+    for name, job in JOBS:
+        try:
+            with session_scope(engine, workspace) as session:
+                results[name] = job(now=now, session=session, client=client)
+        except Exception:
+            logger.exception("job %s of workspace %s failed at %s; it will run again on the next tick", name,
+                             workspace or "(single)", now.isoformat())
+            results[name] = None
+    return results
+
+
+def run_workspace(target: Installed, *, now: datetime, engine: Engine,
+                  client_for: Callable[[Installed], WebClient]) -> dict[str, object] | None:
+    """One workspace's tick with its own token; None when that workspace stopped okrbot."""
+    with session_scope(engine, target.workspace) as session:
+        allowed = may_send(target.workspace, target.token, session=session)
+    if not allowed:
+        return None
+    return run_tick(now=now, engine=engine, client=client_for(target), workspace=target.workspace)
+
+
+def run_workspaces(installed: list[Installed], *, now: datetime, engine: Engine,
+                   client_for: Callable[[Installed], WebClient]) -> dict[str, dict[str, object]]:
+    """One tick for each installed workspace, with its own token; workspaces that stopped okrbot are skipped."""
+    results: dict[str, dict[str, object]] = {}
+    for target in installed:
+        result = run_workspace(target, now=now, engine=engine, client_for=client_for)
+        if result is not None:
+            results[target.workspace] = result
+    return results
+
+
+class JobClients:
+    """One paced client per workspace and token, kept across ticks so each workspace's pacing carries over."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._clients: dict[tuple[str, str], object] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, target):
+        key = (target.workspace, target.token)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = make_client(target.token, self.settings.api_url, pacer=Pacer(DEFAULT_LIMITS))
+            return self._clients[key]
+
+
+def served(settings: Settings, engine: Engine, only: str | None = None) -> list[Installed]:
+    """The workspaces these settings serve: the bot token's one, or every installation (optionally just `only`)."""
+    return targets(bot_token=settings.bot_token, client_id=settings.client_id, engine=engine, only=only)
+
+
+def tick_all(settings: Settings, engine, *, now: datetime, clients: JobClients | None = None,
+             only: str | None = None) -> dict[str, dict[str, object]]:
+    """One tick of every workspace okrbot serves, each with its own token."""
+    return run_workspaces(served(settings, engine, only), now=now, engine=engine,
+                          client_for=clients or JobClients(settings))
+
+
+class Ticker:
+    """The scheduler's tick: each workspace in its own worker, so one workspace's long fan-out delays no other.
+
+    A workspace whose previous tick is still running (a large, paced fan-out takes minutes) is left to finish it;
+    the next tick after that picks up whatever became due meanwhile, as every job derives its work from the database.
+    """
+
+    def __init__(self, settings: Settings, engine: Engine, *, workers: int = 8,
+                 clients: Callable[[Installed], WebClient] | None = None):
+        self.settings = settings
+        self.engine = engine
+        self.clients = clients or JobClients(settings)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="okrbot-tick")
+        self._running: dict[str, Future] = {}
+
+    def tick(self, *, now: datetime) -> dict[str, Future]:
+        """Start the tick of every installed workspace that is not still busy; returns the started ones."""
+        started: dict[str, Future] = {}
+        for target in served(self.settings, self.engine):
+            previous = self._running.get(target.workspace)
+            if previous is not None and not previous.done():
+                continue
+            started[target.workspace] = self._running[target.workspace] = self._pool.submit(
+                self._run, target, now=now)
+        return started
+
+    def _run(self, target: Installed, *, now: datetime) -> dict[str, object] | None:
+        try:
+            return run_workspace(target, now=now, engine=self.engine, client_for=self.clients)
+        except Exception:
+            logger.exception("tick of workspace %s failed at %s", target.workspace or "(single)", now.isoformat())
+            return None
+
+    def shutdown(self) -> None:
+        """Stop taking ticks; a tick in flight finishes its current message and its claims expire if it dies."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

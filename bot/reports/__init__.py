@@ -1,0 +1,1 @@
+"""Queries turned into frozen dataclasses for views and jobs; never Block Kit."""

@@ -1,0 +1,132 @@
+"""What one team's weekly digest says: its objectives, what changed in the week, and who has not checked in.
+
+"Not checked in this week" lists the owners of KRs whose current week (from their latest prompt) has no check-in
+and was not skipped. A KR that was never prompted (just imported, say) is left out: nobody has asked its owner yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from bot.reports.status import KRStatus, TeamStatus, assemble
+from bot.reports.weeks import kr_weeks
+from bot.rules.cadence import NUDGE_AFTER
+from bot.rules.schedule import WEEK, days_around, local_day, most_recent_slot, parse_hhmm, zone
+from bot.rules.scoring import kr_score
+from bot.rules.weeks import KRWeeks
+from storage.checkins import RecentCheckins, recent_checkins
+from storage.models import Team
+from storage.okrs import ActiveKR, live_key_results
+
+MOVERS = 3
+# Score changes smaller than this are rounding, not movement.
+MOVE_EPSILON = 0.005
+
+
+@dataclass(frozen=True)
+class ConfidenceMove:
+    """A KR whose confidence is not what it was a week ago."""
+
+    kr: KRStatus
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A KR whose score changed over the last week."""
+
+    kr: KRStatus
+    before: float
+    after: float
+
+    @property
+    def change(self) -> float:
+        """Score now minus score a week ago."""
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
+class MissedKR:
+    """A KR whose owner has missed this many weeks in a row."""
+
+    kr: KRStatus
+    weeks: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything one team's weekly digest says."""
+
+    team: TeamStatus
+    week_of: date
+    # When the digest goes out: weekday number and "HH:MM" in the team's zone.
+    digest_day: int
+    digest_time: str
+    timezone: str
+    moves: tuple[ConfidenceMove, ...]
+    movers: tuple[Mover, ...]
+    not_checked_in: tuple[str, ...]
+    missed: tuple[MissedKR, ...]
+
+
+def digest_slot(team: Team, *, now: datetime) -> tuple[date, datetime] | None:
+    """The team's latest digest slot at or before `now` (its local date and instant); None if its time is unreadable."""
+    try:
+        at = parse_hhmm(team.digest_time)
+    except ValueError:
+        return None
+    return most_recent_slot(zone(team.timezone) or zone("UTC"), team.digest_day % 7, at, now=now)
+
+
+def build_digest(team: Team, rows: Sequence[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *,
+                 now: datetime, week_of: date, on: date) -> Digest | None:
+    """The digest of one team from its KRs, their recent check-ins and weeks; None when no KR is live on `on`."""
+    (status,) = assemble([team], rows, recent, {}, now=now, on={team.id: on})
+    if not status.objectives:
+        return None
+    krs = status.krs
+    moves, movers = [], []
+    for kr in krs:
+        before = recent.as_of.get(kr.id)
+        if before is None or kr.value is None:
+            continue
+        if kr.confidence and before.confidence != kr.confidence:
+            moves.append(ConfidenceMove(kr, before.confidence, kr.confidence))
+        then = kr_score(kr.baseline, kr.target, before.value)
+        if abs(kr.score - then) >= MOVE_EPSILON:
+            movers.append(Mover(kr, then, kr.score))
+    movers.sort(key=lambda m: -abs(m.change))
+    late: list[str] = []
+    for kr in krs:
+        week = weeks.get(kr.id)
+        if week is not None and not week.checked_in_this_week and kr.owner_id not in late:
+            late.append(kr.owner_id)
+    missed = sorted((MissedKR(kr, weeks[kr.id].missed_streak) for kr in krs
+                     if kr.id in weeks and weeks[kr.id].missed_streak >= NUDGE_AFTER), key=lambda m: -m.weeks)
+    return Digest(team=status, week_of=week_of, digest_day=team.digest_day % 7, digest_time=team.digest_time,
+                  timezone=team.timezone, moves=tuple(moves), movers=tuple(movers[:MOVERS]),
+                  not_checked_in=tuple(late), missed=tuple(missed))
+
+
+def digest_inputs(rows: Sequence[ActiveKR], *, session: Session, now: datetime
+                  ) -> tuple[RecentCheckins, dict[int, KRWeeks]]:
+    """Recent check-ins (with last week's) and the check-in weeks of these KRs, in three queries."""
+    ids = [r.kr.id for r in rows]
+    recent = recent_checkins(ids, session=session, now=now, since=now - WEEK)
+    return recent, kr_weeks(ids, session=session, now=now)
+
+
+def team_digest(team: Team, *, session: Session, now: datetime) -> Digest | None:
+    """The team's digest as it would read at `now`, in four queries (for the preview and the benchmark)."""
+    slot = digest_slot(team, now=now)
+    today = local_day(team.timezone, now=now)
+    week_of = slot[0] if slot else today
+    first_day, last_day = days_around(now=now)
+    rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[team.id])
+    recent, weeks = digest_inputs(rows, session=session, now=now)
+    return build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=today)

@@ -1,0 +1,144 @@
+"""Where each objective and key result of a team (or a person) stands today, as frozen dataclasses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from bot.rules.schedule import days_around, local_day
+from bot.rules.scoring import Pace, meets, objective_score, pace, threshold_of, trend
+from storage.checkins import RecentCheckins, recent_checkins
+from storage.models import CheckIn, Team
+from storage.okrs import ActiveKR, live_key_results
+from storage.teams import leads_by_team
+
+
+@dataclass(frozen=True)
+class KRStatus:
+    """One key result as it stands: latest value, confidence, score, pace and trend."""
+
+    id: int
+    title: str
+    owner_id: str
+    unit: str
+    baseline: float
+    target: float
+    value: float | None
+    confidence: str | None
+    score: float
+    pace: Pace
+    trend: float | None
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ObjectiveStatus:
+    """An objective's score against its success threshold, with the key results to show."""
+
+    id: int
+    title: str
+    type: str
+    cycle: str
+    score: float
+    threshold: float
+    success: bool
+    krs: tuple[KRStatus, ...]
+    kr_count: int
+
+
+@dataclass(frozen=True)
+class TeamStatus:
+    """A team's live objectives on `on`, the team's local date."""
+
+    id: int
+    name: str
+    channel: str
+    leads: tuple[str, ...]
+    on: date
+    objectives: tuple[ObjectiveStatus, ...]
+
+    @property
+    def krs(self) -> list[KRStatus]:
+        """Every key result shown, in order."""
+        return [kr for obj in self.objectives for kr in obj.krs]
+
+
+def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date) -> KRStatus:
+    """A KR's status from its check-ins (newest first), measured against its cycle on `on`."""
+    kr, cycle = row.kr, row.cycle
+    last = checkins[0] if checkins else None
+    value = last.value if last else None
+    # Pace carries the KR's score (kr_score of the value, 0.0 without one): scoring twice costs exact fractions twice.
+    on_pace = pace(kr.baseline, kr.target, value, cycle.start, cycle.end, on)
+    return KRStatus(
+        id=kr.id, title=kr.title, owner_id=kr.owner_id, unit=kr.unit, baseline=kr.baseline, target=kr.target,
+        value=value, confidence=last.confidence if last else None, score=on_pace.score, pace=on_pace,
+        trend=trend([c.value for c in reversed(checkins[:2])]),
+        last_at=last.created_at if last else None,
+    )
+
+
+def assemble(teams: Sequence[Team], rows: Sequence[ActiveKR], recent: RecentCheckins,
+             leads: dict[int, list[str]], *, now: datetime, owner_id: str | None = None,
+             on: dict[int, date] | None = None) -> list[TeamStatus]:
+    """Group KRs into objectives and teams (in the order given), on each team's local date or the date in `on`.
+
+    With owner_id, only that owner's objectives and KRs are shown, while objective scores still count every KR.
+    """
+    by_team: dict[int, dict[int, list[ActiveKR]]] = defaultdict(lambda: defaultdict(list))
+    days = {team.id: (on or {}).get(team.id) or local_day(team.timezone, now=now) for team in teams}
+    for row in rows:
+        day = days.get(row.team.id)
+        # Only the cycle running on the team's own date counts; the query window is a day wider either side.
+        if day is not None and row.cycle.start <= day <= row.cycle.end:
+            by_team[row.team.id][row.objective.id].append(row)
+    out = []
+    for team in teams:
+        objectives = []
+        for objective_rows in by_team[team.id].values():
+            statuses = [kr_status(r, recent.latest.get(r.kr.id, ()), on=days[team.id]) for r in objective_rows]
+            shown = tuple(s for s in statuses if owner_id is None or s.owner_id == owner_id)
+            if not shown:
+                continue
+            objective = objective_rows[0].objective
+            score = objective_score([s.score for s in statuses])
+            threshold = threshold_of(objective.type)
+            objectives.append(ObjectiveStatus(
+                id=objective.id, title=objective.title, type=objective.type.lower(),
+                cycle=objective_rows[0].cycle.name, score=score, threshold=threshold,
+                success=meets(score, threshold), krs=shown, kr_count=len(statuses)))
+        if owner_id is not None and not objectives:
+            continue
+        out.append(TeamStatus(id=team.id, name=team.name, channel=team.channel,
+                              leads=tuple(leads.get(team.id, ())), on=days[team.id], objectives=tuple(objectives)))
+    return out
+
+
+def statuses(teams: Sequence[Team], *, session: Session, now: datetime,
+             owner_id: str | None = None) -> list[TeamStatus]:
+    """The status of these teams in three queries: KRs, their two latest check-ins, and leads."""
+    first_day, last_day = days_around(now=now)
+    rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[t.id for t in teams])
+    if owner_id is not None:
+        objectives = {r.objective.id for r in rows if r.kr.owner_id == owner_id}
+        rows = [r for r in rows if r.objective.id in objectives]
+    recent = recent_checkins([r.kr.id for r in rows], session=session, now=now)
+    leads = leads_by_team([t.id for t in teams], session=session)
+    return assemble(teams, rows, recent, leads, now=now, owner_id=owner_id)
+
+
+def team_status(team: Team, *, session: Session, now: datetime) -> TeamStatus:
+    """One team's status, in three queries whatever its size."""
+    return statuses([team], session=session, now=now)[0]
+
+
+def user_status(user_id: str, *, session: Session, now: datetime) -> list[TeamStatus]:
+    """The objectives holding a user's live KRs, showing only their KRs, in four queries."""
+    first_day, last_day = days_around(now=now)
+    owned = live_key_results(session=session, first_day=first_day, last_day=last_day, owner_id=user_id)
+    teams = list({r.team.id: r.team for r in owned}.values())
+    return statuses(teams, session=session, now=now, owner_id=user_id)

@@ -1,0 +1,360 @@
+"""A fake of the Slack Web API on loopback, with call recording and deterministic fault injection.
+
+FakeSlack holds the workspace (users, channels, messages, views, installs), the fault rules and the record of
+calls; bot/sim/fake_workspace.py and fake_messages.py answer the methods, bot/sim/fake_faults.py fails them on demand, bot/sim/fake_wire.py speaks HTTP, bot/sim/fake_render.py
+reads messages back as text.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from bot.sim.fake_faults import FaultInjection
+from bot.sim.fake_messages import MessageMethods
+from bot.sim.fake_workspace import TS_BASE_SECONDS, Install, WorkspaceMethods
+from bot.sim.fake_render import render
+from bot.sim.fake_wire import (
+    CLIENT_AUTH_METHODS,
+    ApiError,
+    Call,
+    Fault,
+    RandomFaults,
+    Window,
+    WireServer,
+    basic_credentials,
+    bearer,
+    bot_id_of,
+    parse_params,
+    sign_request,
+    tz_zone,
+)
+
+__all__ = ["Call", "FakeSlack", "render", "sign_request"]
+
+
+class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
+    """The Slack Web API on 127.0.0.1, for slack_sdk's WebClient(base_url=fake.url).
+
+    Users and channels must be added before use, as in a real workspace (the bot user is always there).
+    Every call is recorded in `.calls`; fail_next, set_failure_rate, set_rate_limits and latency inject
+    faults. add_install plays other workspaces installing the app (oauth.v2.access, then auth.test per token)
+    and revoke plays an uninstall. All methods are thread-safe.
+    """
+
+    def __init__(self, *, team_id: str = "T0FAKE", bot_user_id: str = "U0BOT", tokens: Iterable[str] | None = None,
+                 client_id: str | None = None, client_secret: str | None = None):
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id_of(bot_user_id)
+        self.team_name = "Fake Workspace"
+        self.team_domain = "fake-workspace"
+        self.errors: list[BaseException] = []
+        self._tokens = frozenset(tokens) if tokens is not None else None
+        # The app's OAuth credentials; None accepts any non-empty value, so tests need not configure them.
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._installs: dict[str, Install] = {}
+        self._install_tokens: dict[str, Install] = {}
+        self._revoked: set[str] = set()
+        self._lock = threading.RLock()
+        self._server: WireServer | None = None
+        self._thread: threading.Thread | None = None
+        self._calls: list[Call] = []
+        self._users: dict[str, dict[str, Any]] = {}
+        self._channels: dict[str, dict[str, Any]] = {}
+        self._opened_dms: set[str] = set()
+        self._messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._ephemerals: list[dict[str, Any]] = []
+        self._views: dict[str, dict[str, Any]] = {}
+        self._opened: list[str] = []
+        self._pushed: list[str] = []
+        self._homes: dict[str, str] = {}
+        self._ts_micros = TS_BASE_SECONDS * 1_000_000
+        self._view_counter = 0
+        self._hash_counter = 0
+        self._faults: list[Fault] = []
+        self._random: RandomFaults | None = None
+        self._method_windows: dict[str, Window] = {}
+        self._channel_rate: float | None = None
+        self._channel_windows: dict[str, Window] = {}
+        self._clock: Callable[[], float] = time.monotonic
+        self._latency = 0.0
+        self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "oauth.v2.access": self._oauth_v2_access,
+            "team.info": self._team_info,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "users.list": self._users_list,
+            "conversations.open": self._conversations_open,
+            "conversations.info": self._conversations_info,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.delete": self._chat_delete,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+        }
+        self.add_user(bot_user_id, name="okrbot", real_name="OKR Bot", is_bot=True)
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        """Listen on an ephemeral loopback port in a daemon thread; returns self."""
+        with self._lock:
+            if self._server is not None:
+                raise RuntimeError("FakeSlack is already running")
+            self._server = WireServer(self)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeSlack", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening and release the port; safe to call twice."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        """Start, for `with FakeSlack() as fake:`."""
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop."""
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The TCP port the fake listens on."""
+        with self._lock:
+            if self._server is None:
+                raise RuntimeError("FakeSlack is not running; call start() first")
+            return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """The base_url for slack_sdk, e.g. "http://127.0.0.1:PORT/api/"."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # --- workspace setup ---------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        tz: str = "UTC",
+        name: str | None = None,
+        real_name: str | None = None,
+        is_admin: bool = False,
+        deleted: bool = False,
+        email: str | None = None,
+        is_bot: bool = False,
+    ) -> None:
+        """Add (or replace) a workspace member; tz must be an IANA zone name."""
+        tz_zone(tz)
+        name = name or user_id.lower()
+        with self._lock:
+            self._users[user_id] = {
+                "id": user_id,
+                "name": name,
+                "real_name": real_name or name,
+                "tz": tz,
+                "is_admin": is_admin,
+                "deleted": deleted,
+                "email": email,
+                "is_bot": is_bot,
+            }
+
+    def set_user_tz(self, user_id: str, tz: str) -> None:
+        """Move a known user to another IANA time zone."""
+        tz_zone(tz)
+        with self._lock:
+            self._user(user_id)["tz"] = tz
+
+    def set_user_deleted(self, user_id: str, deleted: bool = True) -> None:
+        """Deactivate (or reactivate) a known user."""
+        with self._lock:
+            self._user(user_id)["deleted"] = deleted
+
+    def add_channel(
+        self, channel_id: str, *, name: str | None = None, is_private: bool = False, is_archived: bool = False
+    ) -> None:
+        """Add (or replace) a public or private channel the bot is a member of."""
+        with self._lock:
+            self._channels[channel_id] = {
+                "id": channel_id,
+                "name": name or channel_id.lower(),
+                "is_private": is_private,
+                "is_archived": is_archived,
+                "is_mpim": False,
+            }
+
+    def dm_channel_id(self, user_id: str) -> str:
+        """The bot's DM channel id with user_id (what conversations.open answers)."""
+        return "D" + user_id
+
+    # --- installs (multi-workspace OAuth) ----------------------------------------------------------
+
+    def add_install(
+        self,
+        code: str,
+        *,
+        team_id: str,
+        team_name: str,
+        bot_token: str,
+        bot_user_id: str = "U0BOT",
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+        installer: str = "U0INSTALLER",
+        scope: str = "chat:write,commands,users:read",
+    ) -> None:
+        """Register the code Slack would redirect with after team_id approves the app; oauth.v2.access redeems it once.
+
+        Users and channels stay shared by all workspaces: calls tell workspaces apart by the token they carry.
+        """
+        if not code or not bot_token:
+            raise ValueError("an install needs a code and a bot token")
+        with self._lock:
+            if code in self._installs:
+                raise ValueError(f"code {code!r} is already registered")
+            install = Install(code, team_id, team_name, bot_token, bot_user_id, enterprise_id,
+                               enterprise_name if enterprise_id else None, installer, scope)
+            self._installs[code] = install
+            self._install_tokens[bot_token] = install
+
+    def revoke(self, token: str) -> None:
+        """Revoke a token, as uninstalling does: every later call with it answers token_revoked."""
+        with self._lock:
+            self._revoked.add(token)
+
+    # --- inspection --------------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call so far, in the order answered (a snapshot)."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The calls to one Web API method, in the order answered."""
+        with self._lock:
+            return [call for call in self._calls if call.method == method]
+
+    def reset_calls(self) -> None:
+        """Forget the recorded calls (the workspace state stays)."""
+        with self._lock:
+            self._calls.clear()
+
+    def clear_messages(self) -> None:
+        """Forget stored messages, as if everyone had read and deleted them (users and channels stay)."""
+        with self._lock:
+            self._messages.clear()
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Stored messages in posting order (updates applied, deletions gone), optionally of one channel or DM."""
+        with self._lock:
+            wanted = self._resolve_quietly(channel) if channel is not None else None
+            return [copy.deepcopy(m) for m in self._messages.values() if wanted is None or m["channel"] == wanted]
+
+    def dms_to(self, user_id: str) -> list[dict[str, Any]]:
+        """Messages in the bot's DM with user_id, whether posted to the DM id or to the user id."""
+        return self.messages(self.dm_channel_id(user_id))
+
+    def ephemerals(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        """chat.postEphemeral messages, optionally only those shown to user_id."""
+        with self._lock:
+            return [copy.deepcopy(m) for m in self._ephemerals if user_id is None or m["user"] == user_id]
+
+    def views_opened(self) -> list[dict[str, Any]]:
+        """Modals opened with views.open, in order, each as currently stored (views.update applies)."""
+        with self._lock:
+            return [copy.deepcopy(self._views[view_id]) for view_id in self._opened]
+
+    def views_pushed(self) -> list[dict[str, Any]]:
+        """Modals pushed with views.push, in order, each as currently stored."""
+        with self._lock:
+            return [copy.deepcopy(self._views[view_id]) for view_id in self._pushed]
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        """One stored view by id, or None."""
+        with self._lock:
+            found = self._views.get(view_id)
+            return copy.deepcopy(found) if found is not None else None
+
+    def published_home(self, user_id: str) -> dict[str, Any] | None:
+        """The Home tab last published for user_id, or None."""
+        with self._lock:
+            view_id = self._homes.get(user_id)
+            return copy.deepcopy(self._views[view_id]) if view_id is not None else None
+
+    def render(self, blocks_or_message: Any) -> str:
+        """render() with user mentions shown by the names of this workspace's users."""
+        with self._lock:
+            names = {uid: user["name"] for uid, user in self._users.items()}
+        return render(blocks_or_message, user_names=names)
+
+    # --- request handling --------------------------------------------------------------------------
+
+    def _answer(
+        self, method: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """The HTTP status, extra headers and JSON body for one call, recorded in .calls."""
+        arrived = self._clock()  # the rate limiter's clock, so simulated runs stamp calls in simulated time
+        with self._lock:
+            delay = self._latency
+        if delay:
+            time.sleep(delay)
+        params, parse_error = parse_params(query, headers.get("Content-Type") or "", body)
+        token = bearer(headers.get("Authorization"))
+        if "token" in params:
+            token = token or (str(params["token"]) or None)
+            del params["token"]
+        credentials = None
+        if method in CLIENT_AUTH_METHODS:
+            # The secret is checked, never recorded: .calls ends up in test failure output.
+            credentials = basic_credentials(headers.get("Authorization")) or (
+                str(params.get("client_id") or ""), str(params.pop("client_secret", "") or ""))
+        with self._lock:
+            try:
+                self._inject_faults(method, params)
+                if credentials is not None:
+                    self._check_client(*credentials)
+                else:
+                    if token is None:
+                        raise ApiError("not_authed")
+                    if token in self._revoked:
+                        raise ApiError("token_revoked")
+                    if self._tokens is not None and token not in self._tokens and token not in self._install_tokens:
+                        raise ApiError("invalid_auth")
+                if parse_error:
+                    raise ApiError(parse_error)
+                handler = self._methods.get(method)
+                if handler is None:
+                    raise ApiError("unknown_method")
+                # auth.test is the one method whose answer depends on whose token asks.
+                answer = self._auth_test(params, token) if method == "auth.test" else handler(params)
+                status, extra, payload = 200, {}, {"ok": True, **answer}
+            except ApiError as exc:
+                status, extra, payload = exc.status, exc.headers, {"ok": False, "error": exc.error}
+                if exc.detail:
+                    payload["response_metadata"] = {"messages": [exc.detail]}
+            except Exception as exc:  # a bug in the fake must answer, not hang the client
+                self.errors.append(exc)
+                status, extra, payload = 500, {}, {"ok": False, "error": "internal_error"}
+            self._calls.append(
+                Call(method, params, token, arrived, status, None if payload["ok"] else payload["error"])
+            )
+        return status, extra, payload

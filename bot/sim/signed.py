@@ -1,0 +1,117 @@
+"""Slack's side of the wire: signed HTTP requests into a running okrbot, as Slack sends them (tests, demo, benchmarks)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from bot.slack import ids
+from bot.sim.fake_slack import sign_request
+
+TEAM_ID = "T0FAKE"
+_counter = itertools.count(1)
+
+
+@dataclass
+class Response:
+    status: int
+    body: str
+
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Slack's v0 request signature."""
+    return sign_request(secret, timestamp, body)
+
+
+class SignedSlack:
+    """Sends slash commands, button clicks, modal submissions and events the way Slack does."""
+
+    def __init__(self, url: str, secret: str, *, team_id: str = TEAM_ID):
+        self.url = url
+        self.secret = secret
+        # The workspace every request says it comes from (multi-workspace tests use one SignedSlack per workspace).
+        self.team_id = team_id
+
+    def post(self, body: bytes, content_type: str, *, headers: dict | None = None, signed: bool = True,
+             timestamp: str | None = None) -> Response:
+        ts = timestamp or str(int(time.time()))
+        hdrs = {"Content-Type": content_type}
+        if signed:
+            hdrs["X-Slack-Request-Timestamp"] = ts
+            hdrs["X-Slack-Signature"] = sign(self.secret, ts, body)
+        hdrs.update(headers or {})
+        req = urllib.request.Request(self.url, data=body, headers=hdrs, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return Response(resp.status, resp.read().decode())
+        except urllib.error.HTTPError as err:
+            return Response(err.code, err.read().decode())
+
+    def command(self, user: str, text: str = "", *, command: str = "/okr", **kw) -> Response:
+        form = {"token": "x", "team_id": self.team_id, "team_domain": "fake", "channel_id": "C0ANY",
+                "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": command,
+                "text": text, "api_app_id": "A0OKR", "response_url": "https://hooks.invalid/commands/1",
+                "trigger_id": f"trig{next(_counter)}"}
+        return self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
+
+    def interactive(self, payload: dict, **kw) -> Response:
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded", **kw)
+
+    def click(self, user: str, action_id: str, value: str = "", *, block_id: str = "b", **kw) -> Response:
+        return self.interactive({
+            "type": "block_actions", "user": {"id": user, "team_id": self.team_id}, "team": {"id": self.team_id},
+            "api_app_id": "A0OKR", "trigger_id": f"trig{next(_counter)}", "container": {"type": "message"},
+            "channel": {"id": "D0ANY"},
+            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
+                         "action_ts": str(time.time())}],
+        }, **kw)
+
+    def submit(self, user: str, view: dict, answers: dict[int, tuple[str, str | None, str]], *,
+               view_id: str = "V0001", **kw) -> Response:
+        """Submit a check-in modal as opened by the app, filled with {kr_id: (value, confidence, note)}."""
+        values = {}
+        for kr_id, (value, confidence, note) in answers.items():
+            values[ids.kr_block(ids.VALUE_BLOCK, kr_id)] = {
+                ids.VALUE_ACTION: {"type": "plain_text_input", "value": value or None}}
+            values[ids.kr_block(ids.CONFIDENCE_BLOCK, kr_id)] = {
+                ids.CONFIDENCE_ACTION: {"type": "radio_buttons",
+                                        "selected_option": {"value": confidence} if confidence else None}}
+            values[ids.kr_block(ids.NOTE_BLOCK, kr_id)] = {
+                ids.NOTE_ACTION: {"type": "plain_text_input", "value": note or None}}
+        submitted = dict(view, id=view_id, state={"values": values}, team_id=self.team_id, app_id="A0OKR")
+        return self.interactive({"type": "view_submission", "team": {"id": self.team_id},
+                                 "user": {"id": user, "team_id": self.team_id}, "api_app_id": "A0OKR",
+                                 "trigger_id": f"trig{next(_counter)}", "view": submitted}, **kw)
+
+    def event(self, event: dict, **kw) -> Response:
+        body = json.dumps({"token": "x", "team_id": self.team_id, "api_app_id": "A0OKR", "event": event,
+                           "type": "event_callback", "event_id": f"Ev{next(_counter)}",
+                           "event_time": int(time.time())}).encode()
+        return self.post(body, "application/json", **kw)
+
+
+class Clock:
+    """A settable clock for the app under test (the app reads time only through Deps.clock)."""
+
+    def __init__(self, start):
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            return self._now
+
+    def set(self, instant):
+        """Move the clock to `instant`."""
+        with self._lock:
+            self._now = instant

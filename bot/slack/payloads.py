@@ -1,0 +1,205 @@
+"""Slack payloads parsed into typed models, so the product code never digs through raw dicts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bot.slack import ids
+
+
+@dataclass(frozen=True)
+class CheckinEntry:
+    """What the modal holds for one KR: any field may be blank."""
+
+    kr_id: int
+    value_text: str
+    confidence: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class CheckinSubmission:
+    """A submitted check-in modal."""
+
+    user_id: str
+    view_id: str
+    for_user: str
+    entries: dict[int, CheckinEntry]
+
+
+def _dict(value) -> dict:
+    # Payloads are input: anything that is not the expected mapping reads as empty instead of raising.
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _input_value(state: dict, block_id: str, action_id: str) -> dict:
+    return _dict(_dict(state.get(block_id)).get(action_id))
+
+
+def parse_checkin_submission(body: dict) -> CheckinSubmission:
+    """Read a view_submission body of the check-in modal; unknown shapes give empty entries, never errors."""
+    view = _dict(body.get("view"))
+    user_id = _str(_dict(body.get("user")).get("id"))
+    try:
+        meta = json.loads(_str(view.get("private_metadata")) or "{}")
+    except ValueError:
+        meta = {}
+    meta = _dict(meta)
+    krs = meta.get("krs")
+    kr_ids = [k for k in (krs if isinstance(krs, list) else []) if isinstance(k, int) and not isinstance(k, bool)]
+    state = _dict(_dict(view.get("state")).get("values"))
+    entries = {}
+    for kr_id in kr_ids:
+        value = _str(_input_value(state, ids.kr_block(ids.VALUE_BLOCK, kr_id), ids.VALUE_ACTION).get("value"))
+        selected = _input_value(state, ids.kr_block(ids.CONFIDENCE_BLOCK, kr_id), ids.CONFIDENCE_ACTION)
+        confidence = _str(_dict(selected.get("selected_option")).get("value")) or None
+        note = _str(_input_value(state, ids.kr_block(ids.NOTE_BLOCK, kr_id), ids.NOTE_ACTION).get("value"))
+        entries[kr_id] = CheckinEntry(kr_id, value.strip(), confidence, note.strip())
+    for_user = _str(meta.get("for")) or user_id
+    return CheckinSubmission(user_id=user_id, view_id=_str(view.get("id")), for_user=for_user, entries=entries)
+
+
+# --------------------------------------------------------------------------- the objective form
+
+
+@dataclass(frozen=True)
+class KRRow:
+    """One key result row of the objective form, as typed: "n0".."n4" are new rows, "k<id>" an existing KR."""
+
+    row: str
+    title: str = ""
+    owner: str = ""
+    baseline: str = ""
+    target: str = ""
+    unit: str = ""
+    archive: bool = False
+
+    @property
+    def kr_id(self) -> int | None:
+        """The existing KR this row edits, or None for a new row."""
+        return int(self.row[1:]) if self.row.startswith("k") and self.row[1:].isdigit() else None
+
+    @property
+    def blank(self) -> bool:
+        """Nothing typed: a spare row, ignored."""
+        return not (self.title or self.owner or self.baseline or self.target or self.unit or self.archive)
+
+
+@dataclass(frozen=True)
+class ObjectiveDraft:
+    """What the objective form holds: a new objective (objective_id None) or edits to one, with its KR rows."""
+
+    objective_id: int | None = None
+    team_id: int | None = None
+    cycle_id: int | None = None
+    title: str = ""
+    type: str = "aspirational"
+    archive: bool = False
+    rows: tuple[KRRow, ...] = ()
+
+    def to_json(self) -> str:
+        """Compact JSON for a view's private_metadata (3000 characters at most; the caller checks)."""
+        rows = [[r.row, r.title, r.owner, r.baseline, r.target, r.unit, int(r.archive)] for r in self.rows]
+        return json.dumps({"o": self.objective_id, "t": self.team_id, "c": self.cycle_id, "ti": self.title,
+                           "ty": self.type, "a": int(self.archive), "r": rows},
+                          ensure_ascii=False, separators=(",", ":"))
+
+
+ROW_KEY_MAX = 12
+
+
+def _int(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _row_key(value) -> str | None:
+    # Row keys come back from Slack in block ids and metadata a client could forge: only n<digit> or k<digits>.
+    if isinstance(value, str) and 1 < len(value) <= ROW_KEY_MAX and value[0] in "nk" and value[1:].isdigit():
+        return value
+    return None
+
+
+def draft_from_json(text: str) -> ObjectiveDraft:
+    """The draft a review view carries; anything malformed reads as an empty draft, never an error."""
+    try:
+        data = _dict(json.loads(text or "{}"))
+    except ValueError:
+        data = {}
+    rows = []
+    for item in data.get("r") if isinstance(data.get("r"), list) else []:
+        if not isinstance(item, list) or len(item) != 7 or _row_key(item[0]) is None:
+            continue
+        rows.append(KRRow(item[0], *(_str(v).strip() for v in item[1:6]), archive=bool(item[6])))
+    return ObjectiveDraft(objective_id=_int(data.get("o")), team_id=_int(data.get("t")), cycle_id=_int(data.get("c")),
+                          title=_str(data.get("ti")).strip(), type=_str(data.get("ty")), archive=bool(data.get("a")),
+                          rows=tuple(rows))
+
+
+@dataclass(frozen=True)
+class ObjectiveSubmission:
+    """A submitted objective form or review view: who, which view, and the draft it holds."""
+
+    user_id: str
+    view_id: str
+    draft: ObjectiveDraft
+
+
+def _selected_value(state: dict, block_id: str) -> str:
+    return _str(_dict(_input_value(state, block_id, ids.FIELD_ACTION).get("selected_option")).get("value"))
+
+
+def _text_value(state: dict, block_id: str) -> str:
+    return _str(_input_value(state, block_id, ids.FIELD_ACTION).get("value")).strip()
+
+
+def _checked(state: dict, block_id: str) -> bool:
+    options = _input_value(state, block_id, ids.FIELD_ACTION).get("selected_options")
+    return any(_dict(o).get("value") == ids.ARCHIVE_VALUE for o in (options if isinstance(options, list) else []))
+
+
+def _digits(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+def form_metadata(view: dict) -> dict:
+    """The objective form's private_metadata: {"o": objective id, "t": team id, "c": cycle id, "r": row keys}."""
+    try:
+        meta = json.loads(_str(view.get("private_metadata")) or "{}")
+    except ValueError:
+        meta = {}
+    return _dict(meta)
+
+
+def parse_objective_form(body: dict) -> ObjectiveSubmission:
+    """Read a submitted objective form; fields it lacks read as blank, never as errors."""
+    view = _dict(body.get("view"))
+    meta = form_metadata(view)
+    state = _dict(_dict(view.get("state")).get("values"))
+    keys = meta.get("r")
+    rows = []
+    for key in dict.fromkeys(k for k in (keys if isinstance(keys, list) else []) if _row_key(k)):
+        block = lambda prefix: ids.row_block(prefix, key)  # noqa: E731 - one row's block ids
+        owner = _str(_input_value(state, block(ids.KR_OWNER_BLOCK), ids.FIELD_ACTION).get("selected_user"))
+        rows.append(KRRow(key, _text_value(state, block(ids.KR_TITLE_BLOCK)), owner,
+                          _text_value(state, block(ids.KR_BASELINE_BLOCK)), _text_value(state, block(ids.KR_TARGET_BLOCK)),
+                          _text_value(state, block(ids.KR_UNIT_BLOCK)), _checked(state, block(ids.KR_ARCHIVE_BLOCK))))
+    # The team and cycle are chosen in the form when it has a select for them, else fixed in the metadata.
+    team = _digits(_selected_value(state, ids.OBJ_TEAM_BLOCK)) if ids.OBJ_TEAM_BLOCK in state else _int(meta.get("t"))
+    cycle = _digits(_selected_value(state, ids.OBJ_CYCLE_BLOCK)) if ids.OBJ_CYCLE_BLOCK in state else _int(meta.get("c"))
+    draft = ObjectiveDraft(objective_id=_int(meta.get("o")), team_id=team, cycle_id=cycle,
+                           title=_text_value(state, ids.OBJ_TITLE_BLOCK),
+                           type=_selected_value(state, ids.OBJ_TYPE_BLOCK), archive=_checked(state, ids.OBJ_ARCHIVE_BLOCK),
+                           rows=tuple(rows))
+    return ObjectiveSubmission(_str(_dict(body.get("user")).get("id")), _str(view.get("id")), draft)
+
+
+def parse_review_submission(body: dict) -> ObjectiveSubmission:
+    """Read a submitted review view ("Save anyway"): the draft it carries in its private_metadata."""
+    view = _dict(body.get("view"))
+    return ObjectiveSubmission(_str(_dict(body.get("user")).get("id")), _str(view.get("id")),
+                               draft_from_json(_str(view.get("private_metadata"))))

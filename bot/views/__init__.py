@@ -1,0 +1,1 @@
+"""Block Kit as pure functions of reports and rows, within Slack's limits."""

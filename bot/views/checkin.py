@@ -1,0 +1,112 @@
+"""Block Kit for the weekly check-in: the prompt DM, the check-in modal and its confirmation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from bot.rules.scoring import CONFIDENCE_EMOJI, kr_score
+from bot.rules.text import plural
+from bot.rules.values import format_value
+from bot.slack import ids
+from bot.views.kit import MESSAGE_BLOCKS, MODAL_BLOCKS, button, confidence_label, context, escape, plain, section
+from storage.models import CheckIn
+from storage.okrs import ActiveKR
+
+# Five blocks per KR in the check-in modal, plus a header and a footer.
+MODAL_KRS = 18
+
+
+def kr_range(row: ActiveKR) -> str:
+    """'22% → 35%': where the KR starts and where it aims."""
+    unit = row.kr.unit
+    return f"{format_value(row.kr.baseline, unit)} → {format_value(row.kr.target, unit)}"
+
+
+def last_checkin_line(row: ActiveKR, last: CheckIn | None) -> str:
+    """'Last: 28% :large_green_circle: on track (Nov 20)', or that there is none yet."""
+    if last is None:
+        return "No check-in yet"
+    return (f"Last: {format_value(last.value, row.kr.unit)} {confidence_label(last.confidence)} "
+            f"({last.created_at:%b %-d})")
+
+
+def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prompt_id: int) -> tuple[str, list[dict]]:
+    """The weekly DM: the owner's KRs with their last value and confidence, and Check in / Skip this week buttons."""
+    text = f"Time for your weekly OKR check-in: {plural(len(rows), 'key result')}."
+    out = [section(":wave: *Time for your weekly OKR check-in.*\n"
+                    "For each key result: the current value, how confident you are, and a short note. "
+                    "Amber or red? Say what changes before next week, or what help you need.")]
+    shown = rows[: MESSAGE_BLOCKS - 4]
+    for row in shown:
+        out.append(section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
+                            f"{last_checkin_line(row, latest.get(row.kr.id))}"))
+    if len(rows) > len(shown):
+        out.append(context(f"…and {plural(len(rows) - len(shown), 'more key result')} in the check-in form."))
+    out.append({"type": "actions", "block_id": ids.prompt_block(prompt_id), "elements": [
+        button(ids.OPEN_CHECKIN, "Check in", str(prompt_id), style="primary"),
+        # On leave, say: a skipped week is not counted as missed and gets no reminder.
+        button(ids.SKIP_WEEK, "Skip this week", str(prompt_id)),
+    ]})
+    return text, out
+
+
+def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_user: str,
+                  caller: str) -> dict:
+    """The check-in modal: per KR its range and last check-in, then value, confidence and note inputs."""
+    shown = list(rows[:MODAL_KRS])
+    intro = ("Fill in the key results you have news on; leave the others blank."
+             if len(shown) > 1 else "What is the current value, and how confident are you?")
+    if for_user != caller:
+        intro = f"Checking in on behalf of <@{for_user}>. " + intro
+    body: list[dict] = [section(intro)]
+    for row in shown:
+        kr = row.kr
+        last = latest.get(kr.id)
+        unit = f" ({kr.unit})" if kr.unit else ""
+        body.append(section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"))
+        body.append({
+            "type": "input", "block_id": ids.kr_block(ids.VALUE_BLOCK, kr.id), "optional": True,
+            "label": plain(f"Current value{unit}"),
+            "hint": plain("e.g. 35, 35%, 1,200, 3.5k or 12 min"),
+            "element": {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
+                        "placeholder": plain(format_value(last.value if last else kr.baseline, kr.unit))},
+        })
+        options = [{"text": plain(f"{CONFIDENCE_EMOJI[c]} {label}"), "value": c} for c, label in
+                   (("green", "On track"), ("amber", "At risk"), ("red", "Off track, needs help"))]
+        body.append({
+            "type": "input", "block_id": ids.kr_block(ids.CONFIDENCE_BLOCK, kr.id), "optional": True,
+            "label": plain("Confidence"),
+            "element": {"type": "radio_buttons", "action_id": ids.CONFIDENCE_ACTION, "options": options},
+        })
+        body.append({
+            "type": "input", "block_id": ids.kr_block(ids.NOTE_BLOCK, kr.id), "optional": True,
+            "label": plain("Note"),
+            "hint": plain("Amber or red: what changes before next week, or what help do you need?"),
+            "element": {"type": "plain_text_input", "action_id": ids.NOTE_ACTION, "multiline": True,
+                        "max_length": 3000},
+        })
+        body.append({"type": "divider"})
+    if len(rows) > len(shown):
+        body.append(context(f"{plural(len(rows) - len(shown), 'more key result')} did not fit; check in again for them."))
+    metadata = json.dumps({"for": for_user, "krs": [r.kr.id for r in shown]})
+    return {
+        "type": "modal", "callback_id": ids.CHECKIN_VIEW, "title": plain("Weekly check-in"),
+        "submit": plain("Save"), "close": plain("Cancel"), "private_metadata": metadata, "blocks": body,
+    }
+
+
+def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]]) -> dict:
+    """The modal after a check-in: each KR's new value and score (and the score it had before)."""
+    lines = []
+    for row, new, old in saved:
+        score = kr_score(row.kr.baseline, row.kr.target, new.value)
+        was = ""
+        if old is not None:
+            was = f" (was {kr_score(row.kr.baseline, row.kr.target, old.value):.2f})"
+        lines.append(f"*{escape(row.kr.title)}*\n{format_value(new.value, row.kr.unit)} · score "
+                     f"*{score:.2f}*{was} · {confidence_label(new.confidence)}")
+    body = [section(":white_check_mark: *Check-in saved.* Thank you!")]
+    body += [section(line) for line in lines[: MODAL_BLOCKS - 2]]
+    return {"type": "modal", "callback_id": ids.CHECKIN_DONE_VIEW, "title": plain("Weekly check-in"),
+            "close": plain("Done"), "blocks": body}

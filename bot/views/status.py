@@ -1,0 +1,193 @@
+"""Block Kit for /okr status: pure functions from TeamStatus to messages and modals within Slack's limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+
+from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
+from bot.rules.scoring import progress_bar
+from bot.rules.text import plural
+from bot.rules.values import format_value
+from bot.slack import ids
+from bot.views.kit import (
+    MESSAGE_BLOCKS,
+    MODAL_BLOCKS,
+    MODAL_TITLE_CHARS,
+    SECTION_CHARS,
+    SUMMARY_ROOM,
+    ago,
+    confidence_label,
+    context,
+    escape,
+    fair_caps,
+    header,
+    pack_lines,
+    percent,
+    plain,
+    section,
+    signed,
+)
+
+# Detailed KR lines per answer: past this, objectives show their first few KRs and a summary of the rest.
+MESSAGE_KR_LINES = 40
+MODAL_KR_LINES = 80
+
+
+def pace_label(kr: KRStatus) -> str:
+    """Pace.text, said to be behind when it is: 'behind: 31% - needs 68% to be on pace' or 'on pace'."""
+    if kr.value is None:
+        return f"behind: needs {percent(kr.pace.expected_score)} to be on pace" if kr.pace.behind else ""
+    return f"behind: {kr.pace.text}" if kr.pace.behind else kr.pace.text
+
+
+def kr_line(kr: KRStatus, *, now: datetime) -> str:
+    """A KR in full: title and owner, then bar, value vs target, confidence, pace, trend and the last check-in."""
+    target = format_value(kr.target, kr.unit)
+    if kr.value is None:
+        parts = [f"{progress_bar(0.0)} no check-in yet · target {target}", pace_label(kr)]
+    else:
+        parts = [f"{progress_bar(kr.score)} {format_value(kr.value, kr.unit)} of {target}",
+                 confidence_label(kr.confidence), pace_label(kr)]
+        if kr.trend is not None:
+            parts.append(f"{signed(kr.trend, kr.unit)} since the previous check-in")
+        parts.append(ago(kr.last_at, now=now))
+    return f"• *{escape(kr.title)}* · <@{kr.owner_id}>\n      " + " · ".join(p for p in parts if p)
+
+
+def objective_heading(obj: ObjectiveStatus) -> str:
+    """Title, type and score, marked against the type's success threshold."""
+    if obj.success:
+        mark = f":white_check_mark: success (at least {obj.threshold:.2f})"
+    else:
+        mark = f"success at {obj.threshold:.2f}"
+    return f"*{escape(obj.title)}*\n_{obj.type}_ · score *{obj.score:.2f}* · {mark}"
+
+
+def more_krs_line(hidden: Sequence[KRStatus]) -> str:
+    """'…and 12 more KRs: 3 behind, 2 red', so nothing is dropped silently."""
+    behind = sum(1 for kr in hidden if kr.pace.behind)
+    red = sum(1 for kr in hidden if kr.confidence == "red")
+    word = "KR" if len(hidden) == 1 else "KRs"
+    return f"…and {len(hidden)} more {word}: {behind} behind, {red} red"
+
+
+def objective_text(obj: ObjectiveStatus, cap: int, line: Callable[[KRStatus], str]) -> str:
+    """The heading and up to `cap` KR lines within one section, then a summary line for the rest."""
+    parts = [objective_heading(obj)]
+    size = len(parts[0])
+    shown = 0
+    for kr in obj.krs[:cap]:
+        text = line(kr)
+        if size + 1 + len(text) > SECTION_CHARS - SUMMARY_ROOM:
+            break
+        parts.append(text)
+        size += 1 + len(text)
+        shown += 1
+    if len(obj.krs) > shown:
+        parts.append(more_krs_line(obj.krs[shown:]))
+    if not obj.krs:
+        parts.append("_No live key results._")
+    return "\n".join(parts)
+
+
+def counts(krs: Sequence[KRStatus]) -> str:
+    """'3 key results · 1 behind · 1 red'."""
+    text = plural(len(krs), "key result")
+    behind = sum(1 for kr in krs if kr.pace.behind)
+    red = sum(1 for kr in krs if kr.confidence == "red")
+    if behind:
+        text += f" · {behind} behind"
+    if red:
+        text += f" · {red} red"
+    return text
+
+
+def teamcontext(team: TeamStatus) -> str:
+    """Leads, cycles, counts and the date the pace is measured on."""
+    parts = []
+    if team.leads:
+        parts.append("Lead" + ("s" if len(team.leads) > 1 else "") + ": " + ", ".join(f"<@{u}>" for u in team.leads))
+    cycles = sorted({obj.cycle for obj in team.objectives})
+    if cycles:
+        parts.append(", ".join(escape(c) for c in cycles))
+    parts.append(plural(len(team.objectives), "objective"))
+    parts.append(counts(team.krs))
+    parts.append(f"as of {team.on:%a %b} {team.on.day}")
+    return " · ".join(parts)
+
+
+def team_summary(team: TeamStatus) -> str:
+    """A team in one line, for answers covering more teams than fit in full."""
+    scores = [obj.score for obj in team.objectives]
+    average = f" · average score {sum(scores) / len(scores):.2f}" if scores else ""
+    return (f"• *{escape(team.name)}* · {plural(len(team.objectives), 'objective')} · {counts(team.krs)}"
+            f"{average}")
+
+
+def status_blocks(teams: Sequence[TeamStatus], *, now: datetime, intro: str | None = None,
+                  max_blocks: int = MESSAGE_BLOCKS, kr_budget: int = MESSAGE_KR_LINES) -> list[dict]:
+    """Every team's objectives, one section each, summarised as needed to stay within max_blocks and the KR budget."""
+    out: list[dict] = [section(intro)] if intro else []
+    needed = len(out) + sum(2 + max(1, len(team.objectives)) for team in teams)
+    if needed > max_blocks and len(teams) > 1:
+        out.append(context("Too much to show at once, so here is each team in a line; "
+                            "type `/okr status TEAM` for one team in full."))
+        lines = [team_summary(team) for team in teams]
+        out += pack_lines(lines, max_sections=max_blocks - len(out),
+                          more=lambda n: f"…and {plural(n, 'more team')}.")
+        return out
+    caps = iter(fair_caps([len(obj.krs) for team in teams for obj in team.objectives], kr_budget))
+    line = lambda kr: kr_line(kr, now=now)  # noqa: E731 - a one-line adapter
+    for team in teams:
+        out.append(header(team.name))
+        out.append(context(teamcontext(team)))
+        if not team.objectives:
+            out.append(section("No live key results this cycle."))
+            continue
+        out += objective_sections(team.objectives, caps, line, room=max_blocks - len(out))
+    return out
+
+
+def objective_sections(objectives: Sequence[ObjectiveStatus], caps: Iterator[int], line: Callable[[KRStatus], str],
+                       *, room: int) -> list[dict]:
+    """A section per objective within `room` blocks; objectives beyond it share one last section, a line each."""
+    # One block is kept for the section listing the objectives that do not get a section of their own.
+    full = objectives if len(objectives) <= room else objectives[: max(0, room - 1)]
+    out = [section(objective_text(obj, next(caps), line)) for obj in full]
+    rest = objectives[len(full):]
+    if rest:
+        lines = [f"• *{escape(obj.title)}* · score *{obj.score:.2f}* · {counts(obj.krs)}" for obj in rest]
+        out += pack_lines(lines, max_sections=1, more=lambda n: f"…and {plural(n, 'more objective')}.")
+    return out
+
+
+def fallback_text(teams: Sequence[TeamStatus]) -> str:
+    """The notification text: each team with its counts."""
+    return "; ".join(f"{team.name}: {plural(len(team.objectives), 'objective')}, {counts(team.krs)}"
+                     for team in teams)[:3000] or "No key results."
+
+
+def status_message(teams: Sequence[TeamStatus], *, now: datetime, intro: str | None = None
+                   ) -> tuple[str, list[dict]]:
+    """The ephemeral answer to /okr status: fallback text and at most 50 blocks."""
+    return fallback_text(teams), status_blocks(teams, now=now, intro=intro)
+
+
+def overview_message(overview: Sequence[tuple[int, str, int, int]], *, intro: str) -> tuple[str, list[dict]]:
+    """Every team in a line (objectives and KRs), for a caller with no team of their own."""
+    lines = [f"• *{escape(name)}* · {plural(objectives, 'objective')} · {plural(krs, 'key result')}"
+             for _, name, objectives, krs in overview]
+    body = [section(intro), context("Type `/okr status TEAM` to see one of them in full.")]
+    body += pack_lines(lines, max_sections=MESSAGE_BLOCKS - len(body),
+                       more=lambda n: f"…and {plural(n, 'more team')}.")
+    return f"{plural(len(overview), 'team')}.", body
+
+
+def status_modal(team: TeamStatus, *, now: datetime) -> dict:
+    """A modal with one team's status, within the modal's 100 blocks."""
+    title = team.name if len(team.name) <= MODAL_TITLE_CHARS else team.name[: MODAL_TITLE_CHARS - 1] + "…"
+    return {
+        "type": "modal", "callback_id": ids.STATUS_VIEW, "title": plain(title), "close": plain("Close"),
+        "blocks": status_blocks([team], now=now, max_blocks=MODAL_BLOCKS, kr_budget=MODAL_KR_LINES),
+    }

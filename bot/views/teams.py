@@ -1,0 +1,50 @@
+"""Block Kit and text for /okr team and /okr cycle: pure functions of teams and cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.rules.text import plural
+from bot.views.kit import FALLBACK_CHARS, MESSAGE_BLOCKS, context, escape, pack_lines, schedule_text, section
+from storage.models import Cycle, Team
+
+
+def team_settings_line(team: Team, leads: Sequence[str]) -> str:
+    """A team's settings in one line: channel, leads, zone, check-in and digest schedules."""
+    who = ("leads " + ", ".join(f"<@{u}>" for u in leads)) if leads else "no leads (workspace admins manage it)"
+    return (f"• *{escape(team.name)}* · <#{team.channel}> · {who} · {escape(team.timezone)} · "
+            f"check-in {schedule_text(team.checkin_day, team.checkin_time)} (each owner's own time) · "
+            f"digest {schedule_text(team.digest_day, team.digest_time)}")
+
+
+def teams_message(teams: Sequence[Team], leads: dict[int, list[str]]) -> tuple[str, list[dict]]:
+    """Every team a line, within a message's 50 blocks."""
+    lines = [team_settings_line(team, leads.get(team.id, [])) for team in teams]
+    body = [section(f"*{plural(len(teams), 'team')}*")]
+    body += pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2, more=lambda n: f"…and {plural(n, 'more team')}.")
+    body.append(context("Change one with `/okr team lead|unlead|schedule|zone NAME …`; `/okr team help` shows how."))
+    text = "; ".join(f"{t.name} (#{t.channel})" for t in teams)
+    return text[:FALLBACK_CHARS], body
+
+
+def cycle_line(cycle: Cycle, today: date) -> str:
+    """'• *2026-Q4* · 2026-10-01 to 2026-12-31 (running)'."""
+    if cycle.start <= today <= cycle.end:
+        state = " (running)"
+    elif cycle.start > today:
+        state = " (upcoming)"
+    else:
+        state = " (ended)"
+    return f"• *{escape(cycle.name)}* · {cycle.start.isoformat()} to {cycle.end.isoformat()}{state}"
+
+
+def cycles_text(cycles: Sequence[Cycle], today: date, limit: int = 3000) -> str:
+    """The cycles, a line each, newest last, within one message text."""
+    lines = [cycle_line(c, today) for c in cycles]
+    text = "\n".join(lines)
+    while len(text) > limit and len(lines) > 1:
+        # The oldest cycles matter least; drop them first.
+        lines = lines[1:]
+        text = "…\n" + "\n".join(lines)
+    return text[:limit]

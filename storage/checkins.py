@@ -1,0 +1,110 @@
+"""Queries about check-ins: the latest of each KR, the recent ones, and red check-ins compared with their history.
+
+Each is one statement whatever the number of KRs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage.models import CheckIn
+
+_NEWEST_FIRST = (CheckIn.created_at.desc(), CheckIn.id.desc())
+
+
+def latest_checkins(kr_ids: Iterable[int], *, session: Session) -> dict[int, CheckIn]:
+    """The most recent check-in of each of these KRs, in one query (ties on time go to the later row)."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return {}
+    ranked = (
+        select(CheckIn.id, sa.func.row_number().over(partition_by=CheckIn.kr_id, order_by=_NEWEST_FIRST).label("rn"))
+        .where(CheckIn.kr_id.in_(ids))
+        .subquery()
+    )
+    rows = session.exec(select(CheckIn).join(ranked, ranked.c.id == CheckIn.id).where(ranked.c.rn == 1)).all()
+    return {row.kr_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class RecentCheckins:
+    """Each KR's latest check-ins (newest first, at most two) and, optionally, its check-in as of an earlier instant."""
+
+    latest: dict[int, tuple[CheckIn, ...]] = field(default_factory=dict)
+    as_of: dict[int, CheckIn] = field(default_factory=dict)
+
+
+def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
+                    since: datetime | None = None) -> RecentCheckins:
+    """The two latest check-ins at or before `now` of each KR, and the latest at or before `since`, in one query."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return RecentCheckins()
+    columns = [CheckIn.id, sa.func.row_number().over(partition_by=CheckIn.kr_id, order_by=_NEWEST_FIRST).label("rn")]
+    if since is not None:
+        # Ranking within (KR, older-than-`since`) puts the check-in in force at `since` first in its partition.
+        old = CheckIn.created_at <= since
+        columns.append(sa.func.row_number().over(partition_by=(CheckIn.kr_id, old), order_by=_NEWEST_FIRST)
+                       .label("rn_old"))
+    ranked = select(*columns).where(CheckIn.kr_id.in_(ids), CheckIn.created_at <= now).subquery()
+    wanted = ranked.c.rn <= 2
+    if since is not None:
+        wanted = sa.or_(wanted, sa.and_(ranked.c.rn_old == 1, CheckIn.created_at <= since))
+    stmt = select(CheckIn).join(ranked, ranked.c.id == CheckIn.id).where(wanted)
+    latest: dict[int, list[CheckIn]] = defaultdict(list)
+    as_of: dict[int, CheckIn] = {}
+    for row in session.exec(stmt.order_by(CheckIn.kr_id, CheckIn.created_at.desc(), CheckIn.id.desc())):
+        if len(latest[row.kr_id]) < 2:
+            latest[row.kr_id].append(row)
+        if since is not None and row.created_at <= since and row.kr_id not in as_of:
+            as_of[row.kr_id] = row
+    return RecentCheckins({k: tuple(v) for k, v in latest.items()}, as_of)
+
+
+def red_checkins_since(start: datetime, *, session: Session, now: datetime
+                       ) -> list[tuple[int, int | None, str | None, bool]]:
+    """Red check-ins in (start, now], each as (id, previous check-in id, previous confidence, any red before it).
+
+    The comparison with each KR's history runs in the database (window functions), so only these rows come back,
+    as plain tuples: a tick must not load a quarter of check-ins into memory to find a few alerts.
+    """
+    order = (CheckIn.created_at, CheckIn.id)
+    recent_krs = select(CheckIn.kr_id).where(CheckIn.created_at > start, CheckIn.created_at <= now)
+    ranked = (
+        select(
+            CheckIn.id, CheckIn.created_at, CheckIn.confidence,
+            sa.func.lag(CheckIn.confidence).over(partition_by=CheckIn.kr_id, order_by=order).label("old"),
+            sa.func.lag(CheckIn.id).over(partition_by=CheckIn.kr_id, order_by=order).label("old_id"),
+            sa.func.max(sa.case((CheckIn.confidence == "red", 1), else_=0))
+            .over(partition_by=CheckIn.kr_id, order_by=order, rows=(None, -1)).label("red_before"),
+        )
+        .where(CheckIn.kr_id.in_(recent_krs), CheckIn.created_at <= now)
+        .subquery()
+    )
+    rows = session.exec(select(ranked.c.id, ranked.c.old_id, ranked.c.old, ranked.c.red_before)
+                        .where(ranked.c.created_at > start, ranked.c.confidence == "red")).all()
+    return [(cid, old_id, old, bool(red_before)) for cid, old_id, old, red_before in rows]
+
+
+def checkins_by_id(ids: Iterable[int], *, session: Session) -> dict[int, CheckIn]:
+    """These check-ins by id, in one query."""
+    wanted = list(set(ids))
+    return {c.id: c for c in session.exec(select(CheckIn).where(CheckIn.id.in_(wanted)))} if wanted else {}
+
+
+def checkins_by_source(keys: Iterable[str], *, session: Session) -> list[CheckIn]:
+    """The check-ins stored from these submissions (Slack view id + KR), if any."""
+    wanted = list(set(keys))
+    return list(session.exec(select(CheckIn).where(CheckIn.source_key.in_(wanted)))) if wanted else []
+
+
+def checkin_before(checkin: CheckIn, *, session: Session) -> CheckIn | None:
+    """The KR's check-in stored just before this one."""
+    return session.exec(select(CheckIn).where(CheckIn.kr_id == checkin.kr_id, CheckIn.id < checkin.id)
+                        .order_by(CheckIn.id.desc()).limit(1)).first()

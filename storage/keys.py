@@ -1,0 +1,39 @@
+"""Every outbox key okrbot sends under (models.Delivery.key): one message per key, ever.
+
+A key names what a message is about, so a repeated tick, a restart or a second process computes the same key for
+the same message and the outbox refuses to send it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def prompt(prompt_id: int) -> str:
+    """An owner's weekly prompt DM (one per owner, check-in slot and week)."""
+    return f"prompt:{prompt_id}"
+
+
+def reminder(prompt_id: int) -> str:
+    """The one reminder of a prompt's week."""
+    return f"reminder:{prompt_id}"
+
+
+def nudge(streak_start_prompt_id: int, owner_id: str) -> str:
+    """An owner's nudge for the streak of missed weeks that began with that prompt's week."""
+    return f"nudge:{streak_start_prompt_id}:{owner_id}:owner"
+
+
+def lead_nudge(streak_start_prompt_id: int, owner_id: str, lead_id: str) -> str:
+    """A lead's DM about an owner's streak of missed weeks."""
+    return f"nudge:{streak_start_prompt_id}:{owner_id}:lead:{lead_id}"
+
+
+def alert(checkin_id: int, lead_id: str) -> str:
+    """One lead's confidence-drop alert about one check-in."""
+    return f"alert:{checkin_id}:{lead_id}"
+
+
+def digest(team_id: int, week_of: date) -> str:
+    """A team's digest for the week starting on its local digest date."""
+    return f"digest:{team_id}:{week_of.isoformat()}"

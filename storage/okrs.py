@@ -1,0 +1,127 @@
+"""Queries about objectives and key results: the live KR join, objectives of a team, KRs by id."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from storage.models import Cycle, KeyResult, Objective, Team
+
+
+@dataclass(frozen=True)
+class ActiveKR:
+    """A key result with the objective, team and cycle it belongs to."""
+
+    kr: KeyResult
+    objective: Objective
+    team: Team
+    cycle: Cycle
+
+
+def _kr_join():
+    return (select(KeyResult, Objective, Team, Cycle)
+            .join(Objective, KeyResult.objective_id == Objective.id)
+            .join(Team, Objective.team_id == Team.id)
+            .join(Cycle, Objective.cycle_id == Cycle.id))
+
+
+def live_key_results(*, session: Session, first_day: date, last_day: date, owner_id: str | None = None,
+                     team_ids: Iterable[int] | None = None) -> list[ActiveKR]:
+    """Unarchived KRs whose cycle overlaps [first_day, last_day], optionally of one owner or these teams; one query."""
+    stmt = (_kr_join()
+            .where(KeyResult.archived_at.is_(None), Objective.archived_at.is_(None))
+            .where(Cycle.start <= last_day, Cycle.end >= first_day)
+            .order_by(Team.id, Objective.id, KeyResult.id))
+    if owner_id is not None:
+        stmt = stmt.where(KeyResult.owner_id == owner_id)
+    if team_ids is not None:
+        ids = list(set(team_ids))
+        if not ids:
+            return []
+        stmt = stmt.where(Team.id.in_(ids))
+    return [ActiveKR(kr, obj, team, cycle) for kr, obj, team, cycle in session.exec(stmt).all()]
+
+
+def key_results_by_id(kr_ids: Iterable[int], *, session: Session) -> dict[int, ActiveKR]:
+    """These KRs with their objective, team and cycle, archived or not, in one query."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return {}
+    return {kr.id: ActiveKR(kr, obj, team, cycle)
+            for kr, obj, team, cycle in session.exec(_kr_join().where(KeyResult.id.in_(ids))).all()}
+
+
+def live_kr_team_ids(first_day: date, last_day: date):
+    """A subquery of the team ids of unarchived KRs whose cycle overlaps the days (one row per KR)."""
+    return (
+        select(Objective.team_id)
+        .select_from(KeyResult)
+        .join(Objective, KeyResult.objective_id == Objective.id)
+        .join(Cycle, Objective.cycle_id == Cycle.id)
+        .where(KeyResult.archived_at.is_(None), Objective.archived_at.is_(None))
+        .where(Cycle.start <= last_day, Cycle.end >= first_day)
+    )
+
+
+def live_krs_of(objective_ids: Iterable[int], *, session: Session) -> dict[int, list[KeyResult]]:
+    """The unarchived KRs of these objectives, by objective, oldest first, in one query."""
+    ids = list(set(objective_ids))
+    out: dict[int, list[KeyResult]] = defaultdict(list)
+    if ids:
+        stmt = (select(KeyResult).where(KeyResult.objective_id.in_(ids), KeyResult.archived_at.is_(None))
+                .order_by(KeyResult.id))
+        for kr in session.exec(stmt):
+            out[kr.objective_id].append(kr)
+    return dict(out)
+
+
+def live_objectives(team_ids: Iterable[int], *, session: Session, first_day: date,
+                    last_day: date) -> list[tuple[Objective, Cycle]]:
+    """Unarchived objectives of these teams in cycles overlapping the days, KRs or not, in one query."""
+    ids = list(set(team_ids))
+    if not ids:
+        return []
+    stmt = (select(Objective, Cycle).join(Cycle, Objective.cycle_id == Cycle.id)
+            .where(Objective.team_id.in_(ids), Objective.archived_at.is_(None))
+            .where(Cycle.start <= last_day, Cycle.end >= first_day)
+            .order_by(Cycle.start, Cycle.id, Objective.id))
+    return [(objective, cycle) for objective, cycle in session.exec(stmt).all()]
+
+
+def objectives_not_ended(team_ids: Iterable[int], *, session: Session, today: date) -> list[tuple[Objective, Cycle]]:
+    """Unarchived objectives of these teams whose cycle has not ended by `today` (what may still be edited)."""
+    ids = list(set(team_ids))
+    if not ids:
+        return []
+    stmt = (select(Objective, Cycle).join(Cycle, Objective.cycle_id == Cycle.id)
+            .where(Objective.team_id.in_(ids), Objective.archived_at.is_(None), Cycle.end >= today))
+    return [(objective, cycle) for objective, cycle in session.exec(stmt).all()]
+
+
+def live_objectives_in(team_id: int, cycle_id: int, *, session: Session) -> list[Objective]:
+    """The unarchived objectives of one team in one cycle."""
+    return list(session.exec(select(Objective).where(Objective.team_id == team_id, Objective.cycle_id == cycle_id,
+                                                     Objective.archived_at.is_(None))))
+
+
+def objective_keys(team_id: int, cycle_id: int, *, session: Session) -> set[str]:
+    """The keys taken by a team's objectives in a cycle, archived ones included."""
+    return set(session.exec(select(Objective.key).where(Objective.team_id == team_id,
+                                                        Objective.cycle_id == cycle_id)).all())
+
+
+def key_result_keys(objective_id: int, *, session: Session) -> set[str]:
+    """The keys taken by an objective's KRs, archived ones included."""
+    return set(session.exec(select(KeyResult.key).where(KeyResult.objective_id == objective_id)).all())
+
+
+def cycle_key_results(cycle_id: int, *, session: Session) -> list[ActiveKR]:
+    """Every unarchived KR of unarchived objectives in a cycle, by objective id then KR id, in one query."""
+    stmt = (_kr_join()
+            .where(Objective.cycle_id == cycle_id, Objective.archived_at.is_(None), KeyResult.archived_at.is_(None))
+            .order_by(Objective.id, KeyResult.id))
+    return [ActiveKR(kr, obj, team, cycle) for kr, obj, team, cycle in session.exec(stmt).all()]

@@ -1,0 +1,123 @@
+"""Queries about prompts: each owner's check-in weeks, which KRs they asked about, and which were checked in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage.db import chunked
+from storage.models import CheckIn, Prompt, PromptItem
+
+
+def week_rows(kr_ids: Iterable[int], *, session: Session, now: datetime
+              ) -> list[tuple[int, int, datetime, datetime | None]]:
+    """(kr_id, prompt_id, due_at, skipped_at) of every prompt up to `now` that asked about these KRs."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return []
+    return list(session.exec(
+        select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at)
+        .join(Prompt, Prompt.id == PromptItem.prompt_id)
+        .where(PromptItem.kr_id.in_(ids), Prompt.due_at <= now)
+    ).all())
+
+
+def checked_weeks(kr_ids: Iterable[int], *, session: Session, now: datetime) -> set[tuple[int, int]]:
+    """(kr_id, prompt_id) of every week of these KRs that has a check-in up to `now`."""
+    ids = list(set(kr_ids))
+    if not ids:
+        return set()
+    return set(session.exec(
+        select(CheckIn.kr_id, CheckIn.prompt_id).distinct()
+        .where(CheckIn.kr_id.in_(ids), CheckIn.prompt_id.is_not(None), CheckIn.created_at <= now)
+    ).all())
+
+
+def current_prompt_for(kr_id: int, *, session: Session, now: datetime) -> Prompt | None:
+    """The most recent prompt at or before `now` that asked about this KR: the week a check-in counts for."""
+    stmt = (
+        select(Prompt)
+        .join(PromptItem, PromptItem.prompt_id == Prompt.id)
+        .where(PromptItem.kr_id == kr_id, Prompt.due_at <= now)
+        .order_by(Prompt.due_at.desc(), Prompt.id.desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def prompts_of_weeks(pairs: set[tuple[str, str]], *, session: Session) -> dict[int, tuple[str, str]]:
+    """The prompt ids of these (owner, week_key) weeks that exist, with their week, in bounded queries."""
+    found: dict[int, tuple[str, str]] = {}
+    if not pairs:
+        return found
+    keys = sorted({key for _, key in pairs})
+    for chunk in chunked(sorted({owner for owner, _ in pairs})):
+        stmt = select(Prompt.id, Prompt.user_id, Prompt.week_key).where(Prompt.user_id.in_(chunk),
+                                                                        Prompt.week_key.in_(keys))
+        for prompt_id, owner, key in session.exec(stmt):
+            if (owner, key) in pairs:
+                found[prompt_id] = (owner, key)
+    return found
+
+
+def prompted_krs_since(owner_ids: Iterable[str], after: datetime, *, session: Session
+                       ) -> dict[tuple[str, str], tuple[datetime, set[int]]]:
+    """For each (owner, week_key) prompted after `after`: its due instant and the KRs it asked about."""
+    recent: dict[tuple[str, str], tuple[datetime, set[int]]] = {}
+    for chunk in chunked(sorted(set(owner_ids))):
+        stmt = (select(Prompt.user_id, Prompt.week_key, Prompt.due_at, PromptItem.kr_id)
+                .join(PromptItem, PromptItem.prompt_id == Prompt.id)
+                .where(Prompt.user_id.in_(chunk), Prompt.due_at > after))
+        for owner, key, due_at, kr_id in session.exec(stmt):
+            recent.setdefault((owner, key), (due_at, set()))[1].add(kr_id)
+    return recent
+
+
+def open_week(owner_id: str, key: str, due: datetime, kr_ids: list[int], *, session: Session) -> Prompt:
+    """The owner's prompt row for that week with these KRs recorded, created on first sight, and committed.
+
+    A commit point (see storage.db): concurrent ticks racing to create the same week agree on one row.
+    """
+    prompt = session.exec(select(Prompt).where(Prompt.user_id == owner_id, Prompt.week_key == key)).first()
+    if prompt is None:
+        prompt = Prompt(user_id=owner_id, week_key=key, due_at=due)
+        session.add(prompt)
+        try:
+            session.commit()
+        except sa.exc.IntegrityError:
+            session.rollback()
+            prompt = session.exec(select(Prompt).where(Prompt.user_id == owner_id, Prompt.week_key == key)).one()
+    known = set(prompt_kr_ids(prompt.id, session=session))
+    new = [PromptItem(prompt_id=prompt.id, kr_id=k) for k in kr_ids if k not in known]
+    if new:
+        session.add_all(new)
+        try:
+            session.commit()
+        except sa.exc.IntegrityError:
+            session.rollback()  # another process recorded the same items
+    return prompt
+
+
+def prompt_kr_ids(prompt_id: int, *, session: Session) -> list[int]:
+    """The KRs a prompt asked about."""
+    return list(session.exec(select(PromptItem.kr_id).where(PromptItem.prompt_id == prompt_id)).all())
+
+
+def prompts_by_id(prompt_ids: Iterable[int], *, session: Session) -> dict[int, Prompt]:
+    """These prompts by id, in one query."""
+    ids = list(set(prompt_ids))
+    return {p.id: p for p in session.exec(select(Prompt).where(Prompt.id.in_(ids)))} if ids else {}
+
+
+def mark_skipped(prompt_id: int, *, session: Session, now: datetime) -> None:
+    """Skip the prompt's week; only the first skip writes, so a double click keeps the original time."""
+    session.execute(sa.update(Prompt).where(Prompt.id == prompt_id, Prompt.skipped_at.is_(None))
+                    .values(skipped_at=now))
+
+
+def clear_skip(prompt_id: int, *, session: Session) -> None:
+    """Take a skip back."""
+    session.execute(sa.update(Prompt).where(Prompt.id == prompt_id).values(skipped_at=None))
