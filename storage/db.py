@@ -55,8 +55,9 @@ def make_engine(url: str, **kwargs) -> Engine:
     return sa.create_engine(sa_url, **kwargs)
 
 
-# Bound IN lists well below SQLite's variable limit and PostgreSQL's comfort zone.
-CHUNK = 900
+# Bound IN lists well below the bind-parameter limits (SQLite 3.32+: 32,766; PostgreSQL: 65,535), so a query over
+# a few thousand keys stays one statement.
+CHUNK = 5000
 
 
 def chunked(values: list, size: int = CHUNK) -> Iterator[list]:
