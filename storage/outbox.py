@@ -105,10 +105,15 @@ def _error_text(exc: Exception) -> str:
     return exc.__class__.__name__
 
 
-def sent(keys: Iterable[str], *, session: Session) -> dict[str, Delivery]:
-    """The outbox rows already sent under any of these keys, by key (bounded IN lists): the one "already sent?"."""
-    found: dict[str, Delivery] = {}
+def sent(keys: Iterable[str], *, session: Session) -> dict[str, sa.Row]:
+    """The outbox's one "already sent?": the rows (key, sent_at, channel, ts) of these keys that were sent.
+
+    Plain rows, not ORM objects: an idle tick asks this about every owner's week, and building thousands of
+    instances to read four columns costs more than the query.
+    """
+    found: dict[str, sa.Row] = {}
     for chunk in chunked(sorted(set(keys))):
-        rows = session.exec(select(Delivery).where(Delivery.key.in_(chunk), Delivery.sent_at.is_not(None)))
+        rows = session.exec(select(Delivery.key, Delivery.sent_at, Delivery.channel, Delivery.ts)
+                            .where(Delivery.key.in_(chunk), Delivery.sent_at.is_not(None)))
         found.update((row.key, row) for row in rows)
     return found
