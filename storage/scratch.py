@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -40,33 +41,74 @@ def drop_schema(admin_url: str, schema: str, *, terminate: bool = False) -> None
         admin.dispose()
 
 
-def schema_state(conn: sa.Connection, schema: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The schema's tables and its migration revisions (empty when it has no alembic_version table)."""
-    tables = tuple(conn.execute(sa.text(
-        "SELECT tablename FROM pg_tables WHERE schemaname = :schema ORDER BY tablename"), {"schema": schema}).scalars())
-    revisions: tuple[str, ...] = ()
-    if VERSION_TABLE in tables:
-        revisions = tuple(conn.execute(sa.text(
-            f'SELECT version_num FROM "{schema}".{VERSION_TABLE} ORDER BY version_num')).scalars())
-    return tables, revisions
+class SchemaState(NamedTuple):
+    """A freshly migrated schema, as empty_schema needs it: how to empty it, and how to tell that it changed."""
+
+    tables: tuple[str, ...]  # alembic_version aside; tables referencing others first, the order to empty them in
+    shape: str  # its tables, sequences and indexes, and its migration revisions
 
 
-def empty_schema(admin: sa.Engine, schema: str, expected: tuple[tuple[str, ...], tuple[str, ...]], *,
-                 lock_timeout: str = "5s") -> bool:
-    """Empty every table but alembic_version, identities restarting at 1, as in a freshly migrated schema.
+def _shape_sql(schema: str, with_version: bool = True) -> str:
+    version = f"(SELECT string_agg(version_num, ',' ORDER BY version_num) FROM \"{schema}\".{VERSION_TABLE})"
+    return ("(SELECT string_agg(relname || ':' || CAST(relkind AS text), ',' ORDER BY relname) FROM pg_class "
+            f"WHERE relnamespace = CAST('\"{schema}\"' AS regnamespace)) || ' @' || "
+            f"coalesce({version if with_version else 'NULL'}, '')")
 
-    `expected` is schema_state() of the freshly migrated schema. Returns False, leaving the schema as it is, when
-    it no longer has those tables at that revision (something migrated it) or when a lock on one of its tables is
-    still held after `lock_timeout` (a connection or process left open): then it cannot pass for a fresh one.
+
+def schema_state(conn: sa.Connection, schema: str) -> SchemaState:
+    """What empty_schema needs to know about a freshly migrated schema."""
+    names = set(conn.execute(sa.text(
+        "SELECT relname FROM pg_class WHERE relnamespace = CAST(:schema AS regnamespace) AND relkind = 'r'"),
+        {"schema": f'"{schema}"'}).scalars())
+    refs = conn.execute(sa.text(
+        "SELECT c.relname, p.relname FROM pg_constraint f JOIN pg_class c ON c.oid = f.conrelid "
+        "JOIN pg_class p ON p.oid = f.confrelid WHERE f.contype = 'f' AND f.connamespace = "
+        "CAST(:schema AS regnamespace)"), {"schema": f'"{schema}"'}).all()
+    shape = conn.execute(sa.text(f"SELECT {_shape_sql(schema, VERSION_TABLE in names)}")).scalar_one()
+    referenced_by = {name: {child for child, parent in refs if parent == name and child != name} for name in names}
+    order: list[str] = []
+
+    def place(name: str) -> None:  # every table referencing `name` goes before it
+        if name in order:
+            return
+        for child in sorted(referenced_by[name]):
+            place(child)
+        if name not in order:
+            order.append(name)
+
+    for name in sorted(names - {VERSION_TABLE}):
+        place(name)
+    return SchemaState(tuple(order), shape)
+
+
+def empty_schema(admin: sa.Engine, schema: str, fresh: SchemaState, *, lock_timeout: str = "5s") -> bool:
+    """Delete every row but alembic_version's and restart every sequence at 1: a freshly migrated schema again.
+
+    `fresh` is schema_state() of the schema just after migrating. Returns False, leaving the schema as it is, when
+    its tables, sequences, indexes or revisions are no longer those (something migrated it), or when another
+    connection still writes to one of its tables after `lock_timeout` (a test left a transaction or process open).
+    DELETE rather than TRUNCATE: on the few rows a test leaves, deleting costs a fraction of a millisecond per
+    table, where TRUNCATE replaces the files of every table and index.
     """
+    tables = [f'"{schema}"."{t}"' for t in fresh.tables]
+    filled = ("ARRAY[]::int[]" if not tables else "ARRAY(SELECT n FROM (VALUES " + ", ".join(
+        f"({n}, EXISTS (SELECT FROM {t}))" for n, t in enumerate(tables)) + ") AS v(n, filled) WHERE filled)")
+    used = ("ARRAY(SELECT relname FROM pg_class WHERE relnamespace = CAST(:schema AS regnamespace) "
+            "AND CASE WHEN relkind = 'S' THEN pg_sequence_last_value(oid) END IS NOT NULL)")  # CASE: sequences only
     try:
         with admin.begin() as conn:
             conn.execute(sa.text(f"SET LOCAL lock_timeout = '{lock_timeout}'"))
-            if schema_state(conn, schema) != expected:
-                return False
-            tables = ", ".join(f'"{schema}"."{t}"' for t in expected[0] if t != VERSION_TABLE)
             if tables:
-                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                # Waits for any open writer, and keeps new ones out until the schema is empty.
+                conn.execute(sa.text(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE"))
+            shape, rows, sequences = conn.execute(sa.text(f"SELECT {_shape_sql(schema)}, {filled}, {used}"),
+                                                  {"schema": f'"{schema}"'}).one()
+            if shape != fresh.shape:
+                return False
+            work = [f"DELETE FROM {tables[n]}" for n in sorted(rows)]  # in fresh.tables' order
+            work += [f"SELECT setval('\"{schema}\".\"{seq}\"', 1, false)" for seq in sequences]
+            if work:
+                conn.exec_driver_sql("; ".join(work))
     except sa.exc.DBAPIError:
         return False
     return True
