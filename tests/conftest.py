@@ -11,6 +11,14 @@ import sqlalchemy as sa
 from storage.db import make_engine, upgrade
 from storage.scratch import create_schema, drop_schema, empty_schema, schema_state
 
+
+def pytest_addoption(parser, pluginmanager):
+    if not pluginmanager.has_plugin("xdist"):
+        # `-p no:xdist` (to debug with breakpoint()) or no pytest-xdist at all: accept pyproject's --numprocesses and
+        # run every test in this one process.
+        parser.addoption("--numprocesses", help="ignored: pytest-xdist is not loaded, tests run in this process")
+
+
 PG_URL = os.environ.get("OKRBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, object] = {}
 
