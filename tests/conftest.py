@@ -64,20 +64,21 @@ def _sqlite_template(tmp_path_factory):
 class _PostgresSchemas:
     """The PostgreSQL side of db_url, one per test process (each pytest-xdist worker has its own).
 
-    Migrating a new schema costs about a second, so a process migrates one schema and hands it to test after test,
-    emptied in between by storage.scratch.empty_schema (every table but alembic_version truncated, identities
-    restarting at 1: what a test sees is a freshly migrated database). A schema that cannot be emptied (a test
-    migrated it, or left a connection holding a lock) is set aside and the next test gets a newly migrated one.
-    Tests marked fresh_database always get a new schema of their own, dropped after them.
+    Migrating a schema costs about a second, so a process migrates one and hands it from test to test, emptied in
+    between by storage.scratch.empty_schema: every row deleted but alembic_version's and every sequence back at 1,
+    so each test still starts from what a freshly migrated database holds. A schema that cannot be emptied (a test
+    changed its tables or migrated it, or left a transaction writing to it) is set aside and the next test gets a
+    newly migrated one. Tests marked fresh_database get a new schema of their own, dropped after them.
     """
 
     def __init__(self):
         self.admin: sa.Engine | None = None
         self.shared: tuple[str, str] | None = None  # (url, schema) handed from test to test
-        self.fresh_state: tuple | None = None  # schema_state() of a freshly migrated schema
+        self.fresh_state = None  # schema_state() of a freshly migrated schema
         self.set_aside: list[str] = []
 
-    def _migrated(self) -> tuple[str, str]:
+    def migrated(self) -> tuple[str, str]:
+        """A new, migrated schema: its URL and name."""
         url, schema = create_schema(PG_URL)
         eng = make_engine(url)
         try:
@@ -86,30 +87,23 @@ class _PostgresSchemas:
             eng.dispose()
         if self.admin is None:
             self.admin = sa.create_engine(PG_URL)
-        if self.fresh_state is None:
             with self.admin.connect() as conn:
                 self.fresh_state = schema_state(conn, schema)
         return url, schema
 
     def shared_url(self) -> str:
         if self.shared is None:
-            self.shared = self._migrated()
+            self.shared = self.migrated()
         return self.shared[0]
 
     def after_shared(self) -> None:
-        """Between two tests: empty the shared schema, or set it aside when it cannot pass for a fresh one."""
-        if self.shared is None:
-            return
-        if not empty_schema(self.admin, self.shared[1], self.fresh_state):
+        """After a test: empty the shared schema, or set it aside when it cannot pass for a fresh one."""
+        if self.shared is not None and not empty_schema(self.admin, self.shared[1], self.fresh_state):
             self.set_aside.append(self.shared[1])
             self.shared = None
 
-    def fresh(self) -> tuple[str, str]:
-        return self._migrated()
-
     def close(self) -> None:
-        schemas = self.set_aside + ([self.shared[1]] if self.shared else [])
-        for schema in schemas:
+        for schema in self.set_aside + ([self.shared[1]] if self.shared else []):
             drop_schema(PG_URL, schema, terminate=True)
         if self.admin is not None:
             self.admin.dispose()
@@ -136,7 +130,7 @@ def db_url(request, tmp_path, _sqlite_template):
     _require_postgres()
     schemas: _PostgresSchemas = request.getfixturevalue("_pg_schemas")
     if request.node.get_closest_marker("fresh_database"):
-        url, schema = schemas.fresh()
+        url, schema = schemas.migrated()
         try:
             yield url
         finally:
