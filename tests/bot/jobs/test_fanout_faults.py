@@ -3,7 +3,7 @@
 Exactly once is a property of each message (its outbox claim, its retries within a tick, its retry on a later
 tick), not of how many there are: 60 owners already make some 300 Slack calls, 70 of them faults, and with
 this fault seed two prompts exhaust their retries in the first tick and are sent by a later one. Fan-out at scale
-(500 to 10,000 owners) is measured in bench/bench_fanout.py, not here.
+(10,000 owners by default, under Slack's rate limits) is bench/bench_fanout.py's to measure, not a test's.
 """
 
 from collections import Counter
