@@ -2,8 +2,8 @@
 
 from datetime import UTC, date, datetime
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
