@@ -19,7 +19,7 @@ demo: $(STAMP)  ## a simulated quarter against a fake Slack, no workspace needed
 	$(BIN)/python app.py demo
 
 test: $(STAMP)  ## every test, on SQLite and on PostgreSQL (127.0.0.1:5432, database test)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=10
 
 bench: $(STAMP)  ## benchmarks: numbers printed, nothing asserted
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

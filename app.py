@@ -106,7 +106,8 @@ def start_http_app(settings: Settings, engine, *, clock, client=None):
     """
     app = build_app(settings, deps=make_deps(settings, engine, clock), client=client)
     server = make_http_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll so stop() returns within 10 ms (serve_forever's default of 0.5 s made every test's teardown wait).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
 
     def stop():

@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per test, on SQLite and on PostgreSQL."""
+"""Shared fixtures: a migrated, empty database per test, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from storage.db import make_engine, upgrade
-from storage.scratch import create_schema, drop_schema
+from storage.scratch import create_schema, drop_schema, empty_schema, schema_state
+
+
+def pytest_addoption(parser, pluginmanager):
+    if not pluginmanager.has_plugin("xdist"):
+        # `-p no:xdist` (to debug with breakpoint()) or no pytest-xdist at all: accept pyproject's --numprocesses and
+        # run every test in this one process.
+        parser.addoption("--numprocesses", help="ignored: pytest-xdist is not loaded, tests run in this process")
+
 
 PG_URL = os.environ.get("OKRBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, object] = {}
@@ -45,7 +53,7 @@ def sqlite_url(tmp_path) -> str:
 
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory):
-    """One migrated SQLite file per test run; each test gets a copy, which is much faster than migrating again."""
+    """One migrated SQLite file per test process; each test gets a copy, which is much faster than migrating again."""
     path = tmp_path_factory.mktemp("template") / "okrbot.db"
     eng = make_engine(f"sqlite:///{path}")
     upgrade(eng)
@@ -53,22 +61,85 @@ def _sqlite_template(tmp_path_factory):
     return path
 
 
+class _PostgresSchemas:
+    """The PostgreSQL side of db_url, one per test process (each pytest-xdist worker has its own).
+
+    Migrating a schema costs about a second, so a process migrates one and hands it from test to test, emptied in
+    between by storage.scratch.empty_schema: every row deleted but alembic_version's and every sequence back at 1,
+    so each test still starts from what a freshly migrated database holds. A schema that cannot be emptied (a test
+    changed its tables or migrated it, or left a transaction writing to it) is set aside and the next test gets a
+    newly migrated one. Tests marked fresh_database get a new schema of their own, dropped after them.
+    """
+
+    def __init__(self):
+        self.admin: sa.Engine | None = None
+        self.shared: tuple[str, str] | None = None  # (url, schema) handed from test to test
+        self.fresh_state = None  # schema_state() of a freshly migrated schema
+        self.set_aside: list[str] = []
+
+    def migrated(self) -> tuple[str, str]:
+        """A new, migrated schema: its URL and name."""
+        url, schema = create_schema(PG_URL)
+        eng = make_engine(url)
+        try:
+            upgrade(eng)
+        finally:
+            eng.dispose()
+        if self.admin is None:
+            self.admin = sa.create_engine(PG_URL)
+            with self.admin.connect() as conn:
+                self.fresh_state = schema_state(conn, schema)
+        return url, schema
+
+    def shared_url(self) -> str:
+        if self.shared is None:
+            self.shared = self.migrated()
+        return self.shared[0]
+
+    def after_shared(self) -> None:
+        """After a test: empty the shared schema, or set it aside when it cannot pass for a fresh one."""
+        if self.shared is not None and not empty_schema(self.admin, self.shared[1], self.fresh_state):
+            self.set_aside.append(self.shared[1])
+            self.shared = None
+
+    def close(self) -> None:
+        for schema in self.set_aside + ([self.shared[1]] if self.shared else []):
+            drop_schema(PG_URL, schema, terminate=True)
+        if self.admin is not None:
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_schemas():
+    schemas = _PostgresSchemas()
+    yield schemas
+    schemas.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path, _sqlite_template):
-    """A migrated, empty database URL; every test using it runs once per backend."""
+    """A migrated, empty database URL; every test using it runs once per backend.
+
+    On PostgreSQL the URL names a schema reused by the next tests of this process, emptied in between; mark a test
+    `fresh_database` when it changes the schema itself (migrations), to give it a new schema of its own.
+    """
     if request.param == "sqlite":
         shutil.copyfile(_sqlite_template, tmp_path / "okrbot.db")
         yield sqlite_url(tmp_path)
         return
     _require_postgres()
-    url, schema = create_schema(PG_URL)
-    eng = make_engine(url)
-    upgrade(eng)
-    eng.dispose()
+    schemas: _PostgresSchemas = request.getfixturevalue("_pg_schemas")
+    if request.node.get_closest_marker("fresh_database"):
+        url, schema = schemas.migrated()
+        try:
+            yield url
+        finally:
+            drop_schema(PG_URL, schema, terminate=True)
+        return
     try:
-        yield url
+        yield schemas.shared_url()
     finally:
-        drop_schema(PG_URL, schema)
+        schemas.after_shared()
 
 
 @pytest.fixture

@@ -111,8 +111,9 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
             if self._server is not None:
                 raise RuntimeError("FakeSlack is already running")
             self._server = WireServer(self)
+            # A 10 ms poll: stop() waits for the loop to look up, and every test using the fake stops one.
             self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeSlack", daemon=True
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="FakeSlack", daemon=True
             )
             self._thread.start()
         return self

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -18,6 +19,7 @@ def _migrate(engine, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(_alembic_config(conn), revision)
 
 
+@pytest.mark.fresh_database  # it migrates down and up: a schema of its own
 def test_0002_adds_the_admin_flag_and_keeps_people(db_url):
     engine = make_engine(db_url)
     try:
@@ -48,6 +50,7 @@ def test_head_matches_the_models(engine):
         assert compare_metadata(context, SQLModel.metadata) == []
 
 
+@pytest.mark.fresh_database  # it migrates down and up: a schema of its own
 def test_0003_puts_existing_rows_in_the_single_token_workspace(db_url):
     from storage.models import Cycle, Delivery, Prompt, Team
     from storage.people import find_person

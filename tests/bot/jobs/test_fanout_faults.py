@@ -1,4 +1,10 @@
-"""Exactly-once fan-out under faults: 500 owners while a fifth of Slack's answers are 429 or 500."""
+"""Exactly-once fan-out under faults: 60 owners while a fifth of Slack's answers are 429 or 500.
+
+Exactly once is a property of each message (its outbox claim, its retries within a tick, its retry on a later
+tick), not of how many there are: 60 owners already make some 300 Slack calls, 70 of them faults, and with
+this fault seed two prompts exhaust their retries in the first tick and are sent by a later one. Fan-out at scale
+(10,000 owners by default, under Slack's rate limits) is bench/bench_fanout.py's to measure, not a test's.
+"""
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -10,7 +16,7 @@ from bot.slack.client import make_client
 from storage.models import Cycle, Delivery, KeyResult, Objective, Team
 from storage.db import open_session
 
-OWNERS = [f"U{n:04d}FAN" for n in range(500)]
+OWNERS = [f"U{n:04d}FAN" for n in range(60)]  # 12 teams of 5
 DUE = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
@@ -20,7 +26,7 @@ def seed(engine, fake):
         cycle = Cycle(name="2026-Q4", start=date(2026, 10, 1), end=date(2026, 12, 31))
         s.add(cycle)
         s.flush()
-        for t in range(100):
+        for t in range(len(OWNERS) // 5):
             team = Team(name=f"Team {t}", channel=f"C{t:04d}TEAM")
             s.add(team)
             s.flush()
@@ -43,7 +49,7 @@ def delivered_per_owner(fake):
 
 def test_every_owner_gets_exactly_one_prompt_despite_faults(engine, fake_slack):
     seed(engine, fake_slack)
-    fake_slack.set_failure_rate(0.2, statuses=(429, 500), retry_after=0, seed=11)
+    fake_slack.set_failure_rate(0.2, statuses=(429, 500), retry_after=0, seed=19)
     client = make_client("xoxb-t", fake_slack.url, backoff=0.0, jitter=0.0)
     # Late rather than never: keep ticking a minute apart, as the scheduler would, until nothing is pending.
     for minute in range(15):
@@ -57,7 +63,10 @@ def test_every_owner_gets_exactly_one_prompt_despite_faults(engine, fake_slack):
     assert set(per_owner.values()) == {1}
     assert len(fake_slack.dms_to(OWNERS[0])) == 1
     failures = [c for c in fake_slack.calls if c.status in (429, 500)]
-    assert len(failures) > 100  # the faults really happened
+    assert len(failures) > len(OWNERS) // 5  # the faults really happened (more than 100 of 500 owners' calls before)
     with open_session(engine) as s:
         rows = s.exec(select(Delivery).where(Delivery.kind == "prompt")).all()
-    assert len(rows) == 500 and all(r.sent_at is not None for r in rows)
+    assert len(rows) == len(OWNERS) and all(r.sent_at is not None for r in rows)
+    # Some prompt ran out of retries in the first tick and went out, once, in a later one (seed 19 does this; if a
+    # change to the calls per prompt moves the faults so none does, pick another seed rather than drop the check).
+    assert any(r.attempts > 1 for r in rows)
