@@ -17,6 +17,7 @@ from bot.sim.fake_faults import FaultInjection
 from bot.sim.fake_messages import MessageMethods
 from bot.sim.fake_workspace import TS_BASE_SECONDS, Install, WorkspaceMethods
 from bot.sim.fake_render import render
+from bot.sim.fake_validate import Violation
 from bot.sim.fake_wire import (
     CLIENT_AUTH_METHODS,
     ApiError,
@@ -73,6 +74,12 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
         self._opened: list[str] = []
         self._pushed: list[str] = []
         self._homes: dict[str, str] = {}
+        # Payloads refused as Slack would refuse them (bot/sim/fake_validate.py), in order.
+        self.violations: list[Violation] = []
+        self._triggers: dict[str, float] = {}
+        self._used_triggers: set[str] = set()
+        self._trigger_counter = 0
+        self._trigger_clock: Callable[[], float] = time.monotonic
         self._ts_micros = TS_BASE_SECONDS * 1_000_000
         self._view_counter = 0
         self._hash_counter = 0
@@ -349,8 +356,8 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
                 status, extra, payload = 200, {}, {"ok": True, **answer}
             except ApiError as exc:
                 status, extra, payload = exc.status, exc.headers, {"ok": False, "error": exc.error}
-                if exc.detail:
-                    payload["response_metadata"] = {"messages": [exc.detail]}
+                if exc.details:
+                    payload["response_metadata"] = {"messages": list(exc.details)}
             except Exception as exc:  # a bug in the fake must answer, not hang the client
                 self.errors.append(exc)
                 status, extra, payload = 500, {}, {"ok": False, "error": "internal_error"}
