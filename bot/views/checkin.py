@@ -9,7 +9,8 @@ from bot.rules.scoring import CONFIDENCE_EMOJI, kr_score
 from bot.rules.text import plural
 from bot.rules.values import format_value
 from bot.slack import ids
-from bot.views.kit import MESSAGE_BLOCKS, MODAL_BLOCKS, button, confidence_label, context, escape, plain, section
+from bot.views.kit import (MESSAGE_BLOCKS, MODAL_BLOCKS, button, clip, confidence_label, context, escape, plain,
+                           section, value_text)
 from storage.models import CheckIn
 from storage.okrs import ActiveKR
 
@@ -20,14 +21,14 @@ MODAL_KRS = 18
 def kr_range(row: ActiveKR) -> str:
     """'22% → 35%': where the KR starts and where it aims."""
     unit = row.kr.unit
-    return f"{format_value(row.kr.baseline, unit)} → {format_value(row.kr.target, unit)}"
+    return f"{value_text(row.kr.baseline, unit)} → {value_text(row.kr.target, unit)}"
 
 
 def last_checkin_line(row: ActiveKR, last: CheckIn | None) -> str:
     """'Last: 28% :large_green_circle: on track (Nov 20)', or that there is none yet."""
     if last is None:
         return "No check-in yet"
-    return (f"Last: {format_value(last.value, row.kr.unit)} {confidence_label(last.confidence)} "
+    return (f"Last: {value_text(last.value, row.kr.unit)} {confidence_label(last.confidence)} "
             f"({last.created_at:%b %-d})")
 
 
@@ -104,7 +105,7 @@ def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]])
         was = ""
         if old is not None:
             was = f" (was {kr_score(row.kr.baseline, row.kr.target, old.value):.2f})"
-        lines.append(f"*{escape(row.kr.title)}*\n{format_value(new.value, row.kr.unit)} · score "
+        lines.append(f"*{escape(row.kr.title)}*\n{value_text(new.value, row.kr.unit)} · score "
                      f"*{score:.2f}*{was} · {confidence_label(new.confidence)}")
     body = [section(":white_check_mark: *Check-in saved.* Thank you!")]
     body += [section(line) for line in lines[: MODAL_BLOCKS - 2]]
