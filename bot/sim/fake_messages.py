@@ -209,7 +209,7 @@ class MessageMethods:
             current = self._views.get(str(view_id))
         else:
             current = next((v for v in self._views.values() if v["external_id"] == external_id), None)
-        if current is None:
+        if current is None or current["id"] in self._closed:
             raise ApiError("not_found")
         if params.get("hash") and params["hash"] != current["hash"]:
             raise ApiError("hash_conflict")

@@ -73,6 +73,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
         self._views: dict[str, dict[str, Any]] = {}
         self._opened: list[str] = []
         self._pushed: list[str] = []
+        self._closed: set[str] = set()
         self._homes: dict[str, str] = {}
         # Payloads refused as Slack would refuse them (bot/sim/fake_validate.py), in order.
         self.violations: list[Violation] = []
@@ -300,6 +301,11 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
         with self._lock:
             found = self._views.get(view_id)
             return copy.deepcopy(found) if found is not None else None
+
+    def close_view(self, view_id: str) -> None:
+        """The person closes a modal: views.update of it answers not_found from then on."""
+        with self._lock:
+            self._closed.add(view_id)
 
     def published_home(self, user_id: str) -> dict[str, Any] | None:
         """The Home tab last published for user_id, or None."""

@@ -9,8 +9,8 @@ from bot.rules.scoring import CONFIDENCE_EMOJI, kr_score
 from bot.rules.text import plural
 from bot.rules.values import format_value
 from bot.slack import ids
-from bot.views.kit import (MESSAGE_BLOCKS, MODAL_BLOCKS, button, clip, confidence_label, context, escape, plain,
-                           section, value_text)
+from bot.views.kit import (MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, MODAL_BLOCKS, SUMMARY_ROOM, block_text, button,
+                           confidence_label, context, escape, plain, section, value_text)
 from storage.models import CheckIn
 from storage.okrs import ActiveKR
 
@@ -38,12 +38,18 @@ def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prom
     out = [section(":wave: *Time for your weekly OKR check-in.*\n"
                     "For each key result: the current value, how confident you are, and a short note. "
                     "Amber or red? Say what changes before next week, or what help you need.")]
-    shown = rows[: MESSAGE_BLOCKS - 4]
-    for row in shown:
-        out.append(section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
-                            f"{last_checkin_line(row, latest.get(row.kr.id))}"))
-    if len(rows) > len(shown):
-        out.append(context(f"…and {plural(len(rows) - len(shown), 'more key result')} in the check-in form."))
+    shown = 0
+    size = block_text(out) + SUMMARY_ROOM
+    for row in rows[: MESSAGE_BLOCKS - 4]:
+        block = section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
+                        f"{last_checkin_line(row, latest.get(row.kr.id))}")
+        size += block_text([block])
+        if size > MESSAGE_TEXT_CHARS:
+            break
+        out.append(block)
+        shown += 1
+    if len(rows) > shown:
+        out.append(context(f"…and {plural(len(rows) - shown, 'more key result')} in the check-in form."))
     out.append({"type": "actions", "block_id": ids.prompt_block(prompt_id), "elements": [
         button(ids.OPEN_CHECKIN, "Check in", str(prompt_id), style="primary"),
         # On leave, say: a skipped week is not counted as missed and gets no reminder.

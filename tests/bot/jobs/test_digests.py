@@ -300,3 +300,56 @@ def test_a_big_team_digest_stays_within_slack_limits(sqlite_engine):
     assert positions == sorted(positions)  # every objective, in order across the parts
     assert "more KRs:" in shown
     assert "…and 50 more confidence changes." in shown
+
+
+@pytest.fixture
+def big_team(engine, fake_slack):
+    """A team whose digest needs two messages (12 objectives of 5 KRs with long titles), due at DUE."""
+    fake_slack.add_channel("C0BIG")
+    with session_scope(engine) as s:
+        team = add_team(s, cycle(s), "Big", objectives=12, krs=5, title_length=190, channel="C0BIG",
+                        checkins=[(at("2026-11-20T12:00"), 50, "green"), (at("2026-11-27T12:00"), 10, "red")])
+        team_id = team.id
+    return engine, make_client("xoxb-test-token", fake_slack.url, backoff=0.0, jitter=0.0), fake_slack, team_id
+
+
+def test_a_long_digest_is_posted_as_parts_in_order_each_exactly_once(big_team):
+    engine, client, fake, team_id = big_team
+    with session_scope(engine) as s:
+        send_due_digests(now=DUE, session=s, client=client)
+    posted = fake.messages("C0BIG")
+    assert [m["text"].split(":")[0] for m in posted] == ["Weekly OKR digest for Big", "Weekly OKR digest for Big, part 2 of 2."]
+    assert not fake.violations
+    with session_scope(engine) as s:
+        rows = s.exec(select(Delivery).order_by(Delivery.id)).all()
+        week = rows[-1].key.rsplit(":", 1)[-1]
+        assert [r.key for r in rows] == [f"digest:{team_id}:{week}:part1", f"digest:{team_id}:{week}"]
+        assert all(r.sent_at is not None for r in rows)
+        again = send_due_digests(now=DUE + timedelta(minutes=1), session=s, client=client)
+    assert again.sent == [] and len(fake.messages("C0BIG")) == 2
+
+
+def test_a_restart_between_parts_sends_only_the_parts_not_yet_posted(big_team):
+    engine, client, fake, team_id = big_team
+    with session_scope(engine) as s:
+        send_due_digests(now=DUE, session=s, client=client)
+        # As if the process had died after posting part 1: part 2 was never claimed.
+        last = s.exec(select(Delivery).where(~Delivery.key.endswith(":part1"))).one()
+        s.delete(last)
+    fake.clear_messages()
+    with session_scope(engine) as s:
+        report = send_due_digests(now=DUE + timedelta(minutes=1), session=s, client=client)
+    assert report.sent == ["Big"]
+    assert [m["text"] for m in fake.messages("C0BIG")] == ["Weekly OKR digest for Big, part 2 of 2."]
+
+
+def test_a_part_that_fails_holds_back_the_parts_after_it(big_team):
+    engine, client, fake, team_id = big_team
+    fake.fail_next("chat.postMessage", status=200, error="internal_error")
+    with session_scope(engine) as s:
+        report = send_due_digests(now=DUE, session=s, client=client)
+    assert report.failed == ["Big"] and fake.messages("C0BIG") == []
+    with session_scope(engine) as s:
+        report = send_due_digests(now=DUE + timedelta(minutes=1), session=s, client=client)
+    assert report.sent == ["Big", "Big"]
+    assert [m["text"].endswith("part 2 of 2.") for m in fake.messages("C0BIG")] == [False, True]
