@@ -15,7 +15,7 @@ from bot.rules import validation
 from bot.rules.text import sentence
 from bot.rules.validation import Invalid
 from bot.views import teams as views
-from bot.views.kit import code, escape, schedule_text
+from bot.views.kit import code, escape, schedule_text, zone_text
 from storage.cycles import all_cycles, find_cycle
 from storage.db import flushed
 from storage.models import Cycle, Team, TeamLead
@@ -101,7 +101,7 @@ def _add(rest: list[str], caller: str, *, session: Session, now: datetime, clien
         # Someone created it a moment ago.
         return f"There is already a team called *{escape(name)}*; see it with `/okr team {code(name)}`."
     return (f"Created team *{escape(name)}*, with its weekly digest in <#{channel}> "
-            f"({schedule_text(team.digest_day, team.digest_time)} {escape(team.timezone)}) and check-ins "
+            f"({schedule_text(team.digest_day, team.digest_time)} {zone_text(team.timezone)}) and check-ins "
             f"{schedule_text(team.checkin_day, team.checkin_time)} in each owner's own time zone. "
             f"Next: `/okr team lead {code(name)} @someone`, `/okr team zone {code(name)} Europe/London`, and invite "
             f"okrbot to <#{channel}>.")
@@ -189,7 +189,7 @@ def _schedule(rest: list[str], caller: str, *, session: Session, now: datetime, 
                 "prompted in the last few days get their next prompt at the first new slot after that.")
     else:
         team.digest_day, team.digest_time = day, at
-        text = f"{escape(team.name)}'s digest now goes out {when} {escape(team.timezone)}, in <#{team.channel}>."
+        text = f"{escape(team.name)}'s digest now goes out {when} {zone_text(team.timezone)}, in <#{team.channel}>."
     session.add(team)
     return text
 
@@ -211,7 +211,7 @@ def _zone(rest: list[str], caller: str, *, session: Session, now: datetime, clie
         return manage_refusal(team, "change its time zone")
     team.timezone = zone
     session.add(team)
-    return (f"{escape(team.name)}'s time zone is now {escape(zone)}: its digest goes out "
+    return (f"{escape(team.name)}'s time zone is now {zone_text(zone)}: its digest goes out "
             f"{schedule_text(team.digest_day, team.digest_time)} there, and owners whose own zone "
             "Slack doesn't know are prompted in it.")
 

@@ -21,6 +21,7 @@ from bot.views.kit import (
     section,
     split_blocks,
     value_text,
+    zone_text,
 )
 from bot.views.status import counts, objective_sections, pace_label
 
@@ -88,7 +89,7 @@ def digest_blocks(digest: Digest, *, preview: bool = False) -> list[dict]:
                 f" · {counts(team.krs)}"),
     ]
     if preview:
-        when = f"{schedule_text(digest.digest_day, digest.digest_time, every=True)} ({escape(digest.timezone)})"
+        when = f"{schedule_text(digest.digest_day, digest.digest_time, every=True)} ({zone_text(digest.timezone)})"
         out.append(context(f"Preview: only you can see this. The digest is posted to <#{team.channel}> on {when}."))
     # After the objectives come a divider, the changes, the check-ins, the missed weeks and the button.
     room = MESSAGE_BLOCKS - len(out) - 5

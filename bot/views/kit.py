@@ -112,6 +112,12 @@ def escape(text: str) -> str:
     return str(text).translate(_MRKDWN_LOOKALIKES)
 
 
+def zone_text(zone: str) -> str:
+    """An IANA zone name for mrkdwn. Zones are checked against the tz database, so they hold no &, < or >, and an _
+    inside a word ("America/Port_of_Spain") is never italics in Slack: shown as it is, as people type it."""
+    return zone.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def code(text: str) -> str:
     """Something a person typed, inside a `code span` they may copy: nothing is markup there but the backtick."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "\u02cb")

@@ -7,14 +7,14 @@ from datetime import date
 
 from bot.rules.text import plural
 from bot.views.kit import (FALLBACK_CHARS, MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, SUMMARY_ROOM, block_text, context, cut,
-                           escape, pack_lines, schedule_text, section)
+                           escape, pack_lines, schedule_text, section, zone_text)
 from storage.models import Cycle, Team
 
 
 def team_settings_line(team: Team, leads: Sequence[str]) -> str:
     """A team's settings in one line: channel, leads, zone, check-in and digest schedules."""
     who = ("leads " + ", ".join(f"<@{u}>" for u in leads)) if leads else "no leads (workspace admins manage it)"
-    return (f"• *{escape(team.name)}* · <#{team.channel}> · {who} · {escape(team.timezone)} · "
+    return (f"• *{escape(team.name)}* · <#{team.channel}> · {who} · {zone_text(team.timezone)} · "
             f"check-in {schedule_text(team.checkin_day, team.checkin_time)} (each owner's own time) · "
             f"digest {schedule_text(team.digest_day, team.digest_time)}")
 
