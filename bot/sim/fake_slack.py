@@ -44,6 +44,10 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
     Every call is recorded in `.calls`; fail_next, set_failure_rate, set_rate_limits and latency inject
     faults. add_install plays other workspaces installing the app (oauth.v2.access, then auth.test per token)
     and revoke plays an uninstall. All methods are thread-safe.
+
+    It is as strict as Slack: every message and view is checked by bot/sim/fake_validate.py and refused as Slack
+    refuses it (kept in .violations); issue_trigger hands out single-use trigger_ids that expire after 3 seconds;
+    views.update with a stale hash answers hash_conflict, and of a view closed with close_view, not_found.
     """
 
     def __init__(self, *, team_id: str = "T0FAKE", bot_user_id: str = "U0BOT", tokens: Iterable[str] | None = None,

@@ -13,7 +13,7 @@ the product swallowed Slack's error.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -345,19 +345,3 @@ def describe(violations: Iterable[Violation]) -> str:
         lines += [f"    {m}" for m in v.messages]
     return "\n".join(lines)
 
-
-def texts(payload: Any) -> Sequence[str]:
-    """Every string under a "text" key in a payload (mrkdwn, plain text and fallbacks), for tests."""
-    found: list[str] = []
-    stack = [payload]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, value in item.items():
-                if key == "text" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    stack.append(value)
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
