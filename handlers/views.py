@@ -22,7 +22,7 @@ def register(app, deps: Deps) -> None:
             # Bolt copies the context into the lazy listeners: they act as of the check-in's own time.
             context["checkin_saved_at"] = now
         # The session has committed by now, so the lazy listeners see the check-in.
-        to_submission(ack, answer)
+        to_submission(ack, answer, body.get("view"))
 
     def alert_leads(context, client):
         # Runs in Bolt's thread pool once the check-in is committed, so Slack gets its answer without waiting.
@@ -49,11 +49,11 @@ def register(app, deps: Deps) -> None:
         with deps.session(context) as session:
             answer = authoring.submit_form(parse_objective_form(body), session=session, now=deps.clock(),
                                            client=client)
-        to_submission(ack, answer)
+        to_submission(ack, answer, body.get("view"))
 
     @app.view(ids.OBJECTIVE_REVIEW_VIEW)
     def save_reviewed_objective(ack, body, client, context):
         with deps.session(context) as session:
             answer = authoring.submit_review(parse_review_submission(body), session=session, now=deps.clock(),
                                              client=client)
-        to_submission(ack, answer)
+        to_submission(ack, answer, body.get("view"))

@@ -35,5 +35,15 @@ def alert(checkin_id: int, lead_id: str) -> str:
 
 
 def digest(team_id: int, week_of: date) -> str:
-    """A team's digest for the week starting on its local digest date."""
+    """A team's digest for the week starting on its local digest date: its only message, or its last part."""
     return f"digest:{team_id}:{week_of.isoformat()}"
+
+
+def digest_part(team_id: int, week_of: date, number: int, parts: int) -> str:
+    """One part of a digest too long for one message.
+
+    The last part keeps digest()'s key, so that "is this week's digest sent?" stays one look-up of one key per
+    team (for digests of every size, and for digests sent before they were split); the earlier parts have keys of
+    their own, so a restart between parts sends each part once.
+    """
+    return digest(team_id, week_of) if number == parts else f"{digest(team_id, week_of)}:part{number}"

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 from bot.slack import ids
 from bot.sim.signed import TEAM_ID
-
-_triggers = itertools.count(1)
-
 
 def last_opened(okr) -> dict:
     """The modal the app opened last (as the fake stores it: with its id and hash)."""
@@ -74,7 +70,7 @@ def submit_view(okr, user: str, view: dict, values: dict | None = None, *, view_
     submitted = dict(view, id=view_id, state={"values": values or {}}, team_id=TEAM_ID, app_id="A0OKR")
     resp = okr.slack.interactive({"type": "view_submission", "team": {"id": TEAM_ID},
                                   "user": {"id": user, "team_id": TEAM_ID}, "api_app_id": "A0OKR",
-                                  "trigger_id": f"trig{next(_triggers)}", "view": submitted})
+                                  "trigger_id": okr.slack.trigger(), "view": submitted})
     assert resp.status == 200, resp.body
     assert "Traceback" not in resp.body
     return resp
@@ -99,7 +95,7 @@ def click_in_view(okr, user: str, view_id: str, action_id: str, *, selected: str
             "state": {"values": {}}, "type": "modal"}
     resp = okr.slack.interactive({"type": "block_actions", "user": {"id": user, "team_id": TEAM_ID},
                                   "team": {"id": TEAM_ID}, "api_app_id": "A0OKR",
-                                  "trigger_id": f"trig{next(_triggers)}", "container": {"type": "view",
+                                  "trigger_id": okr.slack.trigger(), "container": {"type": "view",
                                                                                           "view_id": view_id},
                                   "view": view, "actions": [action]})
     assert resp.status == 200, resp.body

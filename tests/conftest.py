@@ -19,6 +19,28 @@ def pytest_addoption(parser, pluginmanager):
         parser.addoption("--numprocesses", help="ignored: pytest-xdist is not loaded, tests run in this process")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slack_rejects(*errors): the test sends Slack payloads it refuses on purpose, with these errors")
+
+
+@pytest.fixture(autouse=True)
+def _slack_is_the_judge(request):
+    """Fail any test that made okrbot send Slack something Slack would refuse (bot/sim/fake_validate.py), even when
+    the product swallowed the error; a test that does it on purpose says so with @pytest.mark.slack_rejects(...)."""
+    from bot.sim import fake_validate
+
+    fake_validate.drain()
+    yield
+    found = fake_validate.drain()
+    marker = request.node.get_closest_marker("slack_rejects")
+    allowed = set(marker.args) if marker is not None else set()
+    unexpected = [v for v in found if v.error not in allowed]
+    if unexpected:
+        pytest.fail("Slack would refuse what this test made okrbot send:\n" + fake_validate.describe(unexpected),
+                    pytrace=False)
+
+
 PG_URL = os.environ.get("OKRBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, object] = {}
 
@@ -233,7 +255,7 @@ def okr(engine, fake_slack):
     # No retry sleeps in tests: Retry-After is still honoured, only the jitter and backoff are zero.
     client = make_client(TOKEN, fake_slack.url, backoff=0.0, jitter=0.0)
     url, stop = start_http_app(settings, engine, clock=clock, client=client)
-    env = OkrEnv(fake=fake_slack, engine=engine, clock=clock, slack=SignedSlack(url, SECRET), client=client,
+    env = OkrEnv(fake=fake_slack, engine=engine, clock=clock, slack=SignedSlack(url, SECRET, fake=fake_slack), client=client,
                  url=url)
     env.import_file()
     fake_slack.reset_calls()

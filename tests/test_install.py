@@ -141,7 +141,7 @@ class Multi:
 
     def slack(self, workspace: str) -> SignedSlack:
         """Requests signed as coming from one workspace."""
-        return SignedSlack(self.url, SECRET, team_id=workspace)
+        return SignedSlack(self.url, SECRET, team_id=workspace, fake=self.fake)
 
     def targets(self) -> list[Installed]:
         return targets(bot_token=None, client_id=CLIENT_ID, engine=self.engine)

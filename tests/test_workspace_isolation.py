@@ -276,7 +276,7 @@ def two(engine, db_url, tmp_path):
     clock = Clock(at("2026-11-23T12:00"))
     url, stop = start_http_app(settings, engine, clock=clock)
     env = TwoWorkspaces(fake=fake, engine=engine, db_url=db_url, settings=settings, clock=clock, url=url,
-                        slack={w: SignedSlack(url, SECRET, team_id=w) for w in WORKSPACES})
+                        slack={w: SignedSlack(url, SECRET, team_id=w, fake=fake) for w in WORKSPACES})
     try:
         for workspace in WORKSPACES:
             path = tmp_path / f"{workspace}.yaml"
@@ -618,7 +618,12 @@ def test_export_of_a_workspace_holds_its_okrs_only(two, capsys):
 
 def _forged_checkin_view(kr_ids: list[int], for_user: str) -> dict:
     return {"type": "modal", "callback_id": ids.CHECKIN_VIEW, "title": {"type": "plain_text", "text": "Check-in"},
-            "private_metadata": json.dumps({"for": for_user, "krs": kr_ids}), "blocks": []}
+            "private_metadata": json.dumps({"for": for_user, "krs": kr_ids}),
+            # The value fields a check-in modal has, so that field errors have somewhere to show.
+            "blocks": [{"type": "input", "block_id": ids.kr_block(ids.VALUE_BLOCK, kr_id), "label": {
+                "type": "plain_text", "text": "Current value"}, "element": {"type": "plain_text_input",
+                                                                            "action_id": ids.VALUE_ACTION}}
+                       for kr_id in kr_ids]}
 
 
 def test_checkin_naming_another_workspaces_key_result_is_refused_and_changes_nothing(two):

@@ -22,7 +22,7 @@ from bot.answers.teams import no_cycle_text
 from bot.slack.payloads import KRRow, ObjectiveDraft, ObjectiveSubmission
 from bot.views import authoring as views
 from bot.views.authoring import FORM_OVERHEAD, ROW_BLOCKS, FormContext
-from bot.views.kit import MODAL_BLOCKS, SELECT_OPTIONS, info_modal
+from bot.views.kit import MODAL_BLOCKS, SELECT_OPTIONS, escape, info_modal
 from storage.cycles import current_cycles
 from storage.models import Cycle, KeyResult, Objective, Team
 from storage.okrs import live_krs_of, objectives_not_ended
@@ -153,7 +153,8 @@ def edit_command(args: Sequence[str], caller: str, *, session: Session, now: dat
     rows = sorted(rows, key=lambda r: (names[r[0].team_id].casefold(), r[1].start, r[0].id))
     if not rows:
         where = names[teams[0].id] if len(teams) == 1 else "your teams"
-        return Answer.say(f"There are no objectives in a current cycle for {where} yet; write one with `/okr new`.")
+        return Answer.say(f"There are no objectives in a current cycle for {escape(where)} yet; write one with "
+                          "`/okr new`.")
     if len(rows) == 1:
         return edit_form(rows[0][0].id, caller, session=session, now=now, client=client)
     options = [(o.id, f"{names[o.team_id]} · {c.name} · {o.title}") for o, c in rows]

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.answers import authoring, checkin, digest, lint, status, teams
 from bot.answers.answer import Answer
 from bot.rules.validation import USER_MENTION
+from bot.views.kit import code
 
 MAX_COMMAND_CHARS = 500
 
@@ -77,7 +78,7 @@ def run(cmd: Command, user_id: str, *, session: Session, now: datetime, client=N
         if cmd.args:
             target = user_id_of(cmd.args[0])
             if target is None:
-                return Answer.say(f"`{cmd.args[0][:40]}` is not a person. Use `/okr checkin` for yourself or "
+                return Answer.say(f"`{code(cmd.args[0][:40])}` is not a person. Use `/okr checkin` for yourself or "
                                   "`/okr checkin @someone` for someone in a team you lead.")
         return checkin.checkin_form(user_id, target, session=session, now=now)
     if cmd.name == "status":
@@ -87,4 +88,4 @@ def run(cmd: Command, user_id: str, *, session: Session, now: datetime, client=N
         return digest.digest_reply(cmd.args, user_id, session=session, now=now)
     if cmd.name == "lint":
         return lint.lint_command(cmd.args, user_id, session=session, now=now)
-    return Answer.say(f"I don't know `/okr {cmd.name[:40]}`.\n\n{HELP}")
+    return Answer.say(f"I don't know `/okr {code(cmd.name[:40])}`.\n\n{HELP}")

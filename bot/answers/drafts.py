@@ -13,17 +13,17 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.answers.answer import Answer
-from bot.answers.permissions import can_manage, manage_refusal
+from bot.answers.permissions import can_manage
 from bot.rules import validation
 from bot.rules.coach.table import Finding, check_draft
 from bot.rules.scoring import OBJECTIVE_TYPES
 from bot.rules.text import plural, sentence
 from bot.rules.validation import Invalid
-from bot.rules.values import InvalidValue, format_value, parse_value
+from bot.rules.values import InvalidValue, parse_value
 from bot.slack import ids
 from bot.slack.payloads import KRRow, ObjectiveDraft
 from bot.views import authoring as views
-from bot.views.kit import escape
+from bot.views.kit import escape, value_text
 from storage.db import flushed
 from storage.models import Cycle, KeyResult, Objective, Team
 from storage.okrs import key_result_keys, live_krs_of, live_objectives_in, objective_keys
@@ -107,7 +107,8 @@ def check_draft_fields(draft: ObjectiveDraft, caller: str, *, session: Session, 
                                          "`/okr new` to write for the current one."}
     if not can_manage(caller, team, session=session, client=client, now=now):
         # A forged or stale view: say no, and check nothing else.
-        return {where: manage_refusal(team, "write or edit its objectives")}
+        # Field errors are plain text, so the team's name goes in as typed.
+        return {where: f"Only {team.name}'s leads and workspace admins can write or edit its objectives."}
 
     checked = CheckedDraft(draft, team, cycle, objective, title="", type="",
                            archive=draft.archive and objective is not None)
@@ -290,7 +291,7 @@ def _saved_view(checked: CheckedDraft, objective: Objective, notes: Sequence[Fin
             f"Archived “{escape(objective.title)}” ({escape(checked.where)}).",
             [f"Its {plural(count, 'key result')} leave the check-in prompts, status and digests; every check-in "
              "is kept."])
-    lines = [f"• *{escape(title)}* · {format_value(baseline, unit)} → {format_value(target, unit)}"
+    lines = [f"• *{escape(title)}* · {value_text(baseline, unit)} → {value_text(target, unit)}"
              for title, baseline, target, unit in checked.live]
     owners = {c.owner for c in checked.changes if not c.archive and c.kr is None}
     archived = [c for c in checked.changes if c.archive]

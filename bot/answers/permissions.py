@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.slack.people import remember_user
+from bot.views.kit import escape
 from storage.models import Team
 from storage.people import find_person, get_person
 from storage.teams import all_teams, is_lead, led_team_ids
@@ -65,7 +66,7 @@ def manageable_teams(user_id: str, *, session: Session, client, now: datetime) -
 
 def manage_refusal(team: Team, what: str) -> str:
     """One sentence: only the team's leads and workspace admins can do `what`."""
-    return f"Only {team.name}'s leads and workspace admins can {what}."
+    return f"Only {escape(team.name)}'s leads and workspace admins can {what}."
 
 
 def admin_refusal(what: str) -> str:

@@ -15,7 +15,7 @@ from bot.rules import validation
 from bot.rules.text import sentence
 from bot.rules.validation import Invalid
 from bot.views import teams as views
-from bot.views.kit import schedule_text
+from bot.views.kit import code, escape, schedule_text, zone_text
 from storage.cycles import all_cycles, find_cycle
 from storage.db import flushed
 from storage.models import Cycle, Team, TeamLead
@@ -78,7 +78,7 @@ def _add(rest: list[str], caller: str, *, session: Session, now: datetime, clien
     channel = validation.mentioned_channel(channel_arg)
     if channel is None:
         if channel_arg.startswith("#"):
-            return (f"I can't read `{channel_arg[:40]}` as a channel: pick it from Slack's # suggestions so it "
+            return (f"I can't read `{code(channel_arg[:40])}` as a channel: pick it from Slack's # suggestions so it "
                     "arrives as a link, or give its id, like C0123ABCD.")
         return usage
     try:
@@ -91,19 +91,20 @@ def _add(rest: list[str], caller: str, *, session: Session, now: datetime, clien
         return admin_refusal("create teams")
     existing = find_team(name, session=session)
     if existing is not None:
-        return f"There is already a team called *{existing.name}*; see it with `/okr team {existing.name}`."
+        return (f"There is already a team called *{escape(existing.name)}*; see it with "
+                f"`/okr team {code(existing.name)}`.")
     day, at = validation.DEFAULT_CHECKIN
     digest_day, digest_at = validation.DEFAULT_DIGEST
     team = Team(name=name, channel=channel, timezone=validation.DEFAULT_TIMEZONE, checkin_day=day, checkin_time=at,
                 digest_day=digest_day, digest_time=digest_at)
     if not _inserted(team, session=session):
         # Someone created it a moment ago.
-        return f"There is already a team called *{name}*; see it with `/okr team {name}`."
-    return (f"Created team *{name}*, with its weekly digest in <#{channel}> "
-            f"({schedule_text(team.digest_day, team.digest_time)} {team.timezone}) and check-ins "
+        return f"There is already a team called *{escape(name)}*; see it with `/okr team {code(name)}`."
+    return (f"Created team *{escape(name)}*, with its weekly digest in <#{channel}> "
+            f"({schedule_text(team.digest_day, team.digest_time)} {zone_text(team.timezone)}) and check-ins "
             f"{schedule_text(team.checkin_day, team.checkin_time)} in each owner's own time zone. "
-            f"Next: `/okr team lead {name} @someone`, `/okr team zone {name} Europe/London`, and invite okrbot to "
-            f"<#{channel}>.")
+            f"Next: `/okr team lead {code(name)} @someone`, `/okr team zone {code(name)} Europe/London`, and invite "
+            f"okrbot to <#{channel}>.")
 
 
 def _lead_args(rest: list[str], verb: str) -> tuple[str, str] | str:
@@ -114,7 +115,7 @@ def _lead_args(rest: list[str], verb: str) -> tuple[str, str] | str:
     name, (who,) = split
     user = validation.mentioned_user(who)
     if user is None:
-        return f"`{who[:40]}` is not a person. " + usage
+        return f"`{code(who[:40])}` is not a person. " + usage
     return name, user
 
 
@@ -139,10 +140,10 @@ def _lead(rest: list[str], caller: str, *, session: Session, now: datetime, clie
         return target
     team, user = target
     if session.get(TeamLead, (team.id, user)) is not None:
-        return f"<@{user}> already leads {team.name}."
+        return f"<@{user}> already leads {escape(team.name)}."
     if not _inserted(TeamLead(team_id=team.id, user_id=user), session=session):
-        return f"<@{user}> already leads {team.name}."
-    return f"<@{user}> now leads *{team.name}*: they can write and edit its OKRs and change its settings."
+        return f"<@{user}> already leads {escape(team.name)}."
+    return f"<@{user}> now leads *{escape(team.name)}*: they can write and edit its OKRs and change its settings."
 
 
 def _unlead(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
@@ -152,12 +153,12 @@ def _unlead(rest: list[str], caller: str, *, session: Session, now: datetime, cl
     team, user = target
     lead = session.get(TeamLead, (team.id, user))
     if lead is None:
-        return f"<@{user}> does not lead {team.name}, so there is nothing to remove."
+        return f"<@{user}> does not lead {escape(team.name)}, so there is nothing to remove."
     session.delete(lead)
     session.flush()
     tail = ("" if has_leads(team.id, session=session)
             else " It has no leads now, so only workspace admins can manage it.")
-    return f"<@{user}> no longer leads *{team.name}*.{tail}"
+    return f"<@{user}> no longer leads *{escape(team.name)}*.{tail}"
 
 
 def _schedule(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
@@ -168,7 +169,7 @@ def _schedule(rest: list[str], caller: str, *, session: Session, now: datetime, 
     name, (kind_arg, day_arg, time_arg) = split
     kind = SCHEDULES.get(kind_arg.lower())
     if kind is None:
-        return (f"`{kind_arg[:40]}` is not a schedule: say `checkin` or `digest`, like "
+        return (f"`{code(kind_arg[:40])}` is not a schedule: say `checkin` or `digest`, like "
                 "`/okr team schedule Growth digest monday 09:00`.")
     team = named_team(name, session=session)
     if isinstance(team, str):
@@ -184,11 +185,11 @@ def _schedule(rest: list[str], caller: str, *, session: Session, now: datetime, 
     if kind == "checkin":
         team.checkin_day, team.checkin_time = day, at
         # The prompt job never starts a week within four days of the last prompt (bot.prompts.MIN_WEEK).
-        text = (f"{team.name}'s check-in prompt now goes out {when}, in each owner's own time zone. Owners "
+        text = (f"{escape(team.name)}'s check-in prompt now goes out {when}, in each owner's own time zone. Owners "
                 "prompted in the last few days get their next prompt at the first new slot after that.")
     else:
         team.digest_day, team.digest_time = day, at
-        text = f"{team.name}'s digest now goes out {when} {team.timezone}, in <#{team.channel}>."
+        text = f"{escape(team.name)}'s digest now goes out {when} {zone_text(team.timezone)}, in <#{team.channel}>."
     session.add(team)
     return text
 
@@ -210,7 +211,7 @@ def _zone(rest: list[str], caller: str, *, session: Session, now: datetime, clie
         return manage_refusal(team, "change its time zone")
     team.timezone = zone
     session.add(team)
-    return (f"{team.name}'s time zone is now {zone}: its digest goes out "
+    return (f"{escape(team.name)}'s time zone is now {zone_text(zone)}: its digest goes out "
             f"{schedule_text(team.digest_day, team.digest_time)} there, and owners whose own zone "
             "Slack doesn't know are prompted in it.")
 
@@ -255,8 +256,8 @@ def _cycle_text(args: Sequence[str], caller: str, *, session: Session, now: date
     if not is_workspace_admin(caller, session=session, client=client, now=now):
         return admin_refusal("add cycles")
     if find_cycle(name, session=session) is not None:
-        return f"There is already a cycle called *{name}*; `/okr cycle` lists them."
+        return f"There is already a cycle called *{escape(name)}*; `/okr cycle` lists them."
     if not _inserted(Cycle(name=name, start=start, end=end), session=session):
-        return f"There is already a cycle called *{name}*; `/okr cycle` lists them."
-    return (f"Added cycle *{name}*, {start.isoformat()} to {end.isoformat()}. Team leads can now write its "
+        return f"There is already a cycle called *{escape(name)}*; `/okr cycle` lists them."
+    return (f"Added cycle *{escape(name)}*, {start.isoformat()} to {end.isoformat()}. Team leads can now write its "
             "objectives with `/okr new`.")

@@ -13,8 +13,9 @@ from bot.jobs.sending import Message, Report, Sender
 from bot.reports.digest import build_digest, digest_inputs, digest_slot
 from bot.rules.schedule import days_around
 from bot.rules.weeks import KRWeeks
-from bot.views.digest import digest_message
+from bot.views.digest import digest_messages
 from storage import keys
+from storage.db import recover
 from storage.checkins import RecentCheckins
 from storage.models import Team
 from storage.okrs import ActiveKR, live_key_results
@@ -52,13 +53,42 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
             by_team.setdefault(row.team.id, []).append(row)
 
         for team, week_of in batch:
-            build = partial(_digest, team, by_team.get(team.id, []), recent, weeks, now=now, week_of=week_of)
-            sender.send(Message(keys.digest(team.id, week_of), "digest", team.name, build, channel=team.channel))
+            try:
+                parts = _digest(team, by_team.get(team.id, []), recent, weeks, now=now, week_of=week_of)
+            except Exception:
+                recover(session)
+                logger.exception("digest of team %s failed to build; it will be retried on the next tick", team.name)
+                sender.report.failed.append(team.name)
+                continue
+            if not parts:
+                sender.report.skipped += 1
+                continue
+            messages = [Message(keys.digest_part(team.id, week_of, number, len(parts)), "digest", team.name,
+                                partial(_built, part), channel=team.channel)
+                        for number, part in enumerate(parts, start=1)]
+            if len(messages) == 1:
+                sender.send(messages[0])
+            else:
+                _send_in_order(sender, messages)
     return sender.report
 
 
+def _built(part: tuple[str, list[dict]]) -> tuple[str, list[dict]]:
+    return part
+
+
+def _send_in_order(sender: Sender, messages: list[Message]) -> None:
+    # Each part once (after a restart the parts already posted are skipped), and never one before the part ahead
+    # of it: a part that fails or that another process holds stops the rest until the next tick.
+    for message in sender.unsent(messages):
+        before = len(sender.report.sent)
+        sender.send(message)
+        if len(sender.report.sent) == before:
+            break
+
+
 def _digest(team: Team, rows: list[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *, now: datetime,
-            week_of: date) -> tuple[str, list[dict]] | None:
+            week_of: date) -> list[tuple[str, list[dict]]]:
     # No KR of the team in a cycle covering the digest's date (it ended or has not begun): nothing to say.
     digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of)
-    return None if digest is None else digest_message(digest)
+    return [] if digest is None else digest_messages(digest)

@@ -196,7 +196,7 @@ def run_demo(start_app: StartApp, *, out: TextIO, weeks: int | None = None) -> i
         clock = Clock(datetime.combine(cycle.start, time(0), tzinfo=UTC))
         url, stop = start_app(settings, engine, clock=clock)
         try:
-            _simulate(fake, engine, clock, SignedSlack(url, secret), krs, cycle, out, weeks)
+            _simulate(fake, engine, clock, SignedSlack(url, secret, fake=fake), krs, cycle, out, weeks)
         finally:
             stop()
             engine.dispose()

@@ -9,13 +9,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from bot.sim.fake_validate import Refusal, Violation, check_message, check_view, record
 from bot.sim.fake_workspace import TS_BASE_SECONDS
 from bot.sim.fake_wire import ApiError, missing
 
-# Slack's own limits.
-MESSAGE_BLOCKS = 50
-VIEW_BLOCKS = 100
-MESSAGE_CHARS = 40_000
+# A trigger_id is good for one views.open or views.push, within three seconds of the interaction (Slack's docs).
+TRIGGER_SECONDS = 3.0
 
 
 class MessageMethods:
@@ -26,18 +25,51 @@ class MessageMethods:
         payload.setdefault("blocks", [])
         return payload
 
-    def _check_content(self, params: dict[str, Any], *, required: bool = True) -> None:
+    def _refuse(self, method: str, refusal: Refusal) -> ApiError:
+        """Record what Slack would refuse (on the fake and for the test that caused it) and answer it."""
+        violation = Violation(method, refusal.error, refusal.messages)
+        self.violations.append(violation)
+        record(violation)
+        return ApiError(refusal.error, details=refusal.messages)
+
+    def _check_content(self, method: str, params: dict[str, Any], *, required: bool = True) -> None:
         blocks = params.get("blocks")
-        if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MESSAGE_BLOCKS):
-            raise ApiError("invalid_blocks")
         attachments = params.get("attachments")
         if attachments is not None and not isinstance(attachments, list):
             raise ApiError("invalid_attachments")
-        text = params.get("text")
-        if required and not text and not blocks and not attachments:
+        if required and not params.get("text") and not blocks and not attachments:
             raise ApiError("no_text")
-        if text is not None and len(str(text)) > MESSAGE_CHARS:
-            raise ApiError("msg_too_long")
+        refusal = check_message(params)
+        if refusal is not None:
+            raise self._refuse(method, refusal)
+
+    def issue_trigger(self) -> str:
+        """A new trigger_id, as Slack puts one in each interaction payload: one views.open or views.push, soon."""
+        with self._lock:
+            self._trigger_counter += 1
+            trigger = f"{TS_BASE_SECONDS + self._trigger_counter}.{self._trigger_counter:08d}.{self._trigger_counter:032x}"
+            self._triggers[trigger] = self._trigger_clock()
+            return trigger
+
+    def expire_trigger(self, trigger_id: str) -> None:
+        """Age a trigger past Slack's three seconds, as a slow answer would."""
+        with self._lock:
+            if trigger_id in self._triggers:
+                self._triggers[trigger_id] = self._trigger_clock() - TRIGGER_SECONDS - 1
+
+    def _use_trigger(self, params: dict[str, Any]) -> None:
+        trigger = params.get("trigger_id")
+        if not trigger:
+            if params.get("interactivity_pointer"):
+                return
+            raise missing("trigger_id")
+        issued = self._triggers.get(str(trigger))
+        if issued is None:
+            raise ApiError("exchanged_trigger_id" if trigger in self._used_triggers else "invalid_trigger_id")
+        if self._trigger_clock() - issued > TRIGGER_SECONDS:
+            raise ApiError("expired_trigger_id")
+        del self._triggers[str(trigger)]
+        self._used_triggers.add(str(trigger))
 
     def _new_view_id(self) -> str:
         self._view_counter += 1
@@ -47,16 +79,17 @@ class MessageMethods:
         self._hash_counter += 1
         return f"{TS_BASE_SECONDS + self._hash_counter}.{self._hash_counter:08x}"
 
+    def _check_view(self, method: str, view: Any, *, kind: str) -> None:
+        if not isinstance(view, dict):
+            raise missing("view")
+        refusal = check_view(view, kind=kind)
+        if refusal is not None:
+            raise self._refuse(method, refusal)
+
     def _store_view(
         self, view: Any, *, kind: str, view_id: str | None = None, root: str | None = None
     ) -> dict[str, Any]:
-        if not isinstance(view, dict):
-            raise missing("view")
-        if view.get("type") != kind:
-            raise ApiError("invalid_arguments", detail=f"[ERROR] view type must be {kind!r}")
         blocks = view.get("blocks", [])
-        if not isinstance(blocks, list) or len(blocks) > VIEW_BLOCKS:
-            raise ApiError("invalid_arguments", detail="[ERROR] blocks must be a list of at most 100 blocks")
         external_id = view.get("external_id")
         if external_id:
             for other in self._views.values():
@@ -90,7 +123,7 @@ class MessageMethods:
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(params.get("channel"))
-        self._check_content(params)
+        self._check_content("chat.postMessage", params)
         ts = self._next_ts()
         message = {
             "type": "message",
@@ -115,7 +148,7 @@ class MessageMethods:
         message = self._messages.get((channel, ts))
         if message is None:
             raise ApiError("message_not_found")
-        self._check_content(params)
+        self._check_content("chat.update", params)
         if "text" in params:
             message["text"] = str(params["text"] or "")
         for field in ("blocks", "attachments", "metadata"):
@@ -129,7 +162,7 @@ class MessageMethods:
         user_id = str(params.get("user") or "")
         if user_id not in self._users:
             raise ApiError("user_not_found")
-        self._check_content(params)
+        self._check_content("chat.postEphemeral", params)
         ts = self._next_ts()
         self._ephemerals.append(
             {
@@ -151,15 +184,15 @@ class MessageMethods:
         return {"channel": channel, "ts": ts}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        if not params.get("trigger_id") and not params.get("interactivity_pointer"):
-            raise missing("trigger_id")
+        self._check_view("views.open", params.get("view"), kind="modal")
+        self._use_trigger(params)
         stored = self._store_view(params.get("view"), kind="modal")
         self._opened.append(stored["id"])
         return {"view": copy.deepcopy(stored)}
 
     def _views_push(self, params: dict[str, Any]) -> dict[str, Any]:
-        if not params.get("trigger_id") and not params.get("interactivity_pointer"):
-            raise missing("trigger_id")
+        self._check_view("views.push", params.get("view"), kind="modal")
+        self._use_trigger(params)
         # Real Slack finds the stack from the trigger; the fake assumes the most recently opened modal.
         parent = self._views[self._opened[-1]] if self._opened else None
         stored = self._store_view(params.get("view"), kind="modal", root=parent["root_view_id"] if parent else None)
@@ -176,13 +209,14 @@ class MessageMethods:
             current = self._views.get(str(view_id))
         else:
             current = next((v for v in self._views.values() if v["external_id"] == external_id), None)
-        if current is None:
+        if current is None or current["id"] in self._closed:
             raise ApiError("not_found")
         if params.get("hash") and params["hash"] != current["hash"]:
             raise ApiError("hash_conflict")
         view = params.get("view")
         if isinstance(view, dict) and "type" not in view:
             view = {**view, "type": current["type"]}
+        self._check_view("views.update", view, kind=current["type"])
         stored = self._store_view(view, kind=current["type"], view_id=current["id"], root=current["root_view_id"])
         stored["previous_view_id"] = current["previous_view_id"]
         return {"view": copy.deepcopy(stored)}
@@ -196,6 +230,7 @@ class MessageMethods:
         current_id = self._homes.get(user_id)
         if current_id is not None and params.get("hash") and params["hash"] != self._views[current_id]["hash"]:
             raise ApiError("hash_conflict")
+        self._check_view("views.publish", params.get("view"), kind="home")
         # A user's Home tab keeps its view id across publishes, as in Slack.
         stored = self._store_view(params.get("view"), kind="home", view_id=current_id)
         self._homes[user_id] = stored["id"]

@@ -17,6 +17,7 @@ from bot.sim.fake_faults import FaultInjection
 from bot.sim.fake_messages import MessageMethods
 from bot.sim.fake_workspace import TS_BASE_SECONDS, Install, WorkspaceMethods
 from bot.sim.fake_render import render
+from bot.sim.fake_validate import Violation
 from bot.sim.fake_wire import (
     CLIENT_AUTH_METHODS,
     ApiError,
@@ -43,6 +44,10 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
     Every call is recorded in `.calls`; fail_next, set_failure_rate, set_rate_limits and latency inject
     faults. add_install plays other workspaces installing the app (oauth.v2.access, then auth.test per token)
     and revoke plays an uninstall. All methods are thread-safe.
+
+    It is as strict as Slack: every message and view is checked by bot/sim/fake_validate.py and refused as Slack
+    refuses it (kept in .violations); issue_trigger hands out single-use trigger_ids that expire after 3 seconds;
+    views.update with a stale hash answers hash_conflict, and of a view closed with close_view, not_found.
     """
 
     def __init__(self, *, team_id: str = "T0FAKE", bot_user_id: str = "U0BOT", tokens: Iterable[str] | None = None,
@@ -72,7 +77,14 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
         self._views: dict[str, dict[str, Any]] = {}
         self._opened: list[str] = []
         self._pushed: list[str] = []
+        self._closed: set[str] = set()
         self._homes: dict[str, str] = {}
+        # Payloads refused as Slack would refuse them (bot/sim/fake_validate.py), in order.
+        self.violations: list[Violation] = []
+        self._triggers: dict[str, float] = {}
+        self._used_triggers: set[str] = set()
+        self._trigger_counter = 0
+        self._trigger_clock: Callable[[], float] = time.monotonic
         self._ts_micros = TS_BASE_SECONDS * 1_000_000
         self._view_counter = 0
         self._hash_counter = 0
@@ -295,6 +307,11 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
             found = self._views.get(view_id)
             return copy.deepcopy(found) if found is not None else None
 
+    def close_view(self, view_id: str) -> None:
+        """The person closes a modal: views.update of it answers not_found from then on."""
+        with self._lock:
+            self._closed.add(view_id)
+
     def published_home(self, user_id: str) -> dict[str, Any] | None:
         """The Home tab last published for user_id, or None."""
         with self._lock:
@@ -350,8 +367,8 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
                 status, extra, payload = 200, {}, {"ok": True, **answer}
             except ApiError as exc:
                 status, extra, payload = exc.status, exc.headers, {"ok": False, "error": exc.error}
-                if exc.detail:
-                    payload["response_metadata"] = {"messages": [exc.detail]}
+                if exc.details:
+                    payload["response_metadata"] = {"messages": list(exc.details)}
             except Exception as exc:  # a bug in the fake must answer, not hang the client
                 self.errors.append(exc)
                 status, extra, payload = 500, {}, {"ok": False, "error": "internal_error"}

@@ -22,10 +22,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # slack_sdk sends these as JSON strings inside form bodies; tests want the decoded objects.
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
-# Slack's own limits.
-
-
-MESSAGE_CHARS = 40_000
 DEFAULT_ERRORS = {429: "ratelimited"}
 
 
@@ -48,12 +44,14 @@ class Call:
 class ApiError(Exception):
     """An answer of {"ok": false, "error": ...}, with its HTTP status and headers."""
 
-    def __init__(self, error: str, *, status: int = 200, headers: dict[str, str] | None = None, detail: str = ""):
+    def __init__(self, error: str, *, status: int = 200, headers: dict[str, str] | None = None, detail: str = "",
+                 details: tuple[str, ...] = ()):
         super().__init__(error)
         self.error = error
         self.status = status
         self.headers = headers or {}
-        self.detail = detail
+        # Slack's response_metadata.messages: one line per problem, e.g. naming a JSON pointer.
+        self.details = (detail,) if detail else tuple(details)
 
 
 

@@ -9,10 +9,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.slack import ids
-from bot.sim.fake_slack import sign_request
+from bot.sim.fake_slack import FakeSlack, sign_request
+from bot.sim.fake_validate import Refusal, Violation, check_message, check_submission_answer, record
 
 TEAM_ID = "T0FAKE"
 _counter = itertools.count(1)
@@ -33,13 +35,41 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class SignedSlack:
-    """Sends slash commands, button clicks, modal submissions and events the way Slack does."""
+    """Sends slash commands, button clicks, modal submissions and events the way Slack does.
 
-    def __init__(self, url: str, secret: str, *, team_id: str = TEAM_ID):
+    With the FakeSlack the app talks to, every interaction carries a trigger_id that fake issued (single-use, three
+    seconds), as in Slack. Every HTTP answer of the app is checked the way Slack checks it (bot/sim/fake_validate.py):
+    a slash command's message and a view submission's response_action; what Slack would refuse is kept in
+    .violations (and recorded for the test that caused it).
+    """
+
+    def __init__(self, url: str, secret: str, *, team_id: str = TEAM_ID, fake: FakeSlack | None = None):
         self.url = url
         self.secret = secret
         # The workspace every request says it comes from (multi-workspace tests use one SignedSlack per workspace).
         self.team_id = team_id
+        self.violations: list[Violation] = []
+        self._triggers: Callable[[], str] = fake.issue_trigger if fake is not None else (
+            lambda: f"trig{next(_counter)}")
+
+    def trigger(self) -> str:
+        """A trigger_id for one interaction."""
+        return self._triggers()
+
+    def _judge(self, where: str, response: Response, check: Callable[[dict], Refusal | None]) -> Response:
+        if response.status != 200 or not response.body.strip():
+            return response
+        try:
+            answer = json.loads(response.body)
+        except ValueError:
+            refusal: Refusal | None = Refusal("invalid_response", (f"[ERROR] not JSON: {response.body[:80]!r}",))
+        else:
+            refusal = check(answer) if isinstance(answer, dict) else Refusal("invalid_response")
+        if refusal is not None:
+            violation = Violation(where, refusal.error, refusal.messages)
+            self.violations.append(violation)
+            record(violation)
+        return response
 
     def post(self, body: bytes, content_type: str, *, headers: dict | None = None, signed: bool = True,
              timestamp: str | None = None) -> Response:
@@ -60,18 +90,24 @@ class SignedSlack:
         form = {"token": "x", "team_id": self.team_id, "team_domain": "fake", "channel_id": "C0ANY",
                 "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": command,
                 "text": text, "api_app_id": "A0OKR", "response_url": "https://hooks.invalid/commands/1",
-                "trigger_id": f"trig{next(_counter)}"}
-        return self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
+                "trigger_id": self.trigger()}
+        response = self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
+        return self._judge(f"{command} {text}".strip() + " (slash command answer)", response, check_message)
 
     def interactive(self, payload: dict, **kw) -> Response:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-        return self.post(body, "application/x-www-form-urlencoded", **kw)
+        response = self.post(body, "application/x-www-form-urlencoded", **kw)
+        if payload.get("type") == "view_submission":
+            submitted = payload.get("view") or {}
+            where = f"view_submission of {submitted.get('callback_id')!r} (response_action)"
+            return self._judge(where, response, lambda answer: check_submission_answer(answer, submitted))
+        return response
 
     def click(self, user: str, action_id: str, value: str = "", *, block_id: str = "b", **kw) -> Response:
         return self.interactive({
             "type": "block_actions", "user": {"id": user, "team_id": self.team_id}, "team": {"id": self.team_id},
-            "api_app_id": "A0OKR", "trigger_id": f"trig{next(_counter)}", "container": {"type": "message"},
-            "channel": {"id": "D0ANY"},
+            "api_app_id": "A0OKR", "trigger_id": self.trigger(), "container": {"type": "message"},
+            "channel": {"id": "D" + user},
             "actions": [{"type": "button", "action_id": action_id, "block_id": block_id, "value": value,
                          "action_ts": str(time.time())}],
         }, **kw)
@@ -91,7 +127,7 @@ class SignedSlack:
         submitted = dict(view, id=view_id, state={"values": values}, team_id=self.team_id, app_id="A0OKR")
         return self.interactive({"type": "view_submission", "team": {"id": self.team_id},
                                  "user": {"id": user, "team_id": self.team_id}, "api_app_id": "A0OKR",
-                                 "trigger_id": f"trig{next(_counter)}", "view": submitted}, **kw)
+                                 "trigger_id": self.trigger(), "view": submitted}, **kw)
 
     def event(self, event: dict, **kw) -> Response:
         body = json.dumps({"token": "x", "team_id": self.team_id, "api_app_id": "A0OKR", "event": event,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.rules.values import format_value
 from bot.slack import ids
-from bot.views.kit import button, confidence_label, context, escape, section
+from bot.views.kit import FALLBACK_CHARS, button, confidence_label, context, cut, escape, section, value_text
 from storage.models import CheckIn
 from storage.okrs import ActiveKR
 
@@ -13,8 +12,8 @@ def alert_message(row: ActiveKR, checkin: CheckIn, previous: CheckIn | None) -> 
     """A team lead's alert on a sharp confidence drop: KR, old and new confidence, value, note, status button."""
     kr = row.kr
     old = previous.confidence if previous else None
-    text = (f"Confidence drop on {kr.title}: {confidence_label(old) if old else 'first check-in'} → "
-            f"{confidence_label(checkin.confidence)} (<@{kr.owner_id}>)")
+    text = cut(f"Confidence drop on {escape(kr.title)}: {confidence_label(old) if old else 'first check-in'} → "
+               f"{confidence_label(checkin.confidence)} (<@{kr.owner_id}>)", FALLBACK_CHARS)
     was = confidence_label(old) if old else "— (first check-in)"
     note = "\n".join(f"> {line}" for line in escape(checkin.note).splitlines()) if checkin.note else "_No note._"
     blocks = [
@@ -23,8 +22,8 @@ def alert_message(row: ActiveKR, checkin: CheckIn, previous: CheckIn | None) -> 
         {"type": "section", "fields": [
             {"type": "mrkdwn", "text": f"*Was*\n{was}"},
             {"type": "mrkdwn", "text": f"*Now*\n{confidence_label(checkin.confidence)}"},
-            {"type": "mrkdwn", "text": f"*Value*\n{format_value(checkin.value, kr.unit)}"},
-            {"type": "mrkdwn", "text": f"*Target*\n{format_value(kr.target, kr.unit)}"},
+            {"type": "mrkdwn", "text": f"*Value*\n{value_text(checkin.value, kr.unit)}"},
+            {"type": "mrkdwn", "text": f"*Target*\n{value_text(kr.target, kr.unit)}"},
         ]},
         section(f"*Note*\n{note}"),
     ]

@@ -99,9 +99,8 @@ def _row_blocks(row: KRRow, number: int, existing_title: str | None) -> list[dic
     out.append(_input(block(ids.KR_UNIT_BLOCK), "Unit",
                       _text_input(row.unit, max_length=UNIT_MAX, placeholder="e.g. %, days, $")))
     if existing_title is not None:
-        out.append(_input(block(ids.KR_ARCHIVE_BLOCK), "Archive",
-                          _checkbox("Archive this key result: it leaves prompts, status and digests; its check-ins "
-                                    "are kept", row.archive)))
+        out.append(_input(block(ids.KR_ARCHIVE_BLOCK), "Archive", _checkbox("Archive this key result", row.archive),
+                          hint="It leaves prompts, status and digests; its check-ins are kept."))
     return out
 
 
@@ -141,9 +140,9 @@ def objective_form(draft: ObjectiveDraft, ctx: FormContext, *, problems: Sequenc
                             "they are."))
     if editing:
         body.append({"type": "divider"})
-        body.append(_input(ids.OBJ_ARCHIVE_BLOCK, "Archive the objective", _checkbox(
-            "Archive this objective and its key results: they leave prompts, status and digests; check-ins are "
-            "kept", draft.archive)))
+        body.append(_input(ids.OBJ_ARCHIVE_BLOCK, "Archive the objective",
+                           _checkbox("Archive this objective and its key results", draft.archive),
+                           hint="They leave prompts, status and digests; their check-ins are kept."))
     metadata = {"o": draft.objective_id, "t": draft.team_id if editing else None,
                 "c": draft.cycle_id if len(ctx.cycles) <= 1 or editing else None, "r": [r.row for r in draft.rows]}
     return {

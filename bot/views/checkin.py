@@ -9,7 +9,8 @@ from bot.rules.scoring import CONFIDENCE_EMOJI, kr_score
 from bot.rules.text import plural
 from bot.rules.values import format_value
 from bot.slack import ids
-from bot.views.kit import MESSAGE_BLOCKS, MODAL_BLOCKS, button, confidence_label, context, escape, plain, section
+from bot.views.kit import (MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, MODAL_BLOCKS, SUMMARY_ROOM, block_text, button,
+                           confidence_label, context, escape, plain, section, value_text)
 from storage.models import CheckIn
 from storage.okrs import ActiveKR
 
@@ -20,14 +21,14 @@ MODAL_KRS = 18
 def kr_range(row: ActiveKR) -> str:
     """'22% → 35%': where the KR starts and where it aims."""
     unit = row.kr.unit
-    return f"{format_value(row.kr.baseline, unit)} → {format_value(row.kr.target, unit)}"
+    return f"{value_text(row.kr.baseline, unit)} → {value_text(row.kr.target, unit)}"
 
 
 def last_checkin_line(row: ActiveKR, last: CheckIn | None) -> str:
     """'Last: 28% :large_green_circle: on track (Nov 20)', or that there is none yet."""
     if last is None:
         return "No check-in yet"
-    return (f"Last: {format_value(last.value, row.kr.unit)} {confidence_label(last.confidence)} "
+    return (f"Last: {value_text(last.value, row.kr.unit)} {confidence_label(last.confidence)} "
             f"({last.created_at:%b %-d})")
 
 
@@ -37,12 +38,18 @@ def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prom
     out = [section(":wave: *Time for your weekly OKR check-in.*\n"
                     "For each key result: the current value, how confident you are, and a short note. "
                     "Amber or red? Say what changes before next week, or what help you need.")]
-    shown = rows[: MESSAGE_BLOCKS - 4]
-    for row in shown:
-        out.append(section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
-                            f"{last_checkin_line(row, latest.get(row.kr.id))}"))
-    if len(rows) > len(shown):
-        out.append(context(f"…and {plural(len(rows) - len(shown), 'more key result')} in the check-in form."))
+    shown = 0
+    size = block_text(out) + SUMMARY_ROOM
+    for row in rows[: MESSAGE_BLOCKS - 4]:
+        block = section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
+                        f"{last_checkin_line(row, latest.get(row.kr.id))}")
+        size += block_text([block])
+        if size > MESSAGE_TEXT_CHARS:
+            break
+        out.append(block)
+        shown += 1
+    if len(rows) > shown:
+        out.append(context(f"…and {plural(len(rows) - shown, 'more key result')} in the check-in form."))
     out.append({"type": "actions", "block_id": ids.prompt_block(prompt_id), "elements": [
         button(ids.OPEN_CHECKIN, "Check in", str(prompt_id), style="primary"),
         # On leave, say: a skipped week is not counted as missed and gets no reminder.
@@ -104,7 +111,7 @@ def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]])
         was = ""
         if old is not None:
             was = f" (was {kr_score(row.kr.baseline, row.kr.target, old.value):.2f})"
-        lines.append(f"*{escape(row.kr.title)}*\n{format_value(new.value, row.kr.unit)} · score "
+        lines.append(f"*{escape(row.kr.title)}*\n{value_text(new.value, row.kr.unit)} · score "
                      f"*{score:.2f}*{was} · {confidence_label(new.confidence)}")
     body = [section(":white_check_mark: *Check-in saved.* Thank you!")]
     body += [section(line) for line in lines[: MODAL_BLOCKS - 2]]

@@ -6,7 +6,6 @@ from bot.reports.digest import Digest
 from bot.reports.status import KRStatus
 from bot.rules.scoring import CONFIDENCE_EMOJI
 from bot.rules.text import plural
-from bot.rules.values import format_value
 from bot.slack import ids
 from bot.views.kit import (
     MESSAGE_BLOCKS,
@@ -20,6 +19,9 @@ from bot.views.kit import (
     pack_lines,
     schedule_text,
     section,
+    split_blocks,
+    value_text,
+    zone_text,
 )
 from bot.views.status import counts, objective_sections, pace_label
 
@@ -31,11 +33,11 @@ CHANGES_SHOWN = 10
 
 def kr_line(kr: KRStatus) -> str:
     """A KR in one line: value vs target, confidence, score, pace and owner."""
-    target = format_value(kr.target, kr.unit)
+    target = value_text(kr.target, kr.unit)
     if kr.value is None:
         value = f"no check-in yet (target {target})"
     else:
-        value = f"{format_value(kr.value, kr.unit)} of {target}"
+        value = f"{value_text(kr.value, kr.unit)} of {target}"
     confidence = CONFIDENCE_EMOJI.get(kr.confidence or "", "")
     parts = [value, confidence, f"score {kr.score:.2f}", pace_label(kr), f"<@{kr.owner_id}>"]
     return f"• *{escape(kr.title)}* · " + " · ".join(p for p in parts if p)
@@ -87,7 +89,7 @@ def digest_blocks(digest: Digest, *, preview: bool = False) -> list[dict]:
                 f" · {counts(team.krs)}"),
     ]
     if preview:
-        when = f"{schedule_text(digest.digest_day, digest.digest_time, every=True)} ({escape(digest.timezone)})"
+        when = f"{schedule_text(digest.digest_day, digest.digest_time, every=True)} ({zone_text(digest.timezone)})"
         out.append(context(f"Preview: only you can see this. The digest is posted to <#{team.channel}> on {when}."))
     # After the objectives come a divider, the changes, the check-ins, the missed weeks and the button.
     room = MESSAGE_BLOCKS - len(out) - 5
@@ -105,9 +107,24 @@ def digest_blocks(digest: Digest, *, preview: bool = False) -> list[dict]:
     return out
 
 
-def digest_message(digest: Digest, *, preview: bool = False) -> tuple[str, list[dict]]:
-    """Fallback text and blocks of the digest."""
+def digest_messages(digest: Digest, *, preview: bool = False) -> list[tuple[str, list[dict]]]:
+    """The digest as one or more messages, in order (fallback text and blocks each), every one within Slack's 50
+    blocks and text budget: a long digest is split between blocks, never refused and never cut."""
     team = digest.team
-    text = (f"Weekly OKR digest for {team.name}: {plural(len(team.objectives), 'objective')}, {counts(team.krs)}; "
-            f"{len(digest.not_checked_in)} not checked in this week.")
-    return text, digest_blocks(digest, preview=preview)
+    text = (f"Weekly OKR digest for {escape(team.name)}: {plural(len(team.objectives), 'objective')}, "
+            f"{counts(team.krs)}; {len(digest.not_checked_in)} not checked in this week.")
+    parts = split_blocks(digest_blocks(digest, preview=preview), max_blocks=MESSAGE_BLOCKS)
+    if len(parts) == 1:
+        return [(text, parts[0])]
+    out = []
+    for number, blocks in enumerate(parts, start=1):
+        where = f"part {number} of {len(parts)}"
+        if number > 1:
+            blocks = [context(f"Weekly OKR digest · {escape(team.name)} · {where}"), *blocks]
+        out.append((text if number == 1 else f"Weekly OKR digest for {escape(team.name)}, {where}.", blocks))
+    return out
+
+
+def digest_message(digest: Digest, *, preview: bool = False) -> tuple[str, list[dict]]:
+    """The digest as one message (its first part, when it is long enough to be split)."""
+    return digest_messages(digest, preview=preview)[0]

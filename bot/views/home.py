@@ -7,9 +7,9 @@ from datetime import datetime
 from bot.reports.status import KRStatus, TeamStatus
 from bot.rules.scoring import progress_bar
 from bot.rules.text import plural
-from bot.rules.values import format_value
 from bot.slack import ids
-from bot.views.kit import MODAL_BLOCKS, ago, button, confidence_label, context, escape, header, pack_lines, section
+from bot.views.kit import (MODAL_BLOCKS, ago, button, confidence_label, context, escape, header, pack_lines, section,
+                           value_text)
 from bot.views.status import pace_label, team_summary
 
 # KR lines shown in full before the rest are summed up.
@@ -18,8 +18,8 @@ HOME_KR_LINES = 60
 
 def home_kr_line(kr: KRStatus, *, now: datetime) -> str:
     """A KR on Home: title, then bar, value vs target, confidence, score, pace and the last check-in."""
-    target = format_value(kr.target, kr.unit)
-    value = "no check-in yet" if kr.value is None else f"{format_value(kr.value, kr.unit)} of {target}"
+    target = value_text(kr.target, kr.unit)
+    value = "no check-in yet" if kr.value is None else f"{value_text(kr.value, kr.unit)} of {target}"
     parts = [f"{progress_bar(kr.score)} {value}"]
     if kr.value is not None:
         parts.append(confidence_label(kr.confidence))
@@ -47,7 +47,7 @@ def home_view(mine: Sequence[TeamStatus], led: Sequence[TeamStatus], *, now: dat
         if len(krs) > HOME_KR_LINES:
             lines.append(f"…and {plural(len(krs) - HOME_KR_LINES, 'more key result')}: `/okr status me` lists all.")
         body += pack_lines(lines, max_sections=MODAL_BLOCKS // 3,
-                           more=lambda n: f"…and {n} more lines: `/okr status me` lists them all.")
+                           more=lambda n: f"…and {n} more lines: `/okr status me` lists them all.", max_chars=None)
         body.append({"type": "actions", "elements": [button(ids.OPEN_CHECKIN, "Check in", "home", style="primary")]})
     if led:
         body.append({"type": "divider"})

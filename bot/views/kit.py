@@ -21,10 +21,60 @@ HEADER_CHARS = 150
 MODAL_TITLE_CHARS = 24
 OPTION_CHARS = 75
 SELECT_OPTIONS = 100
+# Slack refuses a message with more than about 12,000 characters of text across its blocks (msg_blocks_too_long;
+# bolt-js issues #2509 and #2867 found it undocumented and counted with some overhead per block), so okrbot keeps
+# each message to 10,000 and splits or summarises what is longer.
+MESSAGE_TEXT_CHARS = 10_000
 # Slack's limit for a message's fallback text is far higher, but a notification only shows the start.
 FALLBACK_CHARS = 3000
 # Room kept at the end of a section for a "…and N more" line, so a summary never pushes text past the limit.
 SUMMARY_ROOM = 120
+
+
+def block_text(blocks: Sequence[dict]) -> int:
+    """The characters of text across blocks, as Slack counts them for msg_blocks_too_long."""
+    total = 0
+    stack: list = list(blocks)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "text" and isinstance(value, str):
+                    total += len(value)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return total
+
+
+def split_blocks(blocks: Sequence[dict], *, max_blocks: int = 50, max_chars: int = MESSAGE_TEXT_CHARS,
+                 room: int = 1) -> list[list[dict]]:
+    """Blocks in order, cut into messages of at most max_blocks blocks and max_chars of text; every part after the
+    first keeps `room` blocks (and a little text) free for a line saying it continues."""
+    parts: list[list[dict]] = [[]]
+    size = 0
+    for block in blocks:
+        chars = block_text([block])
+        spare = room if len(parts) > 1 else 0
+        if parts[-1] and (len(parts[-1]) + 1 + spare > max_blocks or size + chars + SUMMARY_ROOM * spare > max_chars):
+            parts.append([])
+            size = 0
+        parts[-1].append(block)
+        size += chars
+    return parts
+
+
+def trim_to_budget(blocks: list[dict], *, max_chars: int, more: Callable[[int], str]) -> list[dict]:
+    """Blocks within max_chars of text: the last ones give way to one `more(count)` context line."""
+    if block_text(blocks) <= max_chars:
+        return blocks
+    kept = list(blocks)
+    dropped = 0
+    while kept and block_text(kept) > max_chars - SUMMARY_ROOM:
+        kept.pop()
+        dropped += 1
+    return [*kept, context(more(dropped))]
 
 
 def plain(text: str) -> dict:
@@ -34,31 +84,70 @@ def plain(text: str) -> dict:
 
 def section(text: str) -> dict:
     """A mrkdwn section, cut with an ellipsis at Slack's 3000 characters (callers keep under it; this is a guard)."""
-    if len(text) > SECTION_CHARS:
-        text = text[: SECTION_CHARS - 1] + "…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_CHARS)}}
 
 
 def context(text: str) -> dict:
     """A mrkdwn context line, cut the same way."""
-    if len(text) > SECTION_CHARS:
-        text = text[: SECTION_CHARS - 1] + "…"
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_CHARS)}]}
 
 
 def header(text: str) -> dict:
     """A header block, cut at Slack's 150 characters."""
-    return {"type": "header", "text": plain(text[:HEADER_CHARS])}
+    return {"type": "header", "text": plain(clip(text, HEADER_CHARS))}
+
+
+# What people type must reach Slack as text, never as markup. &, < and > are escaped as Slack documents, so that no
+# "<!channel>", "<@U…>" or link a person writes pings or links anything. The mrkdwn markers *, _, ~ and ` have no
+# escape in Slack, and a zero-width space next to them is read differently by different clients (it is the usual
+# trick to *force* bold mid-word), so each is replaced by the look-alike character Slack never reads as markup.
+# The text keeps its length, so limits and cuts count the same, and a title with a "*" cannot unbalance the
+# "*{title}*" around it.
+_MRKDWN_LOOKALIKES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "*": "\u2217", "_": "\u02cd",
+                                    "~": "\u223c", "`": "\u02cb"})
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Anything a person typed, made safe for mrkdwn and for a message's `text` fallback (see _MRKDWN_LOOKALIKES)."""
+    return str(text).translate(_MRKDWN_LOOKALIKES)
+
+
+def zone_text(zone: str) -> str:
+    """An IANA zone name for mrkdwn. Zones are checked against the tz database, so they hold no &, < or >, and an _
+    inside a word ("America/Port_of_Spain") is never italics in Slack: shown as it is, as people type it."""
+    return zone.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: str) -> str:
+    """Something a person typed, inside a `code span` they may copy: nothing is markup there but the backtick."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "\u02cb")
+
+
+def cut(text: str, limit: int) -> str:
+    """Text cut with an ellipsis to at most `limit` characters, never inside an &amp;-style escape or a mention."""
+    if len(text) <= limit:
+        return text
+    text = text[: limit - 1]
+    for opener, closer in (("&", ";"), ("<", ">")):
+        start = text.rfind(opener)
+        if start != -1 and closer not in text[start:]:
+            text = text[:start]
+    return text + "…"
+
+
+def clip(text: str, limit: int) -> str:
+    """Plain text (a header, a title, an option) cut with an ellipsis to at most `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def value_text(value: float, unit: str) -> str:
+    """A value with its unit for mrkdwn: the unit is typed by people, so it is escaped."""
+    return escape(format_value(value, unit))
 
 
 def info_modal(title: str, text: str) -> dict:
     """A modal that only says something, e.g. that there is nothing to check in."""
-    return {"type": "modal", "title": plain(title[:MODAL_TITLE_CHARS]), "close": plain("OK"),
+    return {"type": "modal", "title": plain(clip(title, MODAL_TITLE_CHARS)), "close": plain("OK"),
             "blocks": [section(text)]}
 
 
@@ -96,7 +185,7 @@ def signed(delta: float, unit: str) -> str:
     """A change with its sign and unit: '+2.5%', '-3 days', 'no change'."""
     if round(delta, 2) == 0:
         return "no change"
-    return ("+" if delta > 0 else "") + format_value(delta, unit)
+    return ("+" if delta > 0 else "") + value_text(delta, unit)
 
 
 def schedule_text(day: int, at: str, *, every: bool = False) -> str:
@@ -123,11 +212,18 @@ def fair_caps(sizes: Sequence[int], budget: int) -> list[int]:
     return caps
 
 
-def pack_lines(lines: Sequence[str], *, max_sections: int, more: Callable[[int], str]) -> list[dict]:
-    """Lines in as few sections as fit; when max_sections run out, the rest become one `more(count)` line."""
+def pack_lines(lines: Sequence[str], *, max_sections: int, more: Callable[[int], str],
+               max_chars: int | None = MESSAGE_TEXT_CHARS) -> list[dict]:
+    """Lines in as few sections as fit; when max_sections (or a message's text budget, max_chars) run out, the rest
+    become one `more(count)` line."""
     chunks: list[list[str]] = [[]]
     size = 0
+    total = 0
     for i, text in enumerate(lines):
+        if max_chars is not None and total + 1 + len(text) > max_chars - SUMMARY_ROOM:
+            chunks[-1].append(more(len(lines) - i))
+            break
+        total += 1 + len(text)
         if chunks[-1] and size + 1 + len(text) > SECTION_CHARS - SUMMARY_ROOM:
             if len(chunks) >= max_sections:
                 chunks[-1].append(more(len(lines) - i))

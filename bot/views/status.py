@@ -8,7 +8,6 @@ from datetime import datetime
 from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
 from bot.rules.scoring import progress_bar
 from bot.rules.text import plural
-from bot.rules.values import format_value
 from bot.slack import ids
 from bot.views.kit import (
     MESSAGE_BLOCKS,
@@ -16,8 +15,13 @@ from bot.views.kit import (
     MODAL_TITLE_CHARS,
     SECTION_CHARS,
     SUMMARY_ROOM,
+    FALLBACK_CHARS,
+    MESSAGE_TEXT_CHARS,
     ago,
+    block_text,
+    clip,
     confidence_label,
+    cut,
     context,
     escape,
     fair_caps,
@@ -27,6 +31,8 @@ from bot.views.kit import (
     plain,
     section,
     signed,
+    trim_to_budget,
+    value_text,
 )
 
 # Detailed KR lines per answer: past this, objectives show their first few KRs and a summary of the rest.
@@ -43,11 +49,11 @@ def pace_label(kr: KRStatus) -> str:
 
 def kr_line(kr: KRStatus, *, now: datetime) -> str:
     """A KR in full: title and owner, then bar, value vs target, confidence, pace, trend and the last check-in."""
-    target = format_value(kr.target, kr.unit)
+    target = value_text(kr.target, kr.unit)
     if kr.value is None:
         parts = [f"{progress_bar(0.0)} no check-in yet · target {target}", pace_label(kr)]
     else:
-        parts = [f"{progress_bar(kr.score)} {format_value(kr.value, kr.unit)} of {target}",
+        parts = [f"{progress_bar(kr.score)} {value_text(kr.value, kr.unit)} of {target}",
                  confidence_label(kr.confidence), pace_label(kr)]
         if kr.trend is not None:
             parts.append(f"{signed(kr.trend, kr.unit)} since the previous check-in")
@@ -126,8 +132,30 @@ def team_summary(team: TeamStatus) -> str:
 
 
 def status_blocks(teams: Sequence[TeamStatus], *, now: datetime, intro: str | None = None,
-                  max_blocks: int = MESSAGE_BLOCKS, kr_budget: int = MESSAGE_KR_LINES) -> list[dict]:
-    """Every team's objectives, one section each, summarised as needed to stay within max_blocks and the KR budget."""
+                  max_blocks: int = MESSAGE_BLOCKS, kr_budget: int = MESSAGE_KR_LINES,
+                  max_chars: int | None = MESSAGE_TEXT_CHARS) -> list[dict]:
+    """Every team's objectives, one section each, summarised as needed to stay within max_blocks, the KR budget and
+    (for a message) Slack's text budget: fewer KR lines in full first, then the last sections summed up."""
+    sections = max_blocks
+    while True:
+        out = _status_blocks(teams, now=now, intro=intro, max_blocks=max_blocks, kr_budget=kr_budget,
+                             sections=sections)
+        size = block_text(out)
+        if max_chars is None or size <= max_chars:
+            return out
+        if kr_budget > 1:
+            kr_budget = max(1, min(kr_budget - 1, kr_budget * max_chars // size))
+        elif sections > 2:
+            # Objectives past this many get a line each in one last section instead of a section of their own.
+            sections = max(2, min(sections - 1, sections * max_chars // size))
+        else:
+            return trim_to_budget(out, max_chars=max_chars, more=lambda n: (
+                f"…and {plural(n, 'more section')} did not fit: type `/okr status TEAM` for one team, or see the "
+                "Home tab."))
+
+
+def _status_blocks(teams: Sequence[TeamStatus], *, now: datetime, intro: str | None, max_blocks: int,
+                   kr_budget: int, sections: int) -> list[dict]:
     out: list[dict] = [section(intro)] if intro else []
     needed = len(out) + sum(2 + max(1, len(team.objectives)) for team in teams)
     if needed > max_blocks and len(teams) > 1:
@@ -135,7 +163,7 @@ def status_blocks(teams: Sequence[TeamStatus], *, now: datetime, intro: str | No
                             "type `/okr status TEAM` for one team in full."))
         lines = [team_summary(team) for team in teams]
         out += pack_lines(lines, max_sections=max_blocks - len(out),
-                          more=lambda n: f"…and {plural(n, 'more team')}.")
+                          more=lambda n: f"…and {plural(n, 'more team')}.", max_chars=None)
         return out
     caps = iter(fair_caps([len(obj.krs) for team in teams for obj in team.objectives], kr_budget))
     line = lambda kr: kr_line(kr, now=now)  # noqa: E731 - a one-line adapter
@@ -145,27 +173,30 @@ def status_blocks(teams: Sequence[TeamStatus], *, now: datetime, intro: str | No
         if not team.objectives:
             out.append(section("No live key results this cycle."))
             continue
-        out += objective_sections(team.objectives, caps, line, room=max_blocks - len(out))
+        out += objective_sections(team.objectives, caps, line, room=max_blocks - len(out), full_max=sections)
     return out
 
 
 def objective_sections(objectives: Sequence[ObjectiveStatus], caps: Iterator[int], line: Callable[[KRStatus], str],
-                       *, room: int) -> list[dict]:
-    """A section per objective within `room` blocks; objectives beyond it share one last section, a line each."""
-    # One block is kept for the section listing the objectives that do not get a section of their own.
-    full = objectives if len(objectives) <= room else objectives[: max(0, room - 1)]
+                       *, room: int, full_max: int | None = None) -> list[dict]:
+    """A section per objective (at most full_max) within `room` blocks; the objectives beyond share the blocks left,
+    a line each."""
+    most = room if full_max is None else min(room, full_max)
+    # One block is kept for the sections listing the objectives that do not get a section of their own.
+    full = objectives if len(objectives) <= most else objectives[: max(0, most - 1)]
     out = [section(objective_text(obj, next(caps), line)) for obj in full]
     rest = objectives[len(full):]
     if rest:
         lines = [f"• *{escape(obj.title)}* · score *{obj.score:.2f}* · {counts(obj.krs)}" for obj in rest]
-        out += pack_lines(lines, max_sections=1, more=lambda n: f"…and {plural(n, 'more objective')}.")
+        out += pack_lines(lines, max_sections=max(1, room - len(full)),
+                          more=lambda n: f"…and {plural(n, 'more objective')}.")
     return out
 
 
 def fallback_text(teams: Sequence[TeamStatus]) -> str:
     """The notification text: each team with its counts."""
-    return "; ".join(f"{team.name}: {plural(len(team.objectives), 'objective')}, {counts(team.krs)}"
-                     for team in teams)[:3000] or "No key results."
+    return cut("; ".join(f"{escape(team.name)}: {plural(len(team.objectives), 'objective')}, {counts(team.krs)}"
+                         for team in teams), FALLBACK_CHARS) or "No key results."
 
 
 def status_message(teams: Sequence[TeamStatus], *, now: datetime, intro: str | None = None
@@ -180,14 +211,14 @@ def overview_message(overview: Sequence[tuple[int, str, int, int]], *, intro: st
              for _, name, objectives, krs in overview]
     body = [section(intro), context("Type `/okr status TEAM` to see one of them in full.")]
     body += pack_lines(lines, max_sections=MESSAGE_BLOCKS - len(body),
-                       more=lambda n: f"…and {plural(n, 'more team')}.")
+                       more=lambda n: f"…and {plural(n, 'more team')}.", max_chars=MESSAGE_TEXT_CHARS - block_text(body))
     return f"{plural(len(overview), 'team')}.", body
 
 
 def status_modal(team: TeamStatus, *, now: datetime) -> dict:
     """A modal with one team's status, within the modal's 100 blocks."""
-    title = team.name if len(team.name) <= MODAL_TITLE_CHARS else team.name[: MODAL_TITLE_CHARS - 1] + "…"
+    title = clip(team.name, MODAL_TITLE_CHARS)
     return {
         "type": "modal", "callback_id": ids.STATUS_VIEW, "title": plain(title), "close": plain("Close"),
-        "blocks": status_blocks([team], now=now, max_blocks=MODAL_BLOCKS, kr_budget=MODAL_KR_LINES),
+        "blocks": status_blocks([team], now=now, max_blocks=MODAL_BLOCKS, kr_budget=MODAL_KR_LINES, max_chars=None),
     }

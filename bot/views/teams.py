@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.rules.text import plural
-from bot.views.kit import FALLBACK_CHARS, MESSAGE_BLOCKS, context, escape, pack_lines, schedule_text, section
+from bot.views.kit import (FALLBACK_CHARS, MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, SUMMARY_ROOM, block_text, context, cut,
+                           escape, pack_lines, schedule_text, section, zone_text)
 from storage.models import Cycle, Team
 
 
 def team_settings_line(team: Team, leads: Sequence[str]) -> str:
     """A team's settings in one line: channel, leads, zone, check-in and digest schedules."""
     who = ("leads " + ", ".join(f"<@{u}>" for u in leads)) if leads else "no leads (workspace admins manage it)"
-    return (f"• *{escape(team.name)}* · <#{team.channel}> · {who} · {escape(team.timezone)} · "
+    return (f"• *{escape(team.name)}* · <#{team.channel}> · {who} · {zone_text(team.timezone)} · "
             f"check-in {schedule_text(team.checkin_day, team.checkin_time)} (each owner's own time) · "
             f"digest {schedule_text(team.digest_day, team.digest_time)}")
 
@@ -22,10 +23,12 @@ def teams_message(teams: Sequence[Team], leads: dict[int, list[str]]) -> tuple[s
     """Every team a line, within a message's 50 blocks."""
     lines = [team_settings_line(team, leads.get(team.id, [])) for team in teams]
     body = [section(f"*{plural(len(teams), 'team')}*")]
-    body += pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2, more=lambda n: f"…and {plural(n, 'more team')}.")
+    # The closing context line is counted in the text budget too.
+    body += pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2, more=lambda n: f"…and {plural(n, 'more team')}.",
+                       max_chars=MESSAGE_TEXT_CHARS - block_text(body) - SUMMARY_ROOM)
     body.append(context("Change one with `/okr team lead|unlead|schedule|zone NAME …`; `/okr team help` shows how."))
-    text = "; ".join(f"{t.name} (#{t.channel})" for t in teams)
-    return text[:FALLBACK_CHARS], body
+    text = "; ".join(f"{escape(t.name)} (<#{t.channel}>)" for t in teams)
+    return cut(text, FALLBACK_CHARS), body
 
 
 def cycle_line(cycle: Cycle, today: date) -> str:

@@ -7,7 +7,8 @@ import pytest
 from sqlmodel import select
 
 from bot.slack import ids
-from bot.views.digest import digest_message
+from bot.views.digest import digest_message, digest_messages
+from bot.views.kit import MESSAGE_TEXT_CHARS, block_text
 from bot.jobs.digests import send_due_digests
 from bot.reports.digest import team_digest
 from storage import keys
@@ -284,10 +285,71 @@ def test_a_big_team_digest_stays_within_slack_limits(sqlite_engine):
         team = add_team(s, cycle(s), "Big", objectives=12, krs=5, title_length=190,
                         checkins=[(at("2026-11-20T12:00"), 50, "green"), (at("2026-11-27T12:00"), 10, "red")])
         digest = team_digest(team, session=s, now=DUE)
-    text, blocks = digest_message(digest)
-    assert_within_limits(blocks)
-    shown = str(blocks)
-    for n in range(1, 13):
-        assert f"Big objective {n} " in shown
+    parts = digest_messages(digest)
+    # 12 objectives of 5 KRs with 190-character titles: 18 blocks and 18,101 characters of text in one message,
+    # which Slack refuses (msg_blocks_too_long); split, each part is within every limit.
+    assert len(parts) == 2, [block_text(blocks) for _, blocks in parts]
+    for text, blocks in parts:
+        assert_within_limits(blocks)
+        assert block_text(blocks) <= MESSAGE_TEXT_CHARS
+    assert parts[0][0] == digest_message(digest)[0] and parts[0][0].startswith("Weekly OKR digest for Big:")
+    assert parts[1][0] == "Weekly OKR digest for Big, part 2 of 2."
+    assert parts[1][1][0]["elements"][0]["text"] == "Weekly OKR digest · Big · part 2 of 2"
+    shown = str([blocks for _, blocks in parts])
+    positions = [shown.index(f"Big objective {n} ") for n in range(1, 13)]
+    assert positions == sorted(positions)  # every objective, in order across the parts
     assert "more KRs:" in shown
     assert "…and 50 more confidence changes." in shown
+
+
+@pytest.fixture
+def big_team(engine, fake_slack):
+    """A team whose digest needs two messages (12 objectives of 5 KRs with long titles), due at DUE."""
+    fake_slack.add_channel("C0BIG")
+    with session_scope(engine) as s:
+        team = add_team(s, cycle(s), "Big", objectives=12, krs=5, title_length=190, channel="C0BIG",
+                        checkins=[(at("2026-11-20T12:00"), 50, "green"), (at("2026-11-27T12:00"), 10, "red")])
+        team_id = team.id
+    return engine, make_client("xoxb-test-token", fake_slack.url, backoff=0.0, jitter=0.0), fake_slack, team_id
+
+
+def test_a_long_digest_is_posted_as_parts_in_order_each_exactly_once(big_team):
+    engine, client, fake, team_id = big_team
+    with session_scope(engine) as s:
+        send_due_digests(now=DUE, session=s, client=client)
+    posted = fake.messages("C0BIG")
+    assert [m["text"].split(":")[0] for m in posted] == ["Weekly OKR digest for Big", "Weekly OKR digest for Big, part 2 of 2."]
+    assert not fake.violations
+    with session_scope(engine) as s:
+        rows = s.exec(select(Delivery).order_by(Delivery.id)).all()
+        week = rows[-1].key.rsplit(":", 1)[-1]
+        assert [r.key for r in rows] == [f"digest:{team_id}:{week}:part1", f"digest:{team_id}:{week}"]
+        assert all(r.sent_at is not None for r in rows)
+        again = send_due_digests(now=DUE + timedelta(minutes=1), session=s, client=client)
+    assert again.sent == [] and len(fake.messages("C0BIG")) == 2
+
+
+def test_a_restart_between_parts_sends_only_the_parts_not_yet_posted(big_team):
+    engine, client, fake, team_id = big_team
+    with session_scope(engine) as s:
+        send_due_digests(now=DUE, session=s, client=client)
+        # As if the process had died after posting part 1: part 2 was never claimed.
+        last = s.exec(select(Delivery).where(~Delivery.key.endswith(":part1"))).one()
+        s.delete(last)
+    fake.clear_messages()
+    with session_scope(engine) as s:
+        report = send_due_digests(now=DUE + timedelta(minutes=1), session=s, client=client)
+    assert report.sent == ["Big"]
+    assert [m["text"] for m in fake.messages("C0BIG")] == ["Weekly OKR digest for Big, part 2 of 2."]
+
+
+def test_a_part_that_fails_holds_back_the_parts_after_it(big_team):
+    engine, client, fake, team_id = big_team
+    fake.fail_next("chat.postMessage", status=200, error="internal_error")
+    with session_scope(engine) as s:
+        report = send_due_digests(now=DUE, session=s, client=client)
+    assert report.failed == ["Big"] and fake.messages("C0BIG") == []
+    with session_scope(engine) as s:
+        report = send_due_digests(now=DUE + timedelta(minutes=1), session=s, client=client)
+    assert report.sent == ["Big", "Big"]
+    assert [m["text"].endswith("part 2 of 2.") for m in fake.messages("C0BIG")] == [False, True]

@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.sim.fake_slack import Call, FakeSlack, render
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Weekly check-in* for <@U1>"}}
+DIVIDER = {"type": "divider"}
 
 
 @pytest.fixture
@@ -179,13 +180,13 @@ def test_views_open_needs_a_trigger_id(fake, client):
     assert refused.response["error"] == "invalid_arguments"
     assert fake.views_opened() == []
 
-    opened = client.views_open(trigger_id="123.456", view={**modal, "external_id": "checkin-U1"})["view"]
-    second = client.views_open(trigger_id="123.457", view=modal)["view"]
+    opened = client.views_open(trigger_id=fake.issue_trigger(), view={**modal, "external_id": "checkin-U1"})["view"]
+    second = client.views_open(trigger_id=fake.issue_trigger(), view=modal)["view"]
     assert opened["id"].startswith("V") and opened["id"] != second["id"]
     assert [v["id"] for v in fake.views_opened()] == [opened["id"], second["id"]]
 
-    client.views_update(external_id="checkin-U1", view={**modal, "blocks": []})
-    assert fake.views_opened()[0]["blocks"] == []
+    client.views_update(external_id="checkin-U1", view={**modal, "blocks": [DIVIDER]})
+    assert fake.views_opened()[0]["blocks"] == [DIVIDER]
     stale = error_of(lambda: client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal))
     assert stale.response["error"] == "hash_conflict"
 
@@ -193,8 +194,8 @@ def test_views_open_needs_a_trigger_id(fake, client):
 def test_views_publish_keeps_the_last_home_per_user(fake, client):
     assert fake.published_home("U1") is None
     client.views_publish(user_id="U1", view={"type": "home", "blocks": [SECTION]})
-    client.views_publish(user_id="U1", view={"type": "home", "blocks": []})
-    assert fake.published_home("U1")["blocks"] == []
+    client.views_publish(user_id="U1", view={"type": "home", "blocks": [DIVIDER]})
+    assert fake.published_home("U1")["blocks"] == [DIVIDER]
     assert fake.published_home("U2") is None
 
 
