@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.answers.answer import Answer
 
+logger = logging.getLogger(__name__)
 
-def to_command(ack, client, command: dict, answer: Answer) -> None:
-    """A slash command: open the modal, or answer only the caller (ephemeral)."""
+
+def to_command(respond, client, command: dict, answer: Answer) -> None:
+    """A slash command (already acked): open the modal, or answer only the caller (ephemeral) via response_url."""
     if answer.view is not None:
-        ack()
         client.views_open(trigger_id=command["trigger_id"], view=answer.view)
-    else:
-        ack(text=answer.text, blocks=answer.blocks, response_type="ephemeral")
+        return
+    what = (command.get("text") or "").split(" ")[0][:20]
+    try:
+        response = respond(text=answer.text, blocks=answer.blocks, response_type="ephemeral")
+    except OSError as exc:
+        logger.warning("the answer to /okr %s for %s could not reach its response_url (%s); the person can run the "
+                       "command again", what, command.get("user_id"), getattr(exc, "reason", exc))
+        return
+    if response.status_code != 200:
+        logger.warning("the answer to /okr %s for %s was refused by its response_url (HTTP %s: %s); the person can "
+                       "run the command again", what, command.get("user_id"), response.status_code,
+                       (response.body or "")[:80])
 
 
 def to_click(client, body: dict, answer: Answer) -> None:

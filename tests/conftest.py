@@ -162,7 +162,7 @@ def okr(engine, fake_slack):
     # No retry sleeps in tests: Retry-After is still honoured, only the jitter and backoff are zero.
     client = make_client(TOKEN, fake_slack.url, backoff=0.0, jitter=0.0)
     url, stop = start_http_app(settings, engine, clock=clock, client=client)
-    env = OkrEnv(fake=fake_slack, engine=engine, clock=clock, slack=SignedSlack(url, SECRET), client=client,
+    env = OkrEnv(fake=fake_slack, engine=engine, clock=clock, slack=SignedSlack(url, SECRET, fake=fake_slack), client=client,
                  url=url)
     env.import_file()
     fake_slack.reset_calls()

@@ -26,7 +26,7 @@ from bot.jobs.tick import tick_all
 from bot.settings import Settings
 from bot.sim.signed import Clock, SignedSlack
 from bot.slack.workspaces import Installed, installation_store, targets
-from handlers.server import EVENTS_PATH
+from web.app import EVENTS_PATH
 from storage.db import session_scope
 
 CLIENT_ID, CLIENT_SECRET = "111.222", "client-secret"
@@ -141,7 +141,7 @@ class Multi:
 
     def slack(self, workspace: str) -> SignedSlack:
         """Requests signed as coming from one workspace."""
-        return SignedSlack(self.url, SECRET, team_id=workspace)
+        return SignedSlack(self.url, SECRET, team_id=workspace, fake=self.fake)
 
     def targets(self) -> list[Installed]:
         return targets(bot_token=None, client_id=CLIENT_ID, engine=self.engine)

@@ -276,7 +276,7 @@ def two(engine, db_url, tmp_path):
     clock = Clock(at("2026-11-23T12:00"))
     url, stop = start_http_app(settings, engine, clock=clock)
     env = TwoWorkspaces(fake=fake, engine=engine, db_url=db_url, settings=settings, clock=clock, url=url,
-                        slack={w: SignedSlack(url, SECRET, team_id=w) for w in WORKSPACES})
+                        slack={w: SignedSlack(url, SECRET, team_id=w, fake=fake) for w in WORKSPACES})
     try:
         for workspace in WORKSPACES:
             path = tmp_path / f"{workspace}.yaml"

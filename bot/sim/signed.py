@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from bot.slack import ids
-from bot.sim.fake_slack import sign_request
+from bot.sim.fake_slack import FakeSlack, sign_request
 
 TEAM_ID = "T0FAKE"
 _counter = itertools.count(1)
@@ -35,11 +35,13 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 class SignedSlack:
     """Sends slash commands, button clicks, modal submissions and events the way Slack does."""
 
-    def __init__(self, url: str, secret: str, *, team_id: str = TEAM_ID):
+    def __init__(self, url: str, secret: str, *, team_id: str = TEAM_ID, fake: FakeSlack | None = None):
         self.url = url
         self.secret = secret
         # The workspace every request says it comes from (multi-workspace tests use one SignedSlack per workspace).
         self.team_id = team_id
+        # Serves each command's response_url, where okrbot posts its answer after the ack.
+        self.fake = fake
 
     def post(self, body: bytes, content_type: str, *, headers: dict | None = None, signed: bool = True,
              timestamp: str | None = None) -> Response:
@@ -57,11 +59,18 @@ class SignedSlack:
             return Response(err.code, err.read().decode())
 
     def command(self, user: str, text: str = "", *, command: str = "/okr", **kw) -> Response:
+        """A slash command; with a fake, the answer the person sees (what was posted to the command's response_url)
+        once it arrived, else the ack itself (also when the ack is a refusal, or the answer is a modal)."""
+        response_url = self.fake.response_url() if self.fake else "https://hooks.invalid/commands/1"
+        trigger = f"trig{next(_counter)}"
         form = {"token": "x", "team_id": self.team_id, "team_domain": "fake", "channel_id": "C0ANY",
                 "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": command,
-                "text": text, "api_app_id": "A0OKR", "response_url": "https://hooks.invalid/commands/1",
-                "trigger_id": f"trig{next(_counter)}"}
-        return self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
+                "text": text, "api_app_id": "A0OKR", "response_url": response_url, "trigger_id": trigger}
+        ack = self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
+        if self.fake is None or ack.status != 200 or ack.body:
+            return ack
+        answer = self.fake.wait_for_answer(response_url, trigger)
+        return ack if answer is None else Response(ack.status, json.dumps(answer))
 
     def interactive(self, payload: dict, **kw) -> Response:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()

@@ -1,0 +1,80 @@
+"""okrbot's one ASGI app: Slack's endpoints, GET /health and GET /metrics, behind the request limits.
+
+FastAPI, because the REST API to come is built on it and shares this app (and port) with Slack's endpoints.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from bot import metrics
+from web.limits import BodyLimit
+from web.server import Limits
+from web.slack import SlackEndpoint
+
+EVENTS_PATH = "/slack/events"
+# Bolt's OAuth flow pages (multi-workspace mode): the "Add to Slack" page and Slack's redirect back.
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+# Bolt's sync dispatch (signature, ack, and for clicks and submissions the work itself) runs in this many threads.
+SLACK_WORKERS = 8
+
+
+class RequestMetrics:
+    """ASGI middleware: every request's latency, labelled by its route's path template and its status."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), 0
+
+        async def noting(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting)
+        finally:
+            # The router records the route it matched in the scope; anything unmatched shares one label.
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            metrics.observe_request(route, status, time.perf_counter() - started)
+
+
+async def health(_request: Request) -> Response:
+    """The load balancer's check: the process answers."""
+    return PlainTextResponse("ok")
+
+
+async def metrics_page(_request: Request) -> Response:
+    """Prometheus' scrape."""
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
+
+
+class Web:
+    """The ASGI app (`.asgi`) and what it owns: the Slack endpoint's thread pool."""
+
+    def __init__(self, bolt, *, signing_secret: str, limits: Limits = Limits(), workers: int = SLACK_WORKERS):
+        self.slack = SlackEndpoint(bolt, signing_secret, workers=workers)
+        app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+        app.add_route(EVENTS_PATH, self.slack.events, methods=["POST"])
+        if bolt.oauth_flow is not None:
+            app.add_route(INSTALL_PATH, self.slack.oauth, methods=["GET"])
+            app.add_route(REDIRECT_PATH, self.slack.oauth, methods=["GET"])
+        app.add_route("/health", health, methods=["GET", "HEAD"])
+        app.add_route("/metrics", metrics_page, methods=["GET"])
+        self.fastapi = app
+        self.asgi = RequestMetrics(BodyLimit(app, max_body=limits.max_body, body_seconds=limits.body_seconds))
+
+    def close(self) -> None:
+        """Let Bolt finish what it is doing; called after the server stopped taking requests."""
+        self.slack.close()
