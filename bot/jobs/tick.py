@@ -11,6 +11,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
+from bot import metrics
 from bot.jobs import alerts, digests, nudges, prompts, reminders
 from bot.settings import Settings
 from bot.slack.client import DEFAULT_LIMITS, Pacer, make_client
@@ -127,7 +128,8 @@ class Ticker:
 
     def _run(self, target: Installed, *, now: datetime) -> dict[str, object] | None:
         try:
-            return run_workspace(target, now=now, engine=self.engine, client_for=self.clients)
+            with metrics.TICK_SECONDS.time():
+                return run_workspace(target, now=now, engine=self.engine, client_for=self.clients)
         except Exception:
             logger.exception("tick of workspace %s failed at %s", target.workspace or "(single)", now.isoformat())
             return None

@@ -21,10 +21,11 @@ HOOK_PREFIX = "/commands/"
 
 @dataclass
 class Hook:
-    """One response_url: when it was issued, and the messages posted to it."""
+    """One response_url: when it was issued, and the messages posted to it and when (time.monotonic())."""
 
     issued: float
     posts: list[dict[str, Any]] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)
 
 
 class HookMethods:
@@ -43,6 +44,12 @@ class HookMethods:
         with self._lock:
             hook = self._hooks.get(_path(url))
             return [dict(post) for post in hook.posts] if hook else []
+
+    def answered_at(self, url: str) -> float | None:
+        """When (time.monotonic()) the first message reached a response_url, or None."""
+        with self._lock:
+            hook = self._hooks.get(_path(url))
+            return hook.arrived[0] if hook and hook.arrived else None
 
     def wait_for_answer(self, url: str, trigger_id: str, timeout: float = 10.0) -> dict[str, Any] | None:
         """Block until a command's answer arrived: the first message posted to `url`, or None once a modal was opened
@@ -78,6 +85,7 @@ class HookMethods:
                     raise ApiError("invalid_payload")
                 self._check_content(message)
                 hook.posts.append(message)
+                hook.arrived.append(time.monotonic())
                 self._changed.notify_all()
                 return 200, "ok"
             except ApiError as exc:
