@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.rules.text import clean
 from bot.slack import ids
 
 
@@ -34,7 +35,8 @@ def _dict(value) -> dict:
 
 
 def _str(value) -> str:
-    return value if isinstance(value, str) else ""
+    # Every string of a payload passes here, so whatever a person typed is cleaned where it enters.
+    return clean(value) if isinstance(value, str) else ""
 
 
 def _input_value(state: dict, block_id: str, action_id: str) -> dict:
