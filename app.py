@@ -132,15 +132,17 @@ def _listen(port: int):
                             "or set PORT to a free port.") from None
 
 
-def start_http_app(settings: Settings, engine, *, clock, client=None):
+def start_http_app(settings: Settings, engine, *, clock, client=None, limits: Limits | None = None):
     """Serve the app on a free loopback port in a background thread: its URL and a function that stops it.
 
-    For the demo, tests and benchmarks; `client` replaces the Web API client Bolt would build from the settings.
+    For the demo, tests and benchmarks; `client` replaces the Web API client Bolt would build from the settings, and
+    `limits` the server's limits.
     """
+    limits = limits or _limits(settings)
     after_ack = ThreadPoolExecutor(AFTER_ACK_WORKERS, thread_name_prefix="okrbot-after")
     app = build_app(settings, deps=make_deps(settings, engine, clock), client=client, after_ack=after_ack)
-    web = Web(app, signing_secret=settings.signing_secret, limits=_limits(settings))
-    server = HttpServer(web.asgi, bind("127.0.0.1", 0), _limits(settings)).start()
+    web = Web(app, signing_secret=settings.signing_secret, limits=limits)
+    server = HttpServer(web.asgi, bind("127.0.0.1", 0), limits).start()
 
     def stop():
         server.stop()

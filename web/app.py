@@ -10,6 +10,7 @@ import time
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Match
 
 from bot import metrics
 from web.limits import BodyLimit
@@ -27,8 +28,9 @@ SLACK_WORKERS = 8
 class RequestMetrics:
     """ASGI middleware: every request's latency, labelled by its route's path template and its status."""
 
-    def __init__(self, app):
+    def __init__(self, app, routes):
         self.app = app
+        self.routes = routes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -44,9 +46,14 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, noting)
         finally:
-            # The router records the route it matched in the scope; anything unmatched shares one label.
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            metrics.observe_request(route, status, time.perf_counter() - started)
+            metrics.observe_request(self.route_of(scope), status, time.perf_counter() - started)
+
+    def route_of(self, scope) -> str:
+        """The path template of the route the request is for (its method aside); all others share one label."""
+        for route in self.routes:
+            if route.matches(scope)[0] != Match.NONE:
+                return route.path
+        return "unmatched"
 
 
 async def health(_request: Request) -> Response:
@@ -73,7 +80,8 @@ class Web:
         app.add_route("/health", health, methods=["GET", "HEAD"])
         app.add_route("/metrics", metrics_page, methods=["GET"])
         self.fastapi = app
-        self.asgi = RequestMetrics(BodyLimit(app, max_body=limits.max_body, body_seconds=limits.body_seconds))
+        self.asgi = RequestMetrics(BodyLimit(app, max_body=limits.max_body, body_seconds=limits.body_seconds),
+                                   app.routes)
 
     def close(self) -> None:
         """Let Bolt finish what it is doing; called after the server stopped taking requests."""

@@ -66,13 +66,14 @@ class GuardedProtocol(HttpToolsProtocol):
     uvicorn arms no timer until a first response, and its keep-alive timer restarts on every byte, so a client that
     sends a header line now and then would hold a connection (and a place under the connection cap) for ever; and
     httptools buffers a header of any length. A connection whose headers do not arrive within the deadline is closed;
-    one whose headers outgrow the cap is answered 431 and closed. Both only look at the header phase: a request's
-    body is the ASGI layer's (web/limits.py).
+    one whose headers outgrow the cap is answered 431 and closed before they reach the parser. Both only look at the
+    header phase: a request's body is the ASGI layer's (web/limits.py).
     """
 
     _deadline: asyncio.TimerHandle | None = None
     _in_headers = True
     _header_bytes = 0
+    _tail = b""
 
     def connection_made(self, transport) -> None:  # noqa: D102 - asyncio.Protocol
         super().connection_made(transport)
@@ -80,17 +81,25 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:  # noqa: D102 - asyncio.Protocol
         if self._in_headers:
-            self._header_bytes += len(data)
+            # Count up to the blank line that ends the headers (it may straddle two reads), never into the body.
+            window = self._tail + data
+            end = window.find(b"\r\n\r\n")
+            size = self._header_bytes + (end + 4 - len(self._tail) if end >= 0 else len(data))
+            if size > self.config.max_header_bytes:
+                self._refuse_headers()
+                return
+            self._header_bytes, self._tail = size, window[-3:]
         super().data_received(data)
-        # Checked after parsing, so a chunk that ends the headers and starts a body is never held against them; at
-        # most one read (256 KB) past the cap is ever buffered.
-        if self._in_headers and self._header_bytes > self.config.max_header_bytes and not self.transport.is_closing():
-            logger.warning("refused a request whose headers exceed %s bytes (431)", self.config.max_header_bytes)
-            text = f"Request headers are limited to {self.config.max_header_bytes:,} bytes.".encode()
-            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
-                                 b"charset=utf-8\r\nconnection: close\r\ncontent-length: "
-                                 + str(len(text)).encode() + b"\r\n\r\n" + text)
-            self.transport.close()
+
+    def _refuse_headers(self) -> None:
+        if self.transport.is_closing():
+            return
+        logger.warning("refused a request whose headers exceed %s bytes (431)", self.config.max_header_bytes)
+        text = f"Request headers are limited to {self.config.max_header_bytes:,} bytes.".encode()
+        self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
+                             b"charset=utf-8\r\nconnection: close\r\ncontent-length: " + str(len(text)).encode()
+                             + b"\r\n\r\n" + text)
+        self.transport.close()
 
     def on_message_begin(self) -> None:  # noqa: D102 - httptools' callback: a request line starts
         self._in_headers = True
@@ -98,7 +107,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:  # noqa: D102 - httptools' callback
         self._in_headers = False
-        self._header_bytes = 0
+        self._header_bytes, self._tail = 0, b""
         self._disarm()
         super().on_headers_complete()
 
@@ -114,7 +123,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def _await_headers(self) -> None:
         self._in_headers = True
-        self._header_bytes = 0
+        self._header_bytes, self._tail = 0, b""
         self._disarm()
         if not self.transport.is_closing():
             self._deadline = self.loop.call_later(self.config.header_seconds, self._expire)

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot import metrics
+from bot import metrics
 from bot.jobs import alerts, digests, nudges, prompts, reminders
 from bot.settings import Settings
 from bot.slack.client import DEFAULT_LIMITS, Pacer, make_client
@@ -34,6 +35,7 @@ JOBS: list[tuple[str, Callable]] = [
 ]
 
 
+@metrics.TICK_SECONDS.time()
 def run_tick(*, now: datetime, engine: Engine, client: WebClient,
              workspace: str = SINGLE_WORKSPACE) -> dict[str, object]:
     """Run every job of one workspace at `now`; a failing job is logged and retried on the next tick, never fatal."""
@@ -128,8 +130,7 @@ class Ticker:
 
     def _run(self, target: Installed, *, now: datetime) -> dict[str, object] | None:
         try:
-            with metrics.TICK_SECONDS.time():
-                return run_workspace(target, now=now, engine=self.engine, client_for=self.clients)
+            return run_workspace(target, now=now, engine=self.engine, client_for=self.clients)
         except Exception:
             logger.exception("tick of workspace %s failed at %s", target.workspace or "(single)", now.isoformat())
             return None
