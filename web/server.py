@@ -21,6 +21,7 @@ import asyncio
 import logging
 import socket
 import threading
+import time
 from dataclasses import dataclass
 
 import uvicorn
@@ -52,7 +53,7 @@ class Limits:
 
 
 class _Config(uvicorn.Config):
-    """uvicorn's Config carrying the header deadline to the protocol."""
+    """uvicorn's Config, carrying the header deadline and size cap to GuardedProtocol."""
 
     def __init__(self, app, *, header_seconds: float, max_header_bytes: int, **kwargs):
         super().__init__(app, **kwargs)
@@ -159,8 +160,10 @@ class HttpServer:
         self.sock = sock
         self.limits = limits
         config = _Config(
-            asgi, header_seconds=limits.header_seconds, max_header_bytes=limits.max_header_bytes, http=GuardedProtocol, lifespan="off", loop="asyncio",
-            log_config=None, access_log=False, server_header=False, limit_concurrency=limits.max_connections,
+            asgi, header_seconds=limits.header_seconds, max_header_bytes=limits.max_header_bytes, http=GuardedProtocol,
+            # okrbot owns its resources and logging; uvicorn only serves.
+            lifespan="off", loop="asyncio", log_config=None, access_log=False, server_header=False,
+            limit_concurrency=limits.max_connections,
             backlog=limits.backlog, timeout_keep_alive=limits.keep_alive_seconds,
             timeout_graceful_shutdown=limits.shutdown_seconds,
             # Slack (or the reverse proxy in front) is the only client: no X-Forwarded-* rewriting of addresses.
@@ -182,10 +185,9 @@ class HttpServer:
         """Serve in a daemon thread (tests, the demo, benchmarks); returns once it accepts connections."""
         self._thread = threading.Thread(target=self.run, name="okrbot-http", daemon=True)
         self._thread.start()
-        deadline = timeout
-        while not self.server.started and self._thread.is_alive() and deadline > 0:
-            threading.Event().wait(0.01)
-            deadline -= 0.01
+        deadline = time.monotonic() + timeout
+        while not self.server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
         if not self.server.started:
             raise RuntimeError("the HTTP server did not start")
         return self

@@ -150,4 +150,5 @@ def _refusal(method: str, response, api_url: str) -> str:
     if error in TOKEN_ERRORS:
         return (f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token (xoxb-...) from the app's "
                 "OAuth & Permissions page again, and reinstall the app if it was removed.")
-    return f"Slack answered {method} with {error or 'an error'} (HTTP {status}): check SLACK_BOT_TOKEN and SLACK_API_URL."
+    return (f"Slack answered {method} with {error or 'an error'} (HTTP {status}): check SLACK_BOT_TOKEN and "
+            "SLACK_API_URL.")
