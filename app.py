@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -27,6 +26,7 @@ from handlers.deps import Deps, utc_now
 from storage.db import make_engine, upgrade
 from web.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, Web
 from web.server import HttpServer, Limits, bind
+from web.slack import AcksFirst
 
 logger = logging.getLogger("okrbot")
 # Threads for what Bolt runs after answering Slack (the /okr answers, alerts and Home tabs after a check-in). Few, as
@@ -90,7 +90,7 @@ def serve(settings: Settings) -> int:
     sock = None if settings.socket_mode else _listen(settings.port)
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    after_ack = ThreadPoolExecutor(AFTER_ACK_WORKERS, thread_name_prefix="okrbot-after")
+    after_ack = AcksFirst(AFTER_ACK_WORKERS)
     app = build_app(settings, deps=make_deps(settings, engine), client=client, after_ack=after_ack)
     scheduler, ticker = start_scheduler(settings, engine) if settings.scheduler else (None, None)
     try:
@@ -98,7 +98,7 @@ def serve(settings: Settings) -> int:
             logger.info("okrbot is running in Socket Mode")
             SocketModeHandler(app, settings.app_token).start()
         else:
-            web = Web(app, signing_secret=settings.signing_secret, limits=_limits(settings))
+            web = Web(app, signing_secret=settings.signing_secret, limits=_limits(settings), after_ack=after_ack)
             # uvicorn handles SIGTERM and SIGINT: it stops accepting, lets requests in flight finish, and returns;
             # then it re-raises the signal, which this handler turns into a clean exit.
             signal.signal(signal.SIGTERM, lambda *_: None)
@@ -139,9 +139,9 @@ def start_http_app(settings: Settings, engine, *, clock, client=None, limits: Li
     `limits` the server's limits.
     """
     limits = limits or _limits(settings)
-    after_ack = ThreadPoolExecutor(AFTER_ACK_WORKERS, thread_name_prefix="okrbot-after")
+    after_ack = AcksFirst(AFTER_ACK_WORKERS)
     app = build_app(settings, deps=make_deps(settings, engine, clock), client=client, after_ack=after_ack)
-    web = Web(app, signing_secret=settings.signing_secret, limits=limits)
+    web = Web(app, signing_secret=settings.signing_secret, limits=limits, after_ack=after_ack)
     server = HttpServer(web.asgi, bind("127.0.0.1", 0), limits).start()
 
     def stop():

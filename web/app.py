@@ -15,14 +15,16 @@ from starlette.routing import Match
 from bot import metrics
 from web.limits import BodyLimit
 from web.server import Limits
-from web.slack import SlackEndpoint
+from web.slack import AcksFirst, SlackEndpoint
 
 EVENTS_PATH = "/slack/events"
 # Bolt's OAuth flow pages (multi-workspace mode): the "Add to Slack" page and Slack's redirect back.
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-# Bolt's sync dispatch (signature, ack, and for clicks and submissions the work itself) runs in this many threads.
-SLACK_WORKERS = 8
+# Bolt's sync dispatch (signature, ack, and for clicks and submissions the work itself) runs in this many threads:
+# enough to overlap Slack calls and database waits, few enough not to starve the event loop of the GIL (8 made a
+# burst's acks slower than 4 in bench/bench_server.py).
+SLACK_WORKERS = 4
 
 
 class RequestMetrics:
@@ -68,10 +70,12 @@ async def metrics_page(_request: Request) -> Response:
 
 
 class Web:
-    """The ASGI app (`.asgi`) and what it owns: the Slack endpoint's thread pool."""
+    """The ASGI app (`.asgi`) and what it owns: the Slack endpoint's thread pool; `after_ack` (Bolt's executor for
+    lazy listeners) learns when Slack's requests are being answered."""
 
-    def __init__(self, bolt, *, signing_secret: str, limits: Limits = Limits(), workers: int = SLACK_WORKERS):
-        self.slack = SlackEndpoint(bolt, signing_secret, workers=workers)
+    def __init__(self, bolt, *, signing_secret: str, limits: Limits = Limits(), workers: int = SLACK_WORKERS,
+                 after_ack: AcksFirst | None = None):
+        self.slack = SlackEndpoint(bolt, signing_secret, workers=workers, after_ack=after_ack)
         app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
         app.add_route(EVENTS_PATH, self.slack.events, methods=["POST"])
         if bolt.oauth_flow is not None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_starlette_response
@@ -23,13 +25,43 @@ logger = logging.getLogger(__name__)
 _MAX_TIMESTAMP_DIGITS = 12
 
 
+class AcksFirst(ThreadPoolExecutor):
+    """The executor for Bolt's lazy listeners (the work after an ack): a job waits until no Slack request is being
+    answered, or `patience` seconds at most, before it starts.
+
+    Under the GIL a CPU-bound render slows every other thread, and Slack times a request out after 3 seconds: in a
+    burst, all the acks go out first and the answers (which have 30 minutes) follow.
+    """
+
+    def __init__(self, workers: int, *, patience: float = 2.0):
+        super().__init__(max_workers=workers, thread_name_prefix="okrbot-after")
+        self.patience = patience
+        self._answering = 0
+        self._lock = threading.Lock()
+
+    def answering(self, delta: int) -> None:
+        """Count a Slack request starting (+1) or answered (-1)."""
+        with self._lock:
+            self._answering += delta
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # noqa: D102 - Executor.submit
+        def when_quiet():
+            deadline = time.monotonic() + self.patience
+            while self._answering > 0 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            return fn(*args, **kwargs)
+
+        return super().submit(when_quiet)
+
+
 class SlackEndpoint:
     """POST /slack/events (and the OAuth pages): refuse what Slack did not sign, then hand the rest to Bolt."""
 
-    def __init__(self, bolt: App, signing_secret: str, *, workers: int):
+    def __init__(self, bolt: App, signing_secret: str, *, workers: int, after_ack: AcksFirst | None = None):
         self.bolt = bolt
         self.verifier = SignatureVerifier(signing_secret)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="okrbot-slack")
+        self.after_ack = after_ack
 
     def signed(self, body: bytes, headers) -> bool:
         """True when the request carries Slack's v0 signature of this body, made in the last five minutes."""
@@ -42,6 +74,15 @@ class SlackEndpoint:
 
     async def events(self, request: Request) -> Response:
         """A command, click, submission or event from Slack."""
+        if self.after_ack is None:
+            return await self._events(request)
+        self.after_ack.answering(+1)
+        try:
+            return await self._events(request)
+        finally:
+            self.after_ack.answering(-1)
+
+    async def _events(self, request: Request) -> Response:
         body = await request.body()
         if not self.signed(body, request.headers):
             return PlainTextResponse("This request is not signed by Slack, or the signature is stale.", 401)

@@ -86,3 +86,26 @@ def test_stop_lets_a_request_in_flight_finish(sqlite_engine, fake_slack):
         raise AssertionError("the server still answers after stop()")
     except OSError:
         pass
+
+
+def test_work_after_an_ack_waits_until_no_slack_request_is_being_answered():
+    from web.slack import AcksFirst
+
+    pool = AcksFirst(1, patience=5.0)
+    try:
+        pool.answering(+1)
+        started = []
+        job = pool.submit(lambda: started.append(time.monotonic()))
+        time.sleep(0.2)
+        assert started == []
+        released = time.monotonic()
+        pool.answering(-1)
+        job.result(timeout=2)
+        assert started[0] >= released
+        # Under endless load it still runs, after its patience.
+        impatient = AcksFirst(1, patience=0.1)
+        impatient.answering(+1)
+        assert impatient.submit(lambda: "ran").result(timeout=2) == "ran"
+        impatient.shutdown()
+    finally:
+        pool.shutdown()
