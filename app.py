@@ -25,7 +25,7 @@ from bot.slack.workspaces import BOT_SCOPES, forget_installation, installation_s
 from handlers.deps import Deps, utc_now
 from storage.db import make_engine, upgrade
 from web.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, Web
-from web.server import HttpServer, Limits, bind
+from web.server import HttpServer, Limits, bind, limit_malloc_arenas
 from web.slack import AcksFirst
 
 logger = logging.getLogger("okrbot")
@@ -82,6 +82,7 @@ def start_scheduler(settings: Settings, engine):
 def serve(settings: Settings) -> int:
     """Run the bot until SIGTERM or SIGINT: HTTP or Socket Mode, with the scheduler unless it is off."""
     settings.require_serving()
+    limit_malloc_arenas()
     # Bolt falls back to SLACK_BOT_TOKEN from the environment even when handed a client, and then warns that the
     # token "will be unused"; okrbot passes every setting explicitly, so the variable has done its job.
     os.environ.pop("SLACK_BOT_TOKEN", None)

@@ -18,6 +18,7 @@ The request body's limit and deadline are enforced in the ASGI layer (web/limits
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import socket
 import sys
@@ -29,6 +30,8 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 logger = logging.getLogger(__name__)
+# glibc's mallopt parameter for the number of malloc arenas (malloc.h).
+_M_ARENA_MAX = -8
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,21 @@ class GuardedProtocol(HttpToolsProtocol):
         self._deadline = None
         if self._in_headers:
             self.transport.close()
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas for this process; call before any thread starts. A no-op off glibc.
+
+    glibc gives each thread that allocates its own arena (up to 8 per core) and keeps what they free: with the event
+    loop, Bolt's threads and the scheduler's, serve's RSS grew by a third after a few hundred requests
+    (bench/bench_memory.py: 125 MB against 103 MB with two arenas). It is the MALLOC_ARENA_MAX setting gunicorn's
+    documentation suggests, set from inside so every way of starting okrbot gets it.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        pass
 
 
 def bind(host: str, port: int) -> socket.socket:

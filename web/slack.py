@@ -19,6 +19,8 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from bot.slack.payloads import misshapen
+
 logger = logging.getLogger(__name__)
 
 # Slack's timestamps are epoch seconds; anything longer is not one.
@@ -91,6 +93,8 @@ class SlackEndpoint:
                                        headers=dict(request.headers))
             if not isinstance(bolt_request.body, dict):
                 raise TypeError(f"the payload is a {type(bolt_request.body).__name__}")
+            if (part := misshapen(bolt_request.body)) is not None:
+                raise TypeError(f"its {part} is missing or not what Slack sends")
         except Exception as exc:  # signed, so from Slack or a holder of the secret: worth one line, not a trace
             logger.warning("refused a signed request that is not a Slack payload (%s: %s); answered 400",
                            type(exc).__name__, str(exc)[:120])

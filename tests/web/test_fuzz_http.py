@@ -24,7 +24,14 @@ CONTENT_TYPES = st.sampled_from(["application/x-www-form-urlencoded", "applicati
 JUNK = st.sampled_from([b"{not json", b"payload=%7Bnot", b"payload=%5B%5D", b"payload=null", b"\xff\xfe\xfd",
                         b"text=help&command=/okr", b'{"type": "event_callback", "event": 5}', b"{}", b"[]", b"null",
                         b'{"type": "url_verification", "challenge": "x"}', b"payload=" + b"%7B" * 2000,
-                        b'{"type": "block_actions", "actions": "no", "user": []}', b"ssl_check=1", b"\x00" * 64])
+                        b'{"type": "block_actions", "actions": "no", "user": []}', b"ssl_check=1", b"\x00" * 64,
+                        b'{"type": "event_callback", "event": {"type": "app_home_opened", "user": {}}}',
+                        b'{"type": "event_callback", "event": {"type": "user_change", "user": 1}}',
+                        b'payload={"type":"block_actions","user":{"id":"U0ALICE"},"trigger_id":"t",'
+                        b'"actions":[{"action_id":"okr_open_status","value":{}}]}',
+                        b'payload={"type":"view_submission","user":{"id":"U0ALICE"},"view":{"callback_id":"okr_checkin",'
+                        b'"private_metadata":[]}}',
+                        b"command=/okr&user_id=U0ALICE&trigger_id=t&response_url=http://127.0.0.1:9/x&text=status"])
 BODIES = st.one_of(JUNK, st.binary(max_size=4000), st.text(max_size=2000).map(str.encode))
 HEADER_VALUES = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255, exclude_characters="\x7f"),
                         max_size=80)

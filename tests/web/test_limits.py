@@ -9,6 +9,7 @@ import urllib.parse
 import pytest
 
 from bot.sim.fake_slack import sign_request
+from bot.slack import ids
 from tests.conftest import SECRET
 from tests.web.conftest import read_reply
 
@@ -78,6 +79,37 @@ def test_unsigned_or_stale_requests_get_401_before_any_parsing(served, caplog, h
     assert served.fake.calls == []
 
 
+def form(payload: dict) -> bytes:
+    return b"payload=" + urllib.parse.quote(json.dumps(payload)).encode()
+
+
+USER = {"user": {"id": "U0ALICE"}, "trigger_id": "t1"}
+
+
+@pytest.mark.parametrize("body", [
+    b'{"type": "event_callback", "event": {"type": "app_home_opened"}}',
+    b'{"type": "event_callback", "event": {"type": "app_home_opened", "user": 5}}',
+    b'{"type": "event_callback", "event": {"type": "user_change", "user": "U0ALICE"}}',
+    b'{"type": "event_callback", "event": {"type": "tokens_revoked", "tokens": 5}}',
+    form({"type": "block_actions", "actions": [{"action_id": ids.OPEN_CHECKIN}]}),
+    form({"type": "block_actions", "user": {"id": "U0ALICE"}, "actions": [{"action_id": ids.OPEN_CHECKIN}]}),
+    form({"type": "block_actions", **USER, "actions": [{"action_id": ids.OPEN_STATUS, "value": 5}]}),
+    form({"type": "block_actions", **USER, "actions": [{"action_id": ids.SKIP_WEEK, "value": ["x"]}]}),
+    form({"type": "block_actions", **USER, "actions": [{"action_id": ids.PICK_OBJECTIVE, "selected_option": 5}]}),
+    form({"type": "view_submission", "view": {"callback_id": ids.CHECKIN_VIEW}}),
+    form({"type": "view_submission", **USER, "view": {"callback_id": ids.CHECKIN_VIEW, "state": 5}}),
+    urllib.parse.urlencode({"command": "/okr", "user_id": "U0ALICE", "text": "status"}).encode(),
+], ids=["home-no-user", "home-user-int", "user-change-str", "tokens-int", "click-no-user", "click-no-trigger",
+        "status-value-int", "skip-value-list", "pick-option-int", "submit-no-user", "submit-state-int",
+        "command-no-response-url"])
+def test_signed_payloads_of_shapes_slack_never_sends_get_400(served, caplog, body):
+    content_type = "application/json" if body.startswith(b"{") else FORM
+    with caplog.at_level(logging.INFO):
+        reply = served.request("POST", "/slack/events", body, {"Content-Type": content_type, **signed(body)})
+    assert reply.status == 400, reply
+    assert no_tracebacks(caplog) == []
+
+
 @pytest.mark.parametrize("body,content_type", [
     (b"{not json", "application/json"),
     (b"{not json", FORM),
@@ -85,14 +117,16 @@ def test_unsigned_or_stale_requests_get_401_before_any_parsing(served, caplog, h
     (b"payload=" + urllib.parse.quote(json.dumps([1, 2])).encode(), FORM),
     (b"payload=" + urllib.parse.quote(json.dumps({"team": "T", "user": 5})).encode(), FORM),
     (b"[1, 2]", "application/json"),
-], ids=["json", "json-as-form", "payload", "payload-list", "payload-odd-shapes", "json-list"])
+    (b'{"type": "event_callback", "event": 5}', "application/json"),
+    (b"payload=" + urllib.parse.quote(json.dumps({"type": "block_actions", "actions": ["x"]})).encode(), FORM),
+], ids=["json", "json-as-form", "payload", "payload-list", "payload-odd-shapes", "json-list", "event-not-object",
+        "actions-not-objects"])
 def test_signed_but_malformed_requests_get_400_and_one_log_line(served, caplog, body, content_type):
     with caplog.at_level(logging.INFO):
         reply = served.request("POST", "/slack/events", body, {"Content-Type": content_type, **signed(body)})
-    assert reply.status in (400, 404) if body.startswith(b"[") else reply.status == 400, reply
+    assert reply.status == 400, reply
     assert no_tracebacks(caplog) == []
-    if reply.status == 400:
-        assert len([r for r in caplog.records if "not a Slack payload" in r.getMessage()]) == 1
+    assert len([r for r in caplog.records if "not a Slack payload" in r.getMessage()]) == 1
 
 
 @pytest.mark.parametrize("head", [
