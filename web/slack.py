@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from slack_bolt import App, BoltRequest
@@ -39,18 +38,19 @@ class AcksFirst(ThreadPoolExecutor):
         super().__init__(max_workers=workers, thread_name_prefix="okrbot-after")
         self.patience = patience
         self._answering = 0
-        self._lock = threading.Lock()
+        self._quiet = threading.Condition()
 
     def answering(self, delta: int) -> None:
         """Count a Slack request starting (+1) or answered (-1)."""
-        with self._lock:
+        with self._quiet:
             self._answering += delta
+            if self._answering == 0:
+                self._quiet.notify_all()
 
     def submit(self, fn, /, *args, **kwargs) -> Future:  # noqa: D102 - Executor.submit
         def when_quiet():
-            deadline = time.monotonic() + self.patience
-            while self._answering > 0 and time.monotonic() < deadline:
-                time.sleep(0.005)
+            with self._quiet:
+                self._quiet.wait_for(lambda: self._answering == 0, timeout=self.patience)
             return fn(*args, **kwargs)
 
         return super().submit(when_quiet)
