@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
-import threading
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,15 +18,20 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 import handlers
 from bot import cli
 from bot.jobs.tick import Ticker
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.sim.demo import run_demo
-from bot.slack.client import make_client
+from bot.slack.client import check_slack, make_client
 from bot.slack.workspaces import BOT_SCOPES, forget_installation, installation_store, workspace_of_context
 from handlers.deps import Deps, utc_now
-from handlers.server import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, make_http_server
 from storage.db import make_engine, upgrade
+from web.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, Web
+from web.server import HttpServer, Limits, bind, limit_malloc_arenas
+from web.slack import AcksFirst
 
 logger = logging.getLogger("okrbot")
+# Threads for what Bolt runs after answering Slack (the /okr answers, alerts and Home tabs after a check-in). Few, as
+# the work is CPU-bound under the GIL: more would only slow the event loop that acks Slack's next requests.
+AFTER_ACK_WORKERS = 2
 
 
 def make_deps(settings: Settings, engine, clock=utc_now) -> Deps:
@@ -38,13 +43,15 @@ def make_deps(settings: Settings, engine, clock=utc_now) -> Deps:
     return Deps(engine=engine, clock=clock, forget_install=lambda _context, _at: settings.bot_token)
 
 
-def build_app(settings: Settings, *, deps: Deps, client=None) -> App:
-    """The Bolt app with every listener registered."""
+def build_app(settings: Settings, *, deps: Deps, client=None, after_ack=None) -> App:
+    """The Bolt app with every listener registered; `after_ack` runs its lazy listeners."""
     common = dict(
         signing_secret=settings.signing_secret,
         request_verification_enabled=not settings.socket_mode,
-        # Listeners finish before Slack gets its answer: view errors travel in the ack, and nothing runs after it.
+        # Listeners finish before Slack gets its answer (view errors travel in the ack); what may come later runs as
+        # a lazy listener in `after_ack`.
         process_before_response=True,
+        listener_executor=after_ack,
     )
     if settings.multi_workspace:
         oauth = OAuthSettings(
@@ -73,48 +80,77 @@ def start_scheduler(settings: Settings, engine):
 
 
 def serve(settings: Settings) -> int:
-    """Run the bot until interrupted: HTTP or Socket Mode, with the scheduler unless it is off."""
+    """Run the bot until SIGTERM or SIGINT: HTTP or Socket Mode, with the scheduler unless it is off."""
     settings.require_serving()
+    limit_malloc_arenas()
+    # Bolt falls back to SLACK_BOT_TOKEN from the environment even when handed a client, and then warns that the
+    # token "will be unused"; okrbot passes every setting explicitly, so the variable has done its job.
+    os.environ.pop("SLACK_BOT_TOKEN", None)
+    client = make_client(None if settings.multi_workspace else settings.bot_token, settings.api_url)
+    check_slack(client, settings.api_url)
+    sock = None if settings.socket_mode else _listen(settings.port)
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    app = build_app(settings, deps=make_deps(settings, engine))
+    after_ack = AcksFirst(AFTER_ACK_WORKERS)
+    app = build_app(settings, deps=make_deps(settings, engine), client=client, after_ack=after_ack)
     scheduler, ticker = start_scheduler(settings, engine) if settings.scheduler else (None, None)
     try:
         if settings.socket_mode:
             logger.info("okrbot is running in Socket Mode")
             SocketModeHandler(app, settings.app_token).start()
         else:
-            server = make_http_server(app, "0.0.0.0", settings.port)
-            # SystemExit unwinds serve_forever, so the finally block stops the scheduler cleanly.
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-            logger.info("okrbot is listening on port %s (POST /slack/events%s)", settings.port,
+            web = Web(app, signing_secret=settings.signing_secret, limits=_limits(settings), after_ack=after_ack)
+            # uvicorn handles SIGTERM and SIGINT: it stops accepting, lets requests in flight finish, and returns;
+            # then it re-raises the signal, which this handler turns into a clean exit.
+            signal.signal(signal.SIGTERM, lambda *_: None)
+            logger.info("okrbot is listening on port %s (POST /slack/events%s; GET /health, /metrics)", settings.port,
                         "; install at GET /slack/install" if settings.multi_workspace else "")
-            server.serve_forever()
+            try:
+                HttpServer(web.asgi, sock, _limits(settings)).run()
+            finally:
+                web.close()
     except KeyboardInterrupt:
         pass
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
             ticker.shutdown()
+        # Answers already acked still reach their people.
+        after_ack.shutdown(wait=True)
+    logger.info("okrbot stopped")
     return 0
 
 
-def start_http_app(settings: Settings, engine, *, clock, client=None):
+def _limits(settings: Settings) -> Limits:
+    return Limits(max_connections=settings.max_connections)
+
+
+def _listen(port: int):
+    try:
+        return bind("0.0.0.0", port)
+    except OSError as exc:
+        raise SettingsError(f"okrbot cannot listen on PORT {port}: {exc.strerror or exc}. Stop whatever uses it, "
+                            "or set PORT to a free port.") from None
+
+
+def start_http_app(settings: Settings, engine, *, clock, client=None, limits: Limits | None = None):
     """Serve the app on a free loopback port in a background thread: its URL and a function that stops it.
 
-    For the demo, tests and benchmarks; `client` replaces the Web API client Bolt would build from the settings.
+    For the demo, tests and benchmarks; `client` replaces the Web API client Bolt would build from the settings, and
+    `limits` the server's limits.
     """
-    app = build_app(settings, deps=make_deps(settings, engine, clock), client=client)
-    server = make_http_server(app, "127.0.0.1", 0)
-    # A short poll so stop() returns within 10 ms (serve_forever's default of 0.5 s made every test's teardown wait).
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
+    limits = limits or _limits(settings)
+    after_ack = AcksFirst(AFTER_ACK_WORKERS)
+    app = build_app(settings, deps=make_deps(settings, engine, clock), client=client, after_ack=after_ack)
+    web = Web(app, signing_secret=settings.signing_secret, limits=limits, after_ack=after_ack)
+    server = HttpServer(web.asgi, bind("127.0.0.1", 0), limits).start()
 
     def stop():
-        server.shutdown()
-        server.server_close()
+        server.stop()
+        web.close()
+        after_ack.shutdown(wait=True)
 
-    return f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", stop
+    return f"http://127.0.0.1:{server.port}{EVENTS_PATH}", stop
 
 
 def demo(weeks: int | None) -> int:

@@ -102,7 +102,7 @@ def main() -> int:
                         raise
                     time.sleep(0.2)
             started = rss(proc.pid)
-            slack = SignedSlack(f"http://127.0.0.1:{port}/slack/events", SECRET)
+            slack = SignedSlack(f"http://127.0.0.1:{port}/slack/events", SECRET, fake=fake)
             for t in range(TEAMS):
                 slack.command("U0MEMLEAD", f'status "Team {t}"')
                 slack.command("U0MEMLEAD", f'digest "Team {t}" preview')

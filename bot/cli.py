@@ -15,6 +15,7 @@ from bot.okr_files.importer import apply_okr_set
 from bot.okr_files.lint import format_json, format_plain, format_warnings, lint_file, lint_okr_set
 from bot.okr_files.spec import OkrFileError
 from bot.settings import Settings, SettingsError, load_settings
+from bot.slack.client import check_slack, make_client
 from storage.db import DatabaseError, make_engine, session_scope, upgrade
 from storage.models import SINGLE_WORKSPACE
 
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Library debug logs can echo request bodies; keep them quiet.
-    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "apscheduler", "alembic"):
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "apscheduler", "alembic", "uvicorn"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -129,7 +130,8 @@ def _workspace(settings: Settings, given: str | None) -> str:
 
 def _tick(settings: Settings, *, now: datetime, only: str | None) -> int:
     if not settings.multi_workspace:
-        settings.require_bot_token()
+        # One token for the whole tick: if Slack refuses it, or cannot be reached, say so once instead of per message.
+        check_slack(make_client(settings.require_bot_token(), settings.api_url), settings.api_url)
     engine = _engine(settings)
     results = tick_all(settings, engine, now=now, only=only)
     if only and not results:

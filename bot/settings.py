@@ -31,6 +31,8 @@ class Settings:
     client_id: str | None = None
     client_secret: str | None = None
     redirect_uri: str | None = None
+    # Open HTTP connections beyond this are answered 503 at once (README "Deployment").
+    max_connections: int = 500
 
     @property
     def socket_mode(self) -> bool:
@@ -131,7 +133,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"SLACK_REDIRECT_URI must be an http(s) URL ending in /slack/oauth_redirect, "
                             f"not {redirect_uri!r}.")
 
+    connections_text = get("OKRBOT_MAX_CONNECTIONS") or "500"
+    if not connections_text.isdigit() or not 10 <= int(connections_text) <= 100_000:
+        raise SettingsError(f"OKRBOT_MAX_CONNECTIONS must be a number between 10 and 100000, not {connections_text!r}.")
+
     return Settings(
+        max_connections=int(connections_text),
         client_id=client_id,
         client_secret=client_secret,
         redirect_uri=redirect_uri,

@@ -37,20 +37,32 @@ def _refusal(exc: SlackApiError, call: str) -> str:
     return UNEXPECTED
 
 
-def to_command(ack, client, command: dict, answer: Answer) -> None:
-    """A slash command: open the modal, or answer only the caller (ephemeral).
+def to_command(respond, client, command: dict, answer: Answer) -> None:
+    """A slash command (already acked): open the modal, or answer only the caller (ephemeral) via response_url.
 
-    The modal is opened before the ack so that, if Slack refuses it, the ack can still carry the reason.
+    A modal Slack refuses is explained through the response_url instead.
     """
-    if answer.view is None:
-        ack(text=answer.text, blocks=answer.blocks, response_type="ephemeral")
+    if answer.view is not None:
+        try:
+            client.views_open(trigger_id=command["trigger_id"], view=answer.view)
+        except SlackApiError as exc:
+            _respond(respond, command, _refusal(exc, "views.open for /okr"), None)
         return
+    _respond(respond, command, answer.text, answer.blocks)
+
+
+def _respond(respond, command: dict, text: str | None, blocks: list[dict] | None) -> None:
+    what = (command.get("text") or "").split(" ")[0][:20]
     try:
-        client.views_open(trigger_id=command["trigger_id"], view=answer.view)
-    except SlackApiError as exc:
-        ack(text=_refusal(exc, "views.open for /okr"), response_type="ephemeral")
+        response = respond(text=text, blocks=blocks, response_type="ephemeral")
+    except OSError as exc:
+        logger.warning("the answer to /okr %s for %s could not reach its response_url (%s); the person can run the "
+                       "command again", what, command.get("user_id"), getattr(exc, "reason", exc))
         return
-    ack()
+    if response.status_code != 200:
+        logger.warning("the answer to /okr %s for %s was refused by its response_url (HTTP %s: %s); the person can "
+                       "run the command again", what, command.get("user_id"), response.status_code,
+                       (response.body or "")[:80])
 
 
 def _tell(client, body: dict, text: str, blocks: list[dict] | None = None) -> None:

@@ -26,7 +26,7 @@ from bot.jobs.tick import tick_all
 from bot.settings import Settings
 from bot.sim.signed import Clock, SignedSlack
 from bot.slack.workspaces import Installed, installation_store, targets
-from handlers.server import EVENTS_PATH
+from web.app import EVENTS_PATH
 from storage.db import session_scope
 
 CLIENT_ID, CLIENT_SECRET = "111.222", "client-secret"

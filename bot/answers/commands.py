@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.answers import authoring, checkin, digest, lint, status, teams
 from bot.answers.answer import Answer
+from bot.rules.text import clean
 from bot.rules.validation import USER_MENTION
 from bot.views.kit import code
 
@@ -44,7 +45,7 @@ class Command:
 
 def parse(text: str) -> Command:
     """Split the command text into a subcommand and its arguments; never raises."""
-    text = (text or "").strip()[:MAX_COMMAND_CHARS]
+    text = clean(text or "").strip()[:MAX_COMMAND_CHARS]
     try:
         words = shlex.split(text)
     except ValueError:

@@ -16,6 +16,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot import metrics
 from bot.slack.people import send_dm
 from storage.db import recover
 from storage.outbox import Outcome, deliver_once, sent
@@ -92,6 +93,7 @@ class Sender:
                 def send() -> dict:
                     return self.client.chat_postMessage(channel=message.channel, text=text, blocks=blocks)
             outcome = deliver_once(message.key, message.kind, now=self.now, session=self.session, send=send)
+            metrics.count_message(message.kind, outcome.status, outcome.error)
             self.report.note(outcome, message.label)
         except Exception:
             recover(self.session)

@@ -11,6 +11,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
+from bot import metrics
 from bot.jobs import alerts, digests, nudges, prompts, reminders
 from bot.settings import Settings
 from bot.slack.client import DEFAULT_LIMITS, Pacer, make_client
@@ -33,6 +34,7 @@ JOBS: list[tuple[str, Callable]] = [
 ]
 
 
+@metrics.TICK_SECONDS.time()
 def run_tick(*, now: datetime, engine: Engine, client: WebClient,
              workspace: str = SINGLE_WORKSPACE) -> dict[str, object]:
     """Run every job of one workspace at `now`; a failing job is logged and retried on the next tick, never fatal."""

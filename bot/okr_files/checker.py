@@ -11,7 +11,7 @@ import yaml
 
 from bot.okr_files.fields import FieldChecker
 from bot.okr_files.spec import CycleSpec, KeyResultSpec, ObjectiveSpec, OkrFileError, OkrSet, Problem, TeamSpec
-from bot.okr_files.yaml_lines import LineLoader, LineMap
+from bot.okr_files.yaml_lines import LineLoader, LineMap, TooDeep
 from bot.rules import validation
 from bot.rules.scoring import CONFIDENCES, OBJECTIVE_TYPES
 from bot.rules.validation import (
@@ -319,9 +319,26 @@ class OkrChecker(FieldChecker):
 
 
 
+# The largest OKR file okrbot reads: thousands of teams fit; far more is a mistake (or not an OKR file).
+MAX_FILE_BYTES = 5_000_000
+
+
+def _too_large(text: str, filename: str) -> Parsed | None:
+    if len(text) <= MAX_FILE_BYTES:
+        return None
+    line = text.count("\n", 0, MAX_FILE_BYTES) + 1
+    return Parsed(None, [Problem(filename, line, "file", f"the file is longer than {MAX_FILE_BYTES // 1_000_000} MB "
+                                                        "(the most okrbot reads): it reaches that on this line")])
+
+
 def parse_text(text: str, filename: str) -> Parsed:
+    too_large = _too_large(text, filename)
+    if too_large is not None:
+        return too_large
     try:
         doc = yaml.load(text, Loader=LineLoader)  # noqa: S506 - LineLoader is a SafeLoader
+    except TooDeep as exc:
+        return Parsed(None, [Problem(filename, exc.problem_mark.line + 1, "file", exc.problem)])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -338,7 +355,8 @@ def parse_path(path: str | os.PathLike[str]) -> Parsed:
     filename = os.fspath(path)
     try:
         with open(filename, encoding="utf-8") as fh:
-            text = fh.read()
+            # One character past the limit is enough to refuse it, without reading a huge file whole.
+            text = fh.read(MAX_FILE_BYTES + 1)
     except UnicodeDecodeError:
         return Parsed(None, [Problem(filename, None, "file", "the file is not UTF-8 text; save it as UTF-8 YAML")])
     except OSError as exc:

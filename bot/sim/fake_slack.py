@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from bot.sim.fake_faults import FaultInjection
+from bot.sim.fake_hooks import Hook, HookMethods
 from bot.sim.fake_messages import MessageMethods
 from bot.sim.fake_workspace import TS_BASE_SECONDS, Install, WorkspaceMethods
 from bot.sim.fake_render import render
 from bot.sim.fake_validate import Violation
 from bot.sim.fake_wire import (
     CLIENT_AUTH_METHODS,
+    NO_AUTH_METHODS,
     ApiError,
     Call,
     Fault,
@@ -37,13 +39,14 @@ from bot.sim.fake_wire import (
 __all__ = ["Call", "FakeSlack", "render", "sign_request"]
 
 
-class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
+class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
     """The Slack Web API on 127.0.0.1, for slack_sdk's WebClient(base_url=fake.url).
 
     Users and channels must be added before use, as in a real workspace (the bot user is always there).
     Every call is recorded in `.calls`; fail_next, set_failure_rate, set_rate_limits and latency inject
     faults. add_install plays other workspaces installing the app (oauth.v2.access, then auth.test per token)
-    and revoke plays an uninstall. All methods are thread-safe.
+    and revoke plays an uninstall; response_url issues a slash command's response_url, served here too.
+    All methods are thread-safe.
 
     It is as strict as Slack: every message and view is checked by bot/sim/fake_validate.py and refused as Slack
     refuses it (kept in .violations); issue_trigger hands out single-use trigger_ids that expire after 3 seconds;
@@ -66,6 +69,10 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
         self._install_tokens: dict[str, Install] = {}
         self._revoked: set[str] = set()
         self._lock = threading.RLock()
+        # Notified on every call and response_url post, for wait_for_answer.
+        self._changed = threading.Condition(self._lock)
+        self._hooks: dict[str, Hook] = {}
+        self._hook_counter = 0
         self._server: WireServer | None = None
         self._thread: threading.Thread | None = None
         self._calls: list[Call] = []
@@ -96,6 +103,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
         self._clock: Callable[[], float] = time.monotonic
         self._latency = 0.0
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "api.test": lambda params: {"args": params} if params else {},
             "auth.test": self._auth_test,
             "oauth.v2.access": self._oauth_v2_access,
             "team.info": self._team_info,
@@ -350,7 +358,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
                 self._inject_faults(method, params)
                 if credentials is not None:
                     self._check_client(*credentials)
-                else:
+                elif method not in NO_AUTH_METHODS:
                     if token is None:
                         raise ApiError("not_authed")
                     if token in self._revoked:
@@ -375,4 +383,5 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods):
             self._calls.append(
                 Call(method, params, token, arrived, status, None if payload["ok"] else payload["error"])
             )
+            self._changed.notify_all()
         return status, extra, payload

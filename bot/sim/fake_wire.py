@@ -27,6 +27,8 @@ DEFAULT_ERRORS = {429: "ratelimited"}
 
 # Methods an app calls with its client id and secret instead of a token (Slack's OAuth exchange).
 CLIENT_AUTH_METHODS = frozenset({"oauth.v2.access"})
+# Methods Slack answers without any token.
+NO_AUTH_METHODS = frozenset({"api.test"})
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ class Answering(Protocol):
     def _answer(self, method: str, query: str, headers: Mapping[str, str], body: bytes
                 ) -> tuple[int, dict[str, str], dict[str, Any]]: ...
 
+    def _answer_hook(self, path: str, headers: Mapping[str, str], body: bytes) -> tuple[int, str]: ...
+
 
 class WireServer(ThreadingHTTPServer):
     """The HTTP server, holding a reference to its FakeSlack."""
@@ -164,11 +168,21 @@ class WireHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         """Answer a Web API call."""
         parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        if parts.path.startswith("/commands/") and self.command == "POST":
+            # A slash command's response_url (Slack serves these on hooks.slack.com); answered in plain text.
+            status, text = self.server.fake._answer_hook(parts.path, self.headers, body)
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if not parts.path.startswith("/api/"):
             self._send(404, {}, {"ok": False, "error": "not_found"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
         status, headers, payload = self.server.fake._answer(parts.path[len("/api/") :], parts.query, self.headers, body)
         self._send(status, headers, payload)
 

@@ -39,8 +39,9 @@ class SignedSlack:
 
     With the FakeSlack the app talks to, every interaction carries a trigger_id that fake issued (single-use, three
     seconds), as in Slack. Every HTTP answer of the app is checked the way Slack checks it (bot/sim/fake_validate.py):
-    a slash command's message and a view submission's response_action; what Slack would refuse is kept in
-    .violations (and recorded for the test that caused it).
+    a slash command's message (read at its response_url, where okrbot posts it after the ack) and a view
+    submission's response_action; what Slack would refuse is kept in .violations (and recorded for the test that
+    caused it).
     """
 
     def __init__(self, url: str, secret: str, *, team_id: str = TEAM_ID, fake: FakeSlack | None = None):
@@ -51,6 +52,8 @@ class SignedSlack:
         self.violations: list[Violation] = []
         self._triggers: Callable[[], str] = fake.issue_trigger if fake is not None else (
             lambda: f"trig{next(_counter)}")
+        # Serves each command's response_url, where okrbot posts its answer after the ack.
+        self.fake = fake
 
     def trigger(self) -> str:
         """A trigger_id for one interaction."""
@@ -87,12 +90,19 @@ class SignedSlack:
             return Response(err.code, err.read().decode())
 
     def command(self, user: str, text: str = "", *, command: str = "/okr", **kw) -> Response:
+        """A slash command; with a fake, the answer the person sees (what was posted to the command's response_url)
+        once it arrived, else the ack itself (also when the ack is a refusal, or the answer is a modal)."""
+        response_url = self.fake.response_url() if self.fake else "https://hooks.invalid/commands/1"
+        trigger = self.trigger()
         form = {"token": "x", "team_id": self.team_id, "team_domain": "fake", "channel_id": "C0ANY",
                 "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": command,
-                "text": text, "api_app_id": "A0OKR", "response_url": "https://hooks.invalid/commands/1",
-                "trigger_id": self.trigger()}
-        response = self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
-        return self._judge(f"{command} {text}".strip() + " (slash command answer)", response, check_message)
+                "text": text, "api_app_id": "A0OKR", "response_url": response_url, "trigger_id": trigger}
+        ack = self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
+        where = f"{command} {text}".strip() + " (slash command answer)"
+        if self.fake is None or ack.status != 200 or ack.body:
+            return self._judge(where, ack, check_message)
+        answer = self.fake.wait_for_answer(response_url, trigger)
+        return ack if answer is None else self._judge(where, Response(ack.status, json.dumps(answer)), check_message)
 
     def interactive(self, payload: dict, **kw) -> Response:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()

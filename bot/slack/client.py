@@ -8,12 +8,15 @@ import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import (
     BackoffRetryIntervalCalculator,
     FixedValueRetryIntervalCalculator,
 )
 from slack_sdk.http_retry.handler import RetryHandler
+
+from bot.settings import SettingsError
 
 # Slack's published per-method limits, in calls per minute, for the methods okrbot fans out with. chat.postMessage
 # has no per-minute tier, only about one message a second per channel plus a workspace-wide budget; 600 a minute
@@ -106,3 +109,46 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 15, backoff:
         ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
     ]
     return client
+
+
+# Slack's answers to auth.test that mean the token itself is wrong, not Slack.
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+                          "not_allowed_token_type", "missing_scope", "no_permission"})
+
+
+def check_slack(client: WebClient, api_url: str) -> None:
+    """At start-up: Slack answers at api_url and, when the client has a token, accepts it.
+
+    Raises SettingsError with one sentence naming what failed and the setting to check, so `serve` and `tick` stop
+    with that sentence instead of failing on every request (or with a library's traceback).
+    """
+    method = "auth.test" if client.token else "api.test"
+    try:
+        response = client.api_call(method)
+    except SlackApiError as exc:
+        raise SettingsError(_refusal(method, exc.response, api_url)) from None
+    except OSError as exc:  # URLError: refused, timed out, DNS, TLS
+        reason = getattr(exc, "reason", None) or exc
+        raise SettingsError(f"okrbot cannot reach Slack at SLACK_API_URL ({api_url}): {reason}. Check SLACK_API_URL "
+                            "and that this machine can reach it (proxy, firewall, DNS).") from None
+    if not isinstance(response.data, dict) or response.data.get("ok") is not True:
+        raise SettingsError(_refusal(method, response, api_url))
+
+
+def _refusal(method: str, response, api_url: str) -> str:
+    data = response.data if isinstance(response.data, dict) else {}
+    status = response.status_code
+    error = data.get("error")
+    if status >= 500:
+        return (f"Slack answered {method} with HTTP {status}: it may be down (status.slack.com); start okrbot again "
+                f"later, or check SLACK_API_URL ({api_url}).")
+    # slack_sdk reads an answer that is not JSON (an empty one, a proxy's HTML page) as this error.
+    if "ok" not in data or str(error).startswith("Received a response in a non-JSON format"):
+        what = "an empty answer" if not data or str(error).endswith("format: ") else "an answer that is not JSON"
+        return (f"The server at SLACK_API_URL ({api_url}) did not answer {method} like Slack's Web API "
+                f"(HTTP {status}, {what}): check SLACK_API_URL.")
+    if error in TOKEN_ERRORS:
+        return (f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token (xoxb-...) from the app's "
+                "OAuth & Permissions page again, and reinstall the app if it was removed.")
+    return (f"Slack answered {method} with {error or 'an error'} (HTTP {status}): check SLACK_BOT_TOKEN and "
+            "SLACK_API_URL.")

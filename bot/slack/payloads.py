@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.rules.text import clean
 from bot.slack import ids
 
 
@@ -34,7 +35,8 @@ def _dict(value) -> dict:
 
 
 def _str(value) -> str:
-    return value if isinstance(value, str) else ""
+    # Every string of a payload passes here, so whatever a person typed is cleaned where it enters.
+    return clean(value) if isinstance(value, str) else ""
 
 
 def _input_value(state: dict, block_id: str, action_id: str) -> dict:
@@ -203,3 +205,77 @@ def parse_review_submission(body: dict) -> ObjectiveSubmission:
     view = _dict(body.get("view"))
     return ObjectiveSubmission(_str(_dict(body.get("user")).get("id")), _str(view.get("id")),
                                draft_from_json(_str(view.get("private_metadata"))))
+
+
+# --------------------------------------------------------------------------- the shapes Slack sends
+
+_STR, _DICT, _LIST, _NONE = (str,), (dict,), (list,), (type(None),)
+# What Bolt and okrbot's listeners read of each kind of request, with the type Slack always sends it as, and whether
+# Slack always sends it: (path, types, required). "actions[]" is each item of the list.
+_SHAPES: dict[str, list[tuple[str, tuple, bool]]] = {
+    "block_actions": [
+        ("user", _DICT, True), ("user.id", _STR, True), ("trigger_id", _STR, True), ("actions", _LIST, True),
+        ("actions[]", _DICT, True), ("actions[].action_id", _STR, True), ("actions[].value", _STR, False),
+        ("actions[].selected_option", _DICT + _NONE, False), ("actions[].selected_option.value", _STR, False),
+        ("view", _DICT, False), ("view.id", _STR, False), ("view.hash", _STR, False),
+        ("view.private_metadata", _STR, False), ("channel", _DICT, False), ("channel.id", _STR, False),
+        ("container", _DICT, False), ("message", _DICT, False), ("state", _DICT, False)],
+    "view_submission": [
+        ("user", _DICT, True), ("user.id", _STR, True), ("view", _DICT, True), ("view.callback_id", _STR, True),
+        ("view.id", _STR, False), ("view.private_metadata", _STR, False), ("view.state", _DICT, False),
+        ("view.state.values", _DICT, False)],
+    "event_callback": [("event", _DICT, True), ("event.type", _STR, True), ("authorizations", _LIST, False),
+                       ("authorizations[]", _DICT, False)],
+    "command": [("command", _STR, True), ("user_id", _STR, True), ("trigger_id", _STR, True),
+                ("response_url", _STR, True), ("text", _STR, False)],
+}
+_EVENT_SHAPES: dict[str, list[tuple[str, tuple, bool]]] = {
+    "app_home_opened": [("event.user", _STR, True), ("event.tab", _STR, False)],
+    "user_change": [("event.user", _DICT, True)],
+    "tokens_revoked": [("event.tokens", _DICT, True)],
+}
+
+
+def _values(node, path: list[str]):
+    """Every value at `path` under node (lists expand at "[]"); missing parts yield nothing."""
+    if not path:
+        yield node
+        return
+    head, rest = path[0], path[1:]
+    key, expand = (head[:-2], True) if head.endswith("[]") else (head, False)
+    if not isinstance(node, dict) or key not in node:
+        return
+    child = node[key]
+    if expand:
+        for item in child if isinstance(child, list) else ():
+            yield from _values(item, rest)
+    else:
+        yield from _values(child, rest)
+
+
+def misshapen(payload: dict) -> str | None:
+    """The first part of a Slack payload that is missing or not the type Slack sends it as, or None.
+
+    Only a holder of the signing secret can send such a payload (the signature is checked first), but Bolt's
+    middleware and the listeners read these parts directly; this keeps them from failing on it with a traceback.
+    """
+    kind = "command" if "command" in payload and "type" not in payload else payload.get("type")
+    checks = list(_SHAPES.get(kind, ()))
+    event = payload.get("event")
+    if kind == "event_callback" and isinstance(event, dict):
+        checks += _EVENT_SHAPES.get(event.get("type"), [])
+    for path, types, required in checks:
+        *parent_path, last = path.split(".")
+        key, each = (last[:-2], True) if last.endswith("[]") else (last, False)
+        for parent in _values(payload, parent_path):
+            if not isinstance(parent, dict):
+                continue  # the parent's own check has said what is wrong with it
+            if key not in parent:
+                if required and not each:
+                    return path
+                continue
+            value = parent[key]
+            items = value if each and isinstance(value, list) else [value]
+            if any(not isinstance(item, types) for item in items):
+                return path
+    return None

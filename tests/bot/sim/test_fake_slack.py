@@ -509,3 +509,43 @@ def test_revoked_tokens_answer_token_revoked_and_are_still_recorded(fake, client
     assert [(c.token, c.error) for c in fake.calls] == [
         ("xoxb-one", None), ("xoxb-one", "token_revoked"), ("xoxb-one", "token_revoked"), ("xoxb-test", None),
     ]
+
+
+# --- response_url ---------------------------------------------------------------------------------------------
+
+
+def _post_hook(url: str, payload, content_type: str = "application/json"):
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_response_url_takes_five_messages_then_expires(fake):
+    url = fake.response_url()
+    for n in range(5):
+        assert _post_hook(url, {"text": f"answer {n}", "response_type": "ephemeral"}) == (200, "ok")
+    assert _post_hook(url, {"text": "a sixth"}) == (404, "expired_url")
+    assert [p["text"] for p in fake.posts_to(url)] == [f"answer {n}" for n in range(5)]
+    assert fake.answered_at(url) is not None and fake.wait_for_answer(url, "t", timeout=0.1)["text"] == "answer 0"
+
+
+def test_response_url_refuses_what_slack_refuses(fake):
+    url = fake.response_url()
+    assert _post_hook(url, b"text=hi", "application/x-www-form-urlencoded") == (400, "invalid_payload")
+    assert _post_hook(url, b"{not json") == (400, "invalid_payload")
+    assert _post_hook(url, {"response_type": "ephemeral"}) == (400, "no_text")
+    assert _post_hook(url.rsplit("/", 1)[0] + "/forged", {"text": "hi"}) == (404, "expired_url")
+    assert fake.posts_to(url) == [] and fake.calls == []
+
+
+def test_wait_for_answer_gives_up_with_a_timeout(fake):
+    with pytest.raises(TimeoutError):
+        fake.wait_for_answer(fake.response_url(), "never", timeout=0.1)
+
+
+def test_api_test_needs_no_token(fake):
+    assert WebClient(base_url=fake.url).api_test()["ok"] is True

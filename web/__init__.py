@@ -1,0 +1,1 @@
+"""The HTTP edge: one ASGI app on one uvicorn server, with the limits a public endpoint needs."""
