@@ -93,7 +93,7 @@ def test_a_good_start_is_quiet_and_sigterm_lets_a_request_finish(tmp_path):
             from bot.slack import ids
 
             fake.latency(1.5)  # the click's Slack call is in flight when SIGTERM arrives
-            slack = SignedSlack(f"http://127.0.0.1:{port}/slack/events", "start-secret")
+            slack = SignedSlack(f"http://127.0.0.1:{port}/slack/events", "start-secret", fake=fake)
             import threading
 
             answers = []

@@ -60,8 +60,9 @@ class HookMethods:
                 hook = self._hooks.get(_path(url))
                 if hook and hook.posts:
                     return dict(hook.posts[0])
+                # A modal that opened is the answer; one Slack refused is explained at the response_url next.
                 if any(call.method == "views.open" and call.params.get("trigger_id") == trigger_id
-                       for call in self._calls):
+                       and call.error is None for call in self._calls):
                     return None
                 left = deadline - time.monotonic()
                 if left <= 0:

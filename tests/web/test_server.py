@@ -74,8 +74,8 @@ def test_stop_lets_a_request_in_flight_finish(sqlite_engine, fake_slack):
     url, stop = start_http_app(settings, sqlite_engine, clock=Clock(datetime(2026, 11, 23, 12, tzinfo=UTC)))
     fake_slack.latency(1.0)
     answers = []
-    clicked = threading.Thread(target=lambda: answers.append(SignedSlack(url, SECRET).click("U0ALICE",
-                                                                                           ids.OPEN_CHECKIN)))
+    slack = SignedSlack(url, SECRET, fake=fake_slack)
+    clicked = threading.Thread(target=lambda: answers.append(slack.click("U0ALICE", ids.OPEN_CHECKIN)))
     clicked.start()
     time.sleep(0.3)
     stop()
