@@ -27,7 +27,7 @@ from storage.db import make_engine, upgrade
 from web.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, Web
 from web.server import HttpServer, Limits, bind, limit_malloc_arenas
 from web.slack import AcksFirst
-from web.socket_mode import RETRYABLE, SocketMode
+from web.socket_mode import RETRYABLE, SocketMode, why_not_connected
 
 logger = logging.getLogger("okrbot")
 # Threads for what Bolt runs after answering Slack (the /okr answers, alerts and Home tabs after a check-in). Few, as
@@ -129,7 +129,7 @@ def _serve_socket_mode(app: App, app_token: str, after_ack: AcksFirst) -> None:
     try:
         first = socket_mode.connect()
     except RETRYABLE as exc:
-        logger.warning("Socket Mode: cannot connect to Slack yet (%s: %s); retrying", type(exc).__name__, exc)
+        logger.warning("Socket Mode: cannot connect to Slack yet (%s); retrying", why_not_connected(exc))
         first = None
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -89,6 +89,9 @@ class SocketMode:
             self._in_flight[ws] = 0
             self._closing[ws] = closing
             self.connections += 1
+        if self._stopping.is_set():
+            # stop() came while this one was connecting, so it found nothing to close.
+            self._forget(ws)
         return ws
 
     def run(self, *, first: ClientConnection | None = None) -> None:
@@ -109,8 +112,8 @@ class SocketMode:
                 continue
             except RETRYABLE as exc:
                 failures += 1
-                logger.warning("Socket Mode: cannot connect to Slack (%s: %s); retrying in %.0f s",
-                               type(exc).__name__, str(exc)[:160], self._backoff(failures))
+                logger.warning("Socket Mode: cannot connect to Slack (%s); retrying in %.0f s", why_not_connected(exc),
+                               self._backoff(failures))
                 ws = None
                 self._stopping.wait(self._backoff(failures))
                 continue
@@ -138,6 +141,9 @@ class SocketMode:
                     logger.info("Socket Mode: Slack asked for a new connection (%s)", data.get("reason"))
                     return True
                 if data.get("envelope_id"):
+                    if self._stopping.is_set():
+                        # Unacked, Slack sends it again (an event) or tells the person; okrbot is going away.
+                        continue
                     with self._lock:
                         self._in_flight[ws] = self._in_flight.get(ws, 0) + 1
                     self.pool.submit(self._handle, ws, data)
@@ -198,10 +204,19 @@ class SocketMode:
         return min(MAX_BACKOFF_SECONDS, 2.0 ** (failures - 1))
 
     def stop(self) -> None:
-        """Stop reading, close the connection, and let the envelopes being worked on finish."""
+        """Take no more envelopes, ack the ones being worked on (within Slack's 3 s), then close the connection."""
         self._stopping.set()
-        with self._lock:
+        with self._idle:
+            self._idle.wait_for(lambda: all(n <= 0 for n in self._in_flight.values()), RETIRE_SECONDS)
             current = self._current
         if current is not None:
-            current.close()
+            self._forget(current)
         self.pool.shutdown(wait=True)
+
+
+def why_not_connected(exc: BaseException) -> str:
+    """One line about a failed connection attempt (never the URL: its ticket is a credential for a while)."""
+    if isinstance(exc, SlackApiError):
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        return f"apps.connections.open answered HTTP {exc.response.status_code} {data.get('error') or ''}".rstrip()
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else 'no detail'}"

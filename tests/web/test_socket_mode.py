@@ -7,17 +7,21 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from slack_bolt import App
 
 from app import serve
 from bot import cli
 from bot.sim.fake_socket import SocketModeServer, SocketSlack
 from bot.slack import ids
+from bot.slack.client import make_client
 from tests.conftest import OkrEnv
 from tests.flows import PROMPT, buttons, checkins, kr_ids, wait_for
 from tests.test_processes import ROOT, env_for, seed
+from web.socket_mode import SocketMode
 
 APP_TOKEN = "xapp-1-A0OKR-1-socket"
 OWNER = "U00000PROC"
@@ -130,11 +134,84 @@ def test_serve_in_socket_mode_checks_in_answers_and_survives_reconnects(served, 
 
 
 def test_an_app_token_slack_refuses_is_one_sentence_and_exit_2(tmp_path, capsys, fake_slack, socket_mode):
-    env = {"SLACK_BOT_TOKEN": "xoxb-start", "SLACK_APP_TOKEN": "xapp-1-A0OKR-1-revoked", "SLACK_API_URL": fake_slack.url,
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}", "OKRBOT_SCHEDULER": "off"}
+    env = {"SLACK_BOT_TOKEN": "xoxb-start", "SLACK_APP_TOKEN": "xapp-1-A0OKR-1-revoked",
+           "SLACK_API_URL": fake_slack.url, "DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}",
+           "OKRBOT_SCHEDULER": "off"}
     code = cli.main(["serve"], serve=serve, env=env)
     err = capsys.readouterr().err
     assert code == 2
     assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in err and "connections:write" in err
     assert "Traceback" not in err and "xapp-1-A0OKR-1-revoked" not in err
     assert [c.error for c in fake_slack.calls_to("apps.connections.open")] == ["invalid_auth"]
+
+
+# --- web/socket_mode.SocketMode in-process, with a small Bolt app whose listener can be held back -------------------
+
+@pytest.fixture
+def held(fake_slack, socket_mode):
+    """SocketMode serving a Bolt app whose /hold command acks only once `release` is set; (client, release, and
+    `entered`, set when a /hold is being worked on)."""
+    release, entered = threading.Event(), threading.Event()
+    bolt = App(client=make_client("xoxb-held", fake_slack.url, backoff=0.0, jitter=0.0),
+               token_verification_enabled=False, request_verification_enabled=False)
+
+    @bolt.command("/hold")
+    def hold(ack, body):
+        entered.set()
+        release.wait(5)
+        ack(text=f"done: {body['text']}")
+
+    client = SocketMode(bolt, APP_TOKEN)
+    reader = threading.Thread(target=client.run, daemon=True)
+    reader.start()
+    socket_mode.wait_for_links(1)
+    yield client, release, entered
+    release.set()
+    client.stop()
+    reader.join(timeout=10)
+
+
+def hold(socket_mode, text: str):
+    """Send /hold in a thread (its ack waits for the release); the thread and where its envelope will be."""
+    sent: list = []
+    thread = threading.Thread(target=lambda: sent.append(socket_mode.send("slash_commands", {
+        "command": "/hold", "text": text, "user_id": OWNER, "team_id": "T0FAKE"})), daemon=True)
+    thread.start()
+    wait_for(lambda: socket_mode.envelopes)
+    return thread, sent
+
+
+def test_after_a_disconnect_an_envelope_in_flight_is_acked_on_its_own_connection(held, socket_mode):
+    client, release, entered = held
+    thread, sent = hold(socket_mode, "before")
+    assert entered.wait(5)
+    first = socket_mode.disconnect("refresh_requested")
+    socket_mode.wait_for_links(2)
+    assert first.closed is None  # kept open: its envelope is not acked yet
+    release.set()
+    thread.join(timeout=5)
+    (envelope,) = sent
+    assert envelope.connection == first.number and envelope.ack["payload"] == {"text": "done: before"}
+    socket_mode.wait_closed(first)
+    assert first.closed_by == "app" and socket_mode.violations == []
+
+
+def test_slack_down_while_reconnecting_is_retried_until_it_answers(held, fake_slack, socket_mode, caplog):
+    # The client's own two retries of a 5xx, then SocketMode's backoff (1 s), then a URL.
+    fake_slack.fail_next("apps.connections.open", status=503, count=3)
+    socket_mode.drop()
+    socket_mode.wait_for_links(2, timeout=10)
+    assert [c.status for c in fake_slack.calls_to("apps.connections.open")][-4:] == [503, 503, 503, 200]
+    said = "cannot connect to Slack (apps.connections.open answered HTTP 503 internal_error); retrying in 1 s"
+    assert said in caplog.text
+
+
+def test_stop_acks_the_envelopes_being_worked_on_before_it_closes(held, socket_mode):
+    client, release, entered = held
+    thread, sent = hold(socket_mode, "last")
+    assert entered.wait(5)
+    threading.Timer(0.2, release.set).start()
+    client.stop()
+    thread.join(timeout=5)
+    assert sent[0].ack["payload"] == {"text": "done: last"}
+    assert socket_mode.links[0].closed is not None and socket_mode.violations == []
