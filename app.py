@@ -134,7 +134,15 @@ def _serve_socket_mode(app: App, app_token: str, after_ack: AcksFirst) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    reader = threading.Thread(target=socket_mode.run, kwargs={"first": first}, name="okrbot-socket-mode")
+
+    def read() -> None:
+        try:
+            socket_mode.run(first=first)
+        finally:
+            # Should the loop ever end by itself, okrbot stops rather than run on deaf.
+            stop.set()
+
+    reader = threading.Thread(target=read, name="okrbot-socket-mode")
     reader.start()
     logger.info("okrbot is running in Socket Mode (no public URL needed)")
     stop.wait()

@@ -5,8 +5,9 @@ Why not one of slack_sdk's Socket Mode clients. Measured against the fake Socket
 - the built-in client (what `slack_bolt.adapter.socket_mode` gives) does not notice a connection that drops without
   a close frame: its reader spins on the closed socket (28 s of CPU) until five failed pings, 57 s after the drop,
   and every command and click in that minute fails;
-- the websocket-client one reconnects in half a second, but a `disconnect` that came just after a reconnect left its
-  reader thread hung in 2 runs of 8, with no connection until a restart, and it asks for two URLs per reconnect.
+- the websocket-client one reconnects in half a second, but in 3 runs of 18 a `disconnect` soon after it connected
+  hung its reader, leaving it with no connection for 10 s (until its monitor's next look), and it asked for 14 to
+  17 URLs to make 9 connections (apps.connections.open is rate-limited).
 So the WebSocket itself is the maintained `websockets` library and each envelope goes through Bolt's own dispatch
 (as Bolt's adapters do); what is written here is the loop around them: ask apps.connections.open for a URL, read
 envelopes, ack each on the connection it came on, and connect again at once when Slack says `disconnect` or the

@@ -10,8 +10,8 @@ The fake is strict where Slack would hurt the app: an ack later than 3 seconds (
 the error, an event is sent again), an ack that is not JSON, names no envelope, or carries a payload the envelope
 does not accept (Slack drops it) is recorded as a Violation and fails the test (tests/conftest.py). SocketSlack sends
 what SignedSlack sends over HTTP, and judges each ack's payload the way SignedSlack judges an HTTP answer
-(bot/sim/fake_validate.py). The server is the maintained `websockets` library (a test dependency), not hand-written
-framing.
+(bot/sim/fake_validate.py). The server is the maintained `websockets` library (okrbot's own Socket Mode client,
+web/socket_mode.py, uses it too), not hand-written framing.
 """
 
 from __future__ import annotations
