@@ -6,12 +6,12 @@ import logging
 import os
 import signal
 import sys
+import threading
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from dotenv import load_dotenv
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
@@ -27,6 +27,7 @@ from storage.db import make_engine, upgrade
 from web.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, Web
 from web.server import HttpServer, Limits, bind, limit_malloc_arenas
 from web.slack import AcksFirst
+from web.socket_mode import RETRYABLE, SocketMode, why_not_connected
 
 logger = logging.getLogger("okrbot")
 # Threads for what Bolt runs after answering Slack (the /okr answers, alerts and Home tabs after a check-in). Few, as
@@ -96,8 +97,7 @@ def serve(settings: Settings) -> int:
     scheduler, ticker = start_scheduler(settings, engine) if settings.scheduler else (None, None)
     try:
         if settings.socket_mode:
-            logger.info("okrbot is running in Socket Mode")
-            SocketModeHandler(app, settings.app_token).start()
+            _serve_socket_mode(app, settings.app_token, after_ack)
         else:
             web = Web(app, signing_secret=settings.signing_secret, limits=_limits(settings), after_ack=after_ack)
             # uvicorn handles SIGTERM and SIGINT: it stops accepting, lets requests in flight finish, and returns;
@@ -119,6 +119,35 @@ def serve(settings: Settings) -> int:
         after_ack.shutdown(wait=True)
     logger.info("okrbot stopped")
     return 0
+
+
+def _serve_socket_mode(app: App, app_token: str, after_ack: AcksFirst) -> None:
+    """Serve Slack over Socket Mode until SIGTERM or SIGINT, then let the envelopes being worked on finish."""
+    socket_mode = SocketMode(app, app_token, after_ack=after_ack)
+    # The first connection is made here, so a refused SLACK_APP_TOKEN stops start-up with one sentence; anything
+    # else (Slack or the network) is retried by run().
+    try:
+        first = socket_mode.connect()
+    except RETRYABLE as exc:
+        logger.warning("Socket Mode: cannot connect to Slack yet (%s); retrying", why_not_connected(exc))
+        first = None
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def read() -> None:
+        try:
+            socket_mode.run(first=first)
+        finally:
+            # Should the loop ever end by itself, okrbot stops rather than run on deaf.
+            stop.set()
+
+    reader = threading.Thread(target=read, name="okrbot-socket-mode")
+    reader.start()
+    logger.info("okrbot is running in Socket Mode (no public URL needed)")
+    stop.wait()
+    socket_mode.stop()
+    reader.join(timeout=10)
 
 
 def _limits(settings: Settings) -> Limits:

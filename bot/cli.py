@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Library debug logs can echo request bodies; keep them quiet.
-    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "apscheduler", "alembic", "uvicorn"):
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "apscheduler", "alembic", "uvicorn", "websockets"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

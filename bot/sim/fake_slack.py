@@ -20,6 +20,8 @@ from bot.sim.fake_workspace import TS_BASE_SECONDS, Install, WorkspaceMethods
 from bot.sim.fake_render import render
 from bot.sim.fake_validate import Violation
 from bot.sim.fake_wire import (
+    APP_TOKEN_METHODS,
+    APP_TOKEN_PREFIX,
     CLIENT_AUTH_METHODS,
     NO_AUTH_METHODS,
     ApiError,
@@ -68,6 +70,9 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
         self._installs: dict[str, Install] = {}
         self._install_tokens: dict[str, Install] = {}
         self._revoked: set[str] = set()
+        # Socket Mode (bot/sim/fake_socket.py): the app-level tokens apps.connections.open accepts, and the server.
+        self._app_tokens: set[str] = set()
+        self._socket_mode: Any = None
         self._lock = threading.RLock()
         # Notified on every call and response_url post, for wait_for_answer.
         self._changed = threading.Condition(self._lock)
@@ -105,6 +110,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "api.test": lambda params: {"args": params} if params else {},
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "oauth.v2.access": self._oauth_v2_access,
             "team.info": self._team_info,
             "users.info": self._users_info,
@@ -344,7 +350,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
         if delay:
             time.sleep(delay)
         params, parse_error = parse_params(query, headers.get("Content-Type") or "", body)
-        token = bearer(headers.get("Authorization"))
+        token = header_token = bearer(headers.get("Authorization"))
         if "token" in params:
             token = token or (str(params["token"]) or None)
             del params["token"]
@@ -358,11 +364,15 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                 self._inject_faults(method, params)
                 if credentials is not None:
                     self._check_client(*credentials)
+                elif method in APP_TOKEN_METHODS:
+                    self._check_app_token(header_token, token)
                 elif method not in NO_AUTH_METHODS:
                     if token is None:
                         raise ApiError("not_authed")
                     if token in self._revoked:
                         raise ApiError("token_revoked")
+                    if token.startswith(APP_TOKEN_PREFIX):
+                        raise ApiError("not_allowed_token_type")
                     if self._tokens is not None and token not in self._tokens and token not in self._install_tokens:
                         raise ApiError("invalid_auth")
                 if parse_error:

@@ -29,6 +29,10 @@ DEFAULT_ERRORS = {429: "ratelimited"}
 CLIENT_AUTH_METHODS = frozenset({"oauth.v2.access"})
 # Methods Slack answers without any token.
 NO_AUTH_METHODS = frozenset({"api.test"})
+# Methods that take only an app-level token (xapp-), and only in the Authorization header; every other method
+# refuses an app-level token with not_allowed_token_type.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+APP_TOKEN_PREFIX = "xapp-"
 
 
 @dataclass(frozen=True)

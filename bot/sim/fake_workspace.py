@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.sim.fake_wire import ApiError, bot_id_of, missing, truthy, tz_zone, user_ids
+from bot.sim.fake_wire import APP_TOKEN_PREFIX, ApiError, bot_id_of, missing, truthy, tz_zone, user_ids
 
 # Timestamps count up from here so that tests see the same "1700000000.000100" sequence on every run.
 TS_BASE_SECONDS = 1_700_000_000
@@ -40,7 +40,7 @@ class Install:
 
 
 class WorkspaceMethods:
-    """auth.test, oauth.v2.access, team.info, users.*, conversations.* and the workspace helpers they share."""
+    """auth.test, apps.connections.open, oauth.v2.access, team.info, users.*, conversations.* and their helpers."""
 
     def _user(self, user_id: str) -> dict[str, Any]:
         try:
@@ -177,6 +177,24 @@ class WorkspaceMethods:
         if install is not None and install.enterprise_id:
             answer["enterprise_id"] = install.enterprise_id
         return answer
+
+    def _check_app_token(self, header_token: str | None, token: str | None) -> None:
+        """apps.connections.open's token rules: an app-level token (xapp-) of this app, in the Authorization header."""
+        if token is None:
+            raise ApiError("not_authed")
+        if header_token is None:
+            # Slack's method page: "passing it as a POST parameter will result in an error".
+            raise ApiError("invalid_auth")
+        if not header_token.startswith(APP_TOKEN_PREFIX):
+            raise ApiError("not_allowed_token_type")
+        if header_token in self._revoked:
+            raise ApiError("token_revoked")
+        if header_token not in self._app_tokens:
+            raise ApiError("invalid_auth")
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Only an app with Socket Mode on has app tokens (FakeSlack gets them from fake_socket.SocketModeServer).
+        return {"url": self._socket_mode.new_url()}
 
     def _team_info(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -97,16 +97,28 @@ class SignedSlack:
         form = {"token": "x", "team_id": self.team_id, "team_domain": "fake", "channel_id": "C0ANY",
                 "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": command,
                 "text": text, "api_app_id": "A0OKR", "response_url": response_url, "trigger_id": trigger}
-        ack = self.post(urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded", **kw)
+        ack = self.deliver("slash_commands", form, **kw)
         where = f"{command} {text}".strip() + " (slash command answer)"
         if self.fake is None or ack.status != 200 or ack.body:
             return self._judge(where, ack, check_message)
         answer = self.fake.wait_for_answer(response_url, trigger)
         return ack if answer is None else self._judge(where, Response(ack.status, json.dumps(answer)), check_message)
 
+    def deliver(self, kind: str, payload: dict, **kw) -> Response:
+        """Hand one request to the app as Slack does over HTTP (Socket Mode: fake_socket.SocketSlack); the answer.
+
+        kind is Socket Mode's name for it: "slash_commands" (a form), "interactive" (a form holding `payload` as
+        JSON) or "events_api" (JSON).
+        """
+        if kind == "slash_commands":
+            return self.post(urllib.parse.urlencode(payload).encode(), "application/x-www-form-urlencoded", **kw)
+        if kind == "interactive":
+            body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+            return self.post(body, "application/x-www-form-urlencoded", **kw)
+        return self.post(json.dumps(payload).encode(), "application/json", **kw)
+
     def interactive(self, payload: dict, **kw) -> Response:
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-        response = self.post(body, "application/x-www-form-urlencoded", **kw)
+        response = self.deliver("interactive", payload, **kw)
         if payload.get("type") == "view_submission":
             submitted = payload.get("view") or {}
             where = f"view_submission of {submitted.get('callback_id')!r} (response_action)"
@@ -140,10 +152,9 @@ class SignedSlack:
                                  "trigger_id": self.trigger(), "view": submitted}, **kw)
 
     def event(self, event: dict, **kw) -> Response:
-        body = json.dumps({"token": "x", "team_id": self.team_id, "api_app_id": "A0OKR", "event": event,
-                           "type": "event_callback", "event_id": f"Ev{next(_counter)}",
-                           "event_time": int(time.time())}).encode()
-        return self.post(body, "application/json", **kw)
+        body = {"token": "x", "team_id": self.team_id, "api_app_id": "A0OKR", "event": event, "type": "event_callback",
+                "event_id": f"Ev{next(_counter)}", "event_time": int(time.time())}
+        return self.deliver("events_api", body, **kw)
 
 
 class Clock:
