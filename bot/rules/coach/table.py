@@ -24,6 +24,7 @@ from bot.rules.coach.subjects import (
     kr_is_vague,
     kr_target_equals_baseline,
     objective_is_number,
+    objective_is_placeholder,
     objective_is_task,
 )
 
@@ -89,10 +90,10 @@ RULES: tuple[Rule, ...] = (
          "Measure what the milestone is for. " + _KR_SHAPE + ".",
          unless=("task-not-outcome",)),
     Rule("vague-verb", "key_result", kr_is_vague,
-         "“{s.vague}” says which way, not how far: “{s.title}” has no number, so nobody can say at the end of the "
-         "cycle whether it was met.",
-         "Replace “{s.vague}” with the metric and both ends. " + _KR_SHAPE + ".",
-         unless=("task-not-outcome",)),
+         "“{s.vague}” says which way, not how far: the title “{s.title}” has no number, and the title is what "
+         "people read in Slack, so it must name the metric and the move.",
+         "Name the metric and both ends in the title. Try: {s.rewrite} by <date>.",
+         unless=("task-not-outcome", "binary-target")),
     Rule("no-number", "key_result", kr_has_no_number,
          "“{s.title}” has no number and no target, so nobody can say at the end of the cycle whether it was met.",
          "Name the metric and how far it should move. " + _KR_SHAPE + ".",
@@ -101,7 +102,7 @@ RULES: tuple[Rule, ...] = (
          "“{s.title}” has a target but no starting point: without a baseline nobody can tell how big the change is, "
          "or score the progress made.",
          "Add today's value. Try: {s.change_verb} <metric> from <today's value> to {s.target_text} by <date>.",
-         unless=("task-not-outcome",)),
+         unless=("task-not-outcome", "vague-verb", "binary-target")),
     Rule("target-equals-baseline", "key_result", kr_target_equals_baseline,
          "“{s.title}” starts and ends at {s.baseline_text}: with no change to make there is no progress to measure.",
          "Set the level you want to reach. Try: {s.change_verb} <metric> from {s.baseline_text} to <new target> "
@@ -112,11 +113,17 @@ RULES: tuple[Rule, ...] = (
          "Name the change the work is for and leave the work to the plan. Try: Make <who> <better off, how>, e.g. "
          "“Make self-serve onboarding effortless for mid-market customers”, measured by key results like "
          "Increase <metric> from <baseline> to <target> by <date>."),
+    Rule("objective-is-placeholder", "objective", objective_is_placeholder,
+         "“{s.title}” is a heading or a bucket, not a direction: nobody can tell from it what the team wants to be "
+         "true at the end of the cycle.",
+         "Say what should be different and for whom. Try: Make <who> <better off, how>, e.g. “Make self-serve "
+         "onboarding effortless for mid-market customers”, and group the key results that show it."),
     Rule("objective-is-number", "objective", objective_is_number,
          "“{s.title}” is a number, not a direction: numbers belong in the key results, the objective says what "
          "you want and why.",
          "Move the number into a key result (Increase <metric> from <baseline> to <target> by <date>) and say in "
-         "the objective what it stands for, e.g. “Become the obvious choice for mid-market teams”."),
+         "the objective what it stands for, e.g. “Become the obvious choice for mid-market teams”.",
+         unless=("objective-is-placeholder",)),
     Rule("too-few-krs", "objective", lambda o: o.key_results is not None and o.kr_count < MIN_KRS,
          "“{s.title}” has {s.kr_count_text}: one number alone is easy to hit while missing the point; "
          f"{MIN_KRS} to {MAX_KRS} key results give a rounded picture.",
