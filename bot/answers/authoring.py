@@ -130,14 +130,16 @@ def _editable(objective_id: int | None, caller: str, *, session: Session, now: d
     return objective
 
 
-def edit_form(objective_id: int | None, caller: str, *, session: Session, now: datetime, client=None) -> Answer:
-    """The form for editing one objective and its KRs, or a modal saying why the caller cannot."""
+def edit_form(objective_id: int | None, caller: str, *, session: Session, now: datetime, client=None,
+              problems: Sequence[str] = ()) -> Answer:
+    """The form for editing one objective and its KRs (with `problems` on top), or a modal saying why not."""
     objective = _editable(objective_id, caller, session=session, now=now, client=client)
     if isinstance(objective, str):
         return Answer.show(info_modal("Edit objective", objective))
     krs = live_krs_of([objective.id], session=session).get(objective.id, [])
     draft = _edit_draft(objective, krs)
-    return Answer.show(views.objective_form(draft, _edit_context(objective, krs, draft.rows, session=session)))
+    return Answer.show(views.objective_form(draft, _edit_context(objective, krs, draft.rows, session=session),
+                                            problems=problems))
 
 
 def edit_command(args: Sequence[str], caller: str, *, session: Session, now: datetime, client=None) -> Answer:
