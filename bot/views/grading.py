@@ -31,9 +31,9 @@ def _objective_line(o: ObjectiveGrades, *, graded: bool) -> str:
 
 def grading_dm(cg: CycleGrades, *, reminder: bool = False) -> tuple[str, list[dict]]:
     """The lead's DM when the cycle has ended: each objective's computed score against its line, and a Grade button."""
-    text = (f"Reminder: {cg.cycle} for {cg.team} is not graded yet" if reminder
-            else f"Time to grade {cg.cycle} for {cg.team}")
-    head = (f":hourglass: *{escape(text)}.*" if reminder else f":checkered_flag: *{escape(text)}.*")
+    cycle, team = escape(cg.cycle), escape(cg.team)
+    text = f"Reminder: {cycle} for {team} is not graded yet" if reminder else f"Time to grade {cycle} for {team}"
+    head = f":hourglass: *{text}.*" if reminder else f":checkered_flag: *{text}.*"
     out = [section(f"{head}\nThe cycle ended on {cg.end}. Score each key result with evidence, hold the "
                    "retrospective, and decide what carries over to the next cycle: one form, a few minutes.")]
     lines = [_objective_line(o, graded=False) for o in cg.objectives]
@@ -126,7 +126,7 @@ def grading_modal(cg: CycleGrades) -> dict:
 
 def lessons(text: str) -> list[str]:
     """The lessons of a "what we change next cycle" answer: one per line, without list markers."""
-    return [line.strip(" -•*\t") for line in text.splitlines() if line.strip(" -•*\t")]
+    return [line.strip(" -•\t") for line in text.splitlines() if line.strip(" -•\t")]
 
 
 def cycle_report(cg: CycleGrades, *, carried_to: str | None) -> tuple[str, list[dict]]:
@@ -134,7 +134,7 @@ def cycle_report(cg: CycleGrades, *, carried_to: str | None) -> tuple[str, list[
     the lessons, and what carries over."""
     g = cg.grading
     met = sum(1 for o in cg.objectives if o.met)
-    text = f"{cg.cycle} graded for {cg.team}: {met} of {plural(len(cg.objectives), 'objective')} met the line"
+    text = f"{escape(cg.cycle)} graded for {escape(cg.team)}: {met} of {plural(len(cg.objectives), 'objective')} met the line"
     out = [section(f":checkered_flag: *{escape(cg.cycle)} is graded for {escape(cg.team)}* by <@{g.graded_by}>.\n"
                    f"{met} of {plural(len(cg.objectives), 'objective')} met its success line.")]
     lines = [_objective_line(o, graded=True) for o in cg.objectives]

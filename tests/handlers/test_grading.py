@@ -141,3 +141,25 @@ def test_without_a_next_cycle_the_lead_is_told_how_and_nothing_is_carried(okr):
     assert "no cycle after 2026-Q4 yet" in shown and "/okr cycle add" in shown
     with okr.session() as s:
         assert len(s.exec(select(Objective)).all()) == 1
+
+
+def test_the_coach_notes_a_new_kr_that_repeats_a_weak_one_of_last_cycle_unchanged(okr):
+    from tests.authoring_flows import kr_fields
+
+    end_growth_cycle(okr)
+    okr.clock.set(at("2026-11-27T10:00"))
+    assert okr.slack.command("U0LEAD", "grade").status == 200
+    view = last_opened(okr)
+    submit_view(okr, "U0LEAD", view, state_of(view, **grading_fields(
+        okr, decisions={"d7-activation": ids.DROP_VALUE, "wau": ids.DROP_VALUE})))
+    okr.clock.set(at("2026-12-01T10:00"))
+    assert okr.slack.command("U0LEAD", "new").status == 200
+    form = last_opened(okr)
+    fields = {ids.OBJ_TITLE_BLOCK: "Make analytics part of every team's week",
+              **kr_fields("n0", "Reach 40% weekly active usage of analytics", "U0ALICE", "10", "40", "%"),
+              **kr_fields("n1", "Reach 25% weekly active usage of analytics dashboards", "U0ALICE", "10", "25", "%")}
+    resp = submit_view(okr, "U0LEAD", form, state_of(form, **fields))
+    review = resp.json()["view"]
+    assert review["callback_id"] == ids.OBJECTIVE_REVIEW_VIEW
+    shown = okr.fake.render(review["blocks"])
+    assert shown.count("repeats-weak-kr") == 1 and "graded 0.00" in shown

@@ -55,6 +55,8 @@ class KRSubject:
     objective: str = ""
     line: int | None = None
     path: str = ""
+    # The grade of the same KR, word for word, in the team's last graded cycle, when it was below 0.3.
+    last_grade: float | None = None
 
     kind = "key_result"
 
@@ -210,6 +212,15 @@ def kr_is_binary(kr: KRSubject) -> bool:
     if kr.baseline == 0 and kr.target == 1:
         return True
     return bool(kr.from_to) and kr.baseline is None and tuple(amount(v) for v in kr.from_to) == (0, 1)
+
+
+def kr_repeats_weak(kr: KRSubject) -> bool:
+    return kr.last_grade is not None
+
+
+def title_key(title: str) -> str:
+    """A title as compared with last cycle's: spacing and case do not make it a different KR."""
+    return " ".join(title.split()).casefold()
 
 
 def kr_has_no_number(kr: KRSubject) -> bool:

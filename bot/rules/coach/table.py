@@ -9,7 +9,7 @@ metric + from X to Y + by when". Findings coach rather than block: they never st
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,8 @@ from bot.rules.coach.subjects import (
     kr_is_binary,
     kr_is_task,
     kr_is_vague,
+    kr_repeats_weak,
+    title_key,
     kr_target_equals_baseline,
     objective_is_number,
     objective_is_placeholder,
@@ -107,6 +109,11 @@ RULES: tuple[Rule, ...] = (
          "“{s.title}” starts and ends at {s.baseline_text}: with no change to make there is no progress to measure.",
          "Set the level you want to reach. Try: {s.change_verb} <metric> from {s.baseline_text} to <new target> "
          "by <date>. A level you only need to hold is a health metric, not a key result."),
+    Rule("repeats-weak-kr", "key_result", kr_repeats_weak,
+         "“{s.title}” is last cycle's key result word for word, and it was graded {s.last_grade:.2f}: written again "
+         "unchanged, it is likely to end the same way.",
+         "Use what the retrospective taught: change the lever, the metric or the size of the step, or carry it "
+         "over from the grading so it starts from where it ended."),
     Rule("objective-is-task", "objective", objective_is_task,
          "“{s.title}” reads like a task or project: an objective says what the team wants to be true, and why "
          "it matters.",
@@ -162,13 +169,17 @@ def check_objective(title: str) -> list[Finding]:
 
 
 def check_draft(title: str, key_results: Sequence[tuple[str, float | None, float | None, str | None]], *,
-                team: str = "", cycle: str = "", other_objectives: Sequence[str] = ()) -> list[Finding]:
+                team: str = "", cycle: str = "", other_objectives: Sequence[str] = (),
+                weak_last_cycle: Mapping[str, float] | None = None) -> list[Finding]:
     """Findings for one objective as written in a form: the team's objective count with it, its title, KR count and KRs.
 
     `key_results` are (title, baseline, target, unit); `other_objectives` are the titles of the team's other live
-    objectives in the same cycle, which count towards too-many-objectives but are not coached themselves.
+    objectives in the same cycle, which count towards too-many-objectives but are not coached themselves;
+    `weak_last_cycle` maps the titles of the team's last-cycle KRs graded below 0.3 to their grades.
     """
-    objective = ObjectiveSubject(title, tuple(KRSubject(t, b, g, u, team, title) for t, b, g, u in key_results), team, cycle)
+    weak = {title_key(t): grade for t, grade in (weak_last_cycle or {}).items()}
+    objective = ObjectiveSubject(title, tuple(KRSubject(t, b, g, u, team, title, last_grade=weak.get(title_key(t)))
+                                              for t, b, g, u in key_results), team, cycle)
     others = tuple(ObjectiveSubject(other, None, team, cycle) for other in other_objectives)
     findings = apply(TeamSubject(team, cycle, (*others, objective)))
     findings += apply(objective)
