@@ -167,3 +167,31 @@ def graded_view(headline: str, lines: list[str]) -> dict:
     body = [section(headline)] + pack_lines(lines, max_sections=MODAL_BLOCKS - 2, more=lambda n: f"…and {n} more.")
     return {"type": "modal", "callback_id": ids.GRADED_VIEW, "title": plain("Cycle graded"), "close": plain("Done"),
             "blocks": body}
+
+
+def past_cycle_status(cg: CycleGrades) -> tuple[str, list[dict]]:
+    """`/okr status TEAM CYCLE` of a cycle that is over: each objective and KR with its final grade (or its computed
+    score while ungraded), the evidence, and the lessons."""
+    graded = cg.grading is not None
+    text = f"{escape(cg.team)} · {escape(cg.cycle)}: " + ("final grades" if graded else "not graded yet")
+    head = (f"*{escape(cg.team)} · {escape(cg.cycle)}* ({cg.start} to {cg.end}), graded by <@{cg.grading.graded_by}> "
+            f"on {cg.grading.graded_at:%b %-d}" if graded else
+            f"*{escape(cg.team)} · {escape(cg.cycle)}* ({cg.start} to {cg.end}) is over and not graded yet; these "
+            f"are the computed scores. A lead grades it with `/okr grade {escape(cg.team)} {escape(cg.cycle)}`.")
+    lines = []
+    for o in cg.objectives:
+        lines.append(_objective_line(o, graded=graded))
+        for kr in o.krs:
+            line = f"   • {escape(kr.title)}: {_final(kr)}, computed {grade_text(kr.computed)}"
+            if kr.grade is not None:
+                line += f", graded *{grade_text(kr.grade)}*"
+                if kr.evidence:
+                    line += f" — {escape(' '.join(kr.evidence.split()))}"
+                if kr.decision:
+                    line += " (carried over)" if kr.decision == ids.CARRY_VALUE else " (dropped)"
+            lines.append(line)
+    if graded and lessons(cg.grading.change_next):
+        lines.append("*What we change next cycle*")
+        lines += [f"• {escape(lesson)}" for lesson in lessons(cg.grading.change_next)]
+    return text, [section(head)] + pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2,
+                                              more=lambda n: f"…and {plural(n, 'more line')}.")

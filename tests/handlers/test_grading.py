@@ -163,3 +163,20 @@ def test_the_coach_notes_a_new_kr_that_repeats_a_weak_one_of_last_cycle_unchange
     assert review["callback_id"] == ids.OBJECTIVE_REVIEW_VIEW
     shown = okr.fake.render(review["blocks"])
     assert shown.count("repeats-weak-kr") == 1 and "graded 0.00" in shown
+
+
+def test_status_of_a_past_cycle_shows_its_final_grades(okr):
+    end_growth_cycle(okr)
+    okr.clock.set(at("2026-11-27T10:00"))
+    ungraded = okr.slack.command("U0ALICE", "status Growth 2026-Q4").json()
+    assert "not graded yet" in ungraded["text"] and "computed 0.62" in okr.fake.render(ungraded["blocks"])
+    assert okr.slack.command("U0LEAD", "grade").status == 200
+    view = last_opened(okr)
+    submit_view(okr, "U0LEAD", view, state_of(view, **grading_fields(
+        okr, grades={"d7-activation": "0.9"}, evidence={"d7-activation": "Cohort data shows 33%"},
+        decisions={"d7-activation": ids.CARRY_VALUE, "wau": ids.DROP_VALUE})))
+    answer = okr.slack.command("U0ALICE", "status Growth 2026-Q4").json()
+    shown = okr.fake.render(answer["blocks"])
+    assert answer["text"] == "Growth · 2026-Q4: final grades"
+    assert "graded *0.90* — Cohort data shows 33% (carried over)" in shown
+    assert "Write KRs from the funnel data" in shown and "grade *0.63* against its line of 0.7" in shown

@@ -169,6 +169,8 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     out.append(("regrading modal", "modal", grading.grading_modal(graded)))
     message("cycle report", grading.cycle_report(graded, carried_to=t.cycle))
     message("cycle report, no next cycle", grading.cycle_report(graded, carried_to=None))
+    message("past cycle status", grading.past_cycle_status(graded))
+    message("past cycle status, ungraded", grading.past_cycle_status(ungraded))
     out.append(("graded", "modal", grading.graded_view(f"Graded {escape(t.cycle)}", [escape(t.title)] * 5)))
     lessons = authoring.FormContext(teams=[(1, t.team)], cycles=[(1, t.cycle)],
                                     lessons=[(t.team, t.cycle, [t.note[:300]] * 10)] * 3)
