@@ -8,8 +8,8 @@ from bot.reports.grading import CycleGrades, KRGradeLine, ObjectiveGrades
 from bot.rules.grading import grade_text
 from bot.rules.text import plural
 from bot.slack import ids
-from bot.views.kit import (MESSAGE_BLOCKS, MODAL_BLOCKS, MODAL_TITLE_CHARS, button, clip, context, escape,
-                           pack_lines, plain, section, value_text)
+from bot.views.kit import (MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, MODAL_BLOCKS, MODAL_TITLE_CHARS, block_text, button,
+                           clip, context, escape, pack_lines, plain, section, value_text)
 
 # Blocks per KR in the modal (its line, grade, evidence, carry-or-drop), and the intro, objectives and retrospective.
 KR_BLOCKS = 4
@@ -37,7 +37,7 @@ def grading_dm(cg: CycleGrades, *, reminder: bool = False) -> tuple[str, list[di
     out = [section(f"{head}\nThe cycle ended on {cg.end}. Score each key result with evidence, hold the "
                    "retrospective, and decide what carries over to the next cycle: one form, a few minutes.")]
     lines = [_objective_line(o, graded=False) for o in cg.objectives]
-    out += pack_lines(lines, max_sections=MESSAGE_BLOCKS - 3,
+    out += pack_lines(lines, max_sections=MESSAGE_BLOCKS - 3, max_chars=MESSAGE_TEXT_CHARS - block_text(out) - 100,
                       more=lambda n: f"…and {plural(n, 'more objective')} in the form.")
     out.append({"type": "actions", "block_id": ids.GRADING_VIEW, "elements": [
         button(ids.OPEN_GRADING, "Grade", ids.grading_value(cg.team_id, cg.cycle_id), style="primary")]})
@@ -158,7 +158,8 @@ def cycle_report(cg: CycleGrades, *, carried_to: str | None) -> tuple[str, list[
     dropped = [kr for kr in cg.krs if kr.decision == ids.DROP_VALUE]
     if dropped:
         lines.append("*Dropped:* " + "; ".join(escape(kr.title) for kr in dropped))
-    out += pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2, more=lambda n: f"…and {plural(n, 'more line')}.")
+    out += pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2, max_chars=MESSAGE_TEXT_CHARS - block_text(out),
+                      more=lambda n: f"…and {plural(n, 'more line')}.")
     return text, out
 
 
@@ -193,5 +194,6 @@ def past_cycle_status(cg: CycleGrades) -> tuple[str, list[dict]]:
     if graded and lessons(cg.grading.change_next):
         lines.append("*What we change next cycle*")
         lines += [f"• {escape(lesson)}" for lesson in lessons(cg.grading.change_next)]
-    return text, [section(head)] + pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2,
-                                              more=lambda n: f"…and {plural(n, 'more line')}.")
+    out = [section(head)]
+    return text, out + pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2, max_chars=MESSAGE_TEXT_CHARS - block_text(out),
+                                  more=lambda n: f"…and {plural(n, 'more line')}.")
