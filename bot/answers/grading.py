@@ -176,5 +176,5 @@ def _answer(team: Team, cycle: Cycle, grades: list[KRGrade], carried, *, caller:
             f"{carried.cycle.name}, starting from where they ended. Confirm each target below (the old one is "
             "proposed), then save.")
     if others:
-        note += f" {plural(len(others), 'more objective')} got carried KRs too: `/okr edit {team.name}`."
+        note += f" {plural(len(others), 'more objective')} got carried KRs too: type /okr edit {team.name} for it."
     return authoring.edit_form(first, caller, session=session, now=now, client=client, problems=[note])

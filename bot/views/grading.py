@@ -154,7 +154,7 @@ def cycle_report(cg: CycleGrades, *, carried_to: str | None) -> tuple[str, list[
     if carried:
         where = f"to {escape(carried_to)}" if carried_to else "once the next cycle exists"
         lines.append(f"*Carried over {where}*")
-        lines += [f"• {escape(kr.title)} (from {_final(kr)})" for kr in carried]
+        lines += [f"• {escape(kr.title)}: {_final(kr)}" for kr in carried]
     dropped = [kr for kr in cg.krs if kr.decision == ids.DROP_VALUE]
     if dropped:
         lines.append("*Dropped:* " + "; ".join(escape(kr.title) for kr in dropped))
