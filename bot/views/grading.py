@@ -44,9 +44,19 @@ def grading_dm(cg: CycleGrades, *, reminder: bool = False) -> tuple[str, list[di
     return text, out
 
 
-def modal_krs() -> int:
-    """How many KRs the grading modal holds within Slack's 100 blocks (with a few objective lines)."""
-    return (MODAL_BLOCKS - RETRO_BLOCKS - 8) // KR_BLOCKS
+def modal_krs(cg: CycleGrades) -> list[KRGradeLine]:
+    """The KRs the grading modal holds within Slack's 100 blocks: whole objectives' worth, in order, as many as fit
+    with the intro, each objective's line, a line for those left out and the retrospective."""
+    room = MODAL_BLOCKS - RETRO_BLOCKS - 2
+    shown: list[KRGradeLine] = []
+    for o in cg.objectives:
+        for n, kr in enumerate(o.krs):
+            need = (KR_BLOCKS if not kr.finished else KR_BLOCKS - 1) + (1 if n == 0 else 0)
+            if need > room:
+                return shown
+            room -= need
+            shown.append(kr)
+    return shown
 
 
 def _input(block_id: str, label: str, element: dict, *, optional: bool = True, hint: str | None = None) -> dict:
@@ -77,8 +87,7 @@ def _next_choice(kr: KRGradeLine) -> dict:
 def grading_modal(cg: CycleGrades) -> dict:
     """The grading modal: each KR's final value and computed score, its grade (pre-filled), evidence, carry or drop;
     then the retrospective."""
-    room = modal_krs()
-    shown = cg.krs[:room]
+    shown = modal_krs(cg)
     shown_ids = {kr.id for kr in shown}
     regrade = cg.grading is not None
     intro = ("Each grade is pre-filled with the score computed from the key result's latest value. Change it if "

@@ -167,6 +167,8 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     message("grading reminder", grading.grading_dm(ungraded, reminder=True))
     out.append(("grading modal", "modal", grading.grading_modal(ungraded)))
     out.append(("regrading modal", "modal", grading.grading_modal(graded)))
+    thin = cycle_grades(t, Sizes(objectives=40, krs=1), graded=False)
+    out.append(("grading modal, one KR per objective", "modal", grading.grading_modal(thin)))
     message("cycle report", grading.cycle_report(graded, carried_to=t.cycle))
     message("cycle report, no next cycle", grading.cycle_report(graded, carried_to=None))
     message("past cycle status", grading.past_cycle_status(graded))
