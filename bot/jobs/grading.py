@@ -2,7 +2,7 @@
 
 Derived from the database on every tick: a team's cycle that ended (in the team's zone) and has no grading in force
 is due at the first working morning after its last day, 09:00 team time, and its reminder three working mornings
-later, each under its outbox key, so restarts, repeated ticks and two processes send each once. A grading owes
+after that DM reached the lead, each under its outbox key, so restarts, repeated ticks and two processes send each once. A grading owes
 its team's channel one report; the grading listener sends it at once and the tick retries it if that failed.
 """
 
@@ -42,18 +42,19 @@ def send_due_gradings(*, now: datetime, session: Session, client: WebClient) -> 
     for team, cycle in ended:
         tz = owner_zone(None, team.timezone)
         if (team.id, cycle.id) not in graded and now >= grading_due_at(cycle.end, tz) and is_working_time(tz, now=now):
-            due.append((team, cycle, now >= grading_reminder_at(cycle.end, tz)))
+            due.append((team, cycle, tz))
     leads = leads_by_team({t.id for t, _, _ in due}, session=session)
     first_keys = [keys.grading(t.id, c.id, lead) for t, c, _ in due for lead in leads.get(t.id, ())]
     delivered = sent(first_keys, session=session)
     messages = []
-    for team, cycle, remind in due:
+    for team, cycle, tz in due:
         build = partial(_dm, team, cycle, session=session)
         for lead in leads.get(team.id, ()):
             first = keys.grading(team.id, cycle.id, lead)
             messages.append(Message(first, "grading", first, build, to_user=lead))
-            # The reminder follows a DM that reached the lead, never stands in for it.
-            if remind and first in delivered:
+            # The reminder follows a DM that reached the lead, three working mornings after it did.
+            reached = delivered.get(first)
+            if reached is not None and now >= grading_reminder_at(reached.sent_at, tz):
                 key = keys.grading_reminder(team.id, cycle.id, lead)
                 messages.append(Message(key, "grading", key, partial(_dm, team, cycle, session=session,
                                                                       reminder=True), to_user=lead))

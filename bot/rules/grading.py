@@ -29,9 +29,12 @@ def grading_due_at(end: date, tz: ZoneInfo) -> datetime:
     return reminder_at(local_instant(end, WORK_START, tz), tz)
 
 
-def grading_reminder_at(end: date, tz: ZoneInfo) -> datetime:
-    """Three working mornings after the grading DM: the one reminder, if nobody has graded."""
-    at = grading_due_at(end, tz)
+def grading_reminder_at(delivered_at: datetime, tz: ZoneInfo) -> datetime:
+    """Three working mornings after the grading DM reached the lead: the one reminder, if nobody has graded.
+
+    Counted from the delivery, not the due morning, so a DM sent late after downtime is not chased at once.
+    """
+    at = delivered_at
     for _ in range(REMIND_AFTER_WORKING_DAYS):
         at = reminder_at(at, tz)
     return at

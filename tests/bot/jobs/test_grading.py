@@ -46,6 +46,11 @@ def test_a_late_tick_waits_for_a_working_morning(okr):
     assert grading_dms(okr) == []
     okr.tick(at("2026-11-30T09:10"))
     assert len(grading_dms(okr)) == 1
+    # The reminder counts its three working mornings from Monday's DM, not from Friday.
+    okr.tick(at("2026-12-02T09:30"))
+    assert dms(okr, "U0LEAD", GRADE_REMINDER) == []
+    okr.tick(at("2026-12-03T09:30"))
+    assert len(dms(okr, "U0LEAD", GRADE_REMINDER)) == 1
 
 
 def test_a_cycle_long_over_is_not_chased(okr):

@@ -33,9 +33,11 @@ def test_auckland_and_los_angeles_end_the_same_cycle_on_different_utc_days():
     assert grading_due_at(end, AUCKLAND).date() != grading_due_at(end, LA).date()
 
 
-def test_the_reminder_is_three_working_mornings_later():
-    assert grading_reminder_at(date(2026, 11, 26), LONDON) == utc(2026, 12, 2, 9)  # Fri -> Mon, Tue, Wed
-    assert grading_reminder_at(date(2026, 11, 24), LONDON) == utc(2026, 11, 30, 9)  # Wed -> Thu, Fri, Mon
+def test_the_reminder_is_three_working_mornings_after_the_dm_reached_the_lead():
+    assert grading_reminder_at(utc(2026, 11, 27, 9), LONDON) == utc(2026, 12, 2, 9)  # Fri -> Mon, Tue, Wed
+    assert grading_reminder_at(utc(2026, 11, 25, 9), LONDON) == utc(2026, 11, 30, 9)  # Wed -> Thu, Fri, Mon
+    # Sent late, on Monday afternoon after downtime: the reminder waits until Thursday.
+    assert grading_reminder_at(utc(2026, 11, 30, 15), LONDON) == utc(2026, 12, 3, 9)
 
 
 def test_old_cycles_are_not_chased():
