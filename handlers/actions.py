@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers import authoring, checkin, skip, status
+from bot.answers import authoring, checkin, grading, skip, status
 from bot.slack import ids
 from bot.slack.payloads import draft_from_json
 from handlers.deps import Deps
@@ -66,4 +66,12 @@ def register(app, deps: Deps) -> None:
         with deps.session(context) as session:
             answer = authoring.back_to_form(draft, body["user"]["id"], session=session, now=deps.clock(),
                                             client=client)
+        to_click(client, body, answer)
+
+    @app.action(ids.OPEN_GRADING)
+    def open_grading(ack, body, action, client, context):
+        ack()
+        with deps.session(context) as session:
+            answer = grading.grade_button(action.get("value") or "", body["user"]["id"], session=session,
+                                          now=deps.clock(), client=client)
         to_click(client, body, answer)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from bot.answers import authoring, checkin, home
+from bot.answers import authoring, checkin, grading, home
 from bot.jobs import alerts
+from bot.jobs import grading as grading_job
 from bot.slack import ids
-from bot.slack.payloads import parse_checkin_submission, parse_objective_form, parse_review_submission
+from bot.slack.payloads import (parse_checkin_submission, parse_grading_submission, parse_objective_form,
+                                parse_review_submission)
 from handlers.deps import Deps
 from handlers.respond import to_submission
 
@@ -57,3 +59,21 @@ def register(app, deps: Deps) -> None:
             answer = authoring.submit_review(parse_review_submission(body), session=session, now=deps.clock(),
                                              client=client)
         to_submission(ack, answer, body.get("view"))
+
+    def submit_grading(ack, body, client, context):
+        now = deps.clock()
+        with deps.session(context) as session:
+            answer = grading.submit_grading(parse_grading_submission(body), session=session, now=now, client=client)
+        if not answer.errors:
+            context["graded_at"] = now
+        to_submission(ack, answer, body.get("view"))
+
+    def post_report(context, client):
+        # After the answer, once the grading is committed: the team channel's cycle report, through the outbox.
+        graded_at = context.get("graded_at")
+        if graded_at is None:
+            return
+        with deps.session(context) as session:
+            grading_job.send_cycle_reports(now=graded_at, session=session, client=client)
+
+    app.view(ids.GRADING_VIEW)(ack=submit_grading, lazy=[post_report])

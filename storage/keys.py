@@ -47,3 +47,18 @@ def digest_part(team_id: int, week_of: date, number: int, parts: int) -> str:
     their own, so a restart between parts sends each part once.
     """
     return digest(team_id, week_of) if number == parts else f"{digest(team_id, week_of)}:part{number}"
+
+
+def grading(team_id: int, cycle_id: int, lead_id: str) -> str:
+    """A lead's DM asking to grade a team's cycle (one per team, cycle and lead, ever)."""
+    return f"grading:{team_id}:{cycle_id}:{lead_id}"
+
+
+def grading_reminder(team_id: int, cycle_id: int, lead_id: str) -> str:
+    """The one reminder to grade a team's cycle, three working days after the first DM."""
+    return f"grading:{team_id}:{cycle_id}:{lead_id}:reminder"
+
+
+def cycle_report(grading_id: int) -> str:
+    """The team channel's cycle report of one grading (a re-grade posts its own)."""
+    return f"cycle-report:{grading_id}"

@@ -191,9 +191,45 @@ class Delivery(WorkspaceScoped, table=True):
     last_error: str | None = Field(default=None, max_length=200)
 
 
+class Grading(WorkspaceScoped, table=True):
+    """One grading of a team's cycle: who graded and the retrospective. A re-grade supersedes it, keeping it."""
+
+    __tablename__ = "gradings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="teams.id", index=True)
+    cycle_id: int = Field(foreign_key="cycles.id", index=True)
+    graded_by: str = Field(max_length=32)
+    graded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Set when a later grading of the same team and cycle replaced this one; the current grading has none.
+    superseded_at: datetime | None = utc_field()
+    worked: str = Field(default="", max_length=3000)
+    did_not_work: str = Field(default="", max_length=3000)
+    learned: str = Field(default="", max_length=3000)
+    change_next: str = Field(default="", max_length=3000)
+    # Slack view id: a retried or double-submitted grading modal is stored once.
+    source_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class KRGrade(WorkspaceScoped, table=True):
+    """One KR's grade in one grading: its final value and computed score, the grade given, and what happens next."""
+
+    __tablename__ = "kr_grades"
+
+    grading_id: int = Field(foreign_key="gradings.id", primary_key=True, ondelete="CASCADE")
+    kr_id: int = Field(foreign_key="key_results.id", primary_key=True, index=True)
+    final_value: float | None = None
+    computed: float
+    grade: float
+    evidence: str = Field(default="", max_length=3000)
+    # "carry" or "drop" for a KR that did not reach its target; "" for one that did.
+    decision: str = Field(default="", max_length=8)
+    carried_kr_id: int | None = Field(default=None, foreign_key="key_results.id")
+
+
 # The tables whose every query storage.db scopes to the session's workspace.
 SCOPED_TABLES: tuple[type[WorkspaceScoped], ...] = (Cycle, Team, TeamLead, Objective, KeyResult, Person, Prompt,
-                                                    PromptItem, CheckIn, Delivery)
+                                                    PromptItem, CheckIn, Delivery, Grading, KRGrade)
 
 
 class Workspace(SQLModel, table=True):

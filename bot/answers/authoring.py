@@ -9,12 +9,14 @@ review listing them with "Save anyway" and "Back to edit"; without, it is saved 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
 
 from bot.answers.answer import Answer
+from bot.answers.carry import last_cycle
 from bot.answers.drafts import check_draft_fields, coach_notes, save
 from bot.answers.lookup import no_such_team, team_name_of
 from bot.answers.permissions import can_manage, manage_refusal, manageable_teams
@@ -26,7 +28,7 @@ from bot.views.kit import MODAL_BLOCKS, SELECT_OPTIONS, escape, info_modal
 from storage.cycles import current_cycles
 from storage.models import Cycle, KeyResult, Objective, Team
 from storage.okrs import live_krs_of, objectives_not_ended
-from storage.teams import any_team, find_team
+from storage.teams import any_team, find_team, is_lead
 
 NEW_ROWS = 5
 # Rows an edit form can hold within a modal's 100 blocks, existing KRs first.
@@ -88,7 +90,24 @@ def _new_form(args: Sequence[str], caller: str, *, session: Session, now: dateti
         return teams
     draft = ObjectiveDraft(team_id=teams[0].id if len(teams) == 1 else None, cycle_id=cycles[0].id,
                            rows=_new_rows(NEW_ROWS))
-    return views.objective_form(draft, _new_context(teams, cycles, now=now))
+    ctx = _new_context(teams, cycles, now=now)
+    return views.objective_form(draft, replace(ctx, lessons=_lessons(teams, caller, cycles[0], session=session)))
+
+
+# Teams whose lessons a new objective's form shows at most (an admin's form lists every team).
+LESSON_TEAMS = 3
+
+
+def _lessons(teams: Sequence[Team], caller: str, cycle: Cycle, *, session: Session):
+    """What the teams' last graded cycle said they change next: for the one team of the form, or those the caller leads."""
+    if len(teams) > 1:
+        teams = [t for t in teams if is_lead(caller, t.id, session=session)]
+    out = []
+    for team in teams[:LESSON_TEAMS]:
+        last = last_cycle(team.id, session=session, before=cycle)
+        if last is not None and last.lessons:
+            out.append((team.name, last.cycle, last.lessons))
+    return tuple(out)
 
 
 def _cycle_label(cycle: Cycle, *, now: datetime) -> str:
@@ -130,14 +149,16 @@ def _editable(objective_id: int | None, caller: str, *, session: Session, now: d
     return objective
 
 
-def edit_form(objective_id: int | None, caller: str, *, session: Session, now: datetime, client=None) -> Answer:
-    """The form for editing one objective and its KRs, or a modal saying why the caller cannot."""
+def edit_form(objective_id: int | None, caller: str, *, session: Session, now: datetime, client=None,
+              problems: Sequence[str] = ()) -> Answer:
+    """The form for editing one objective and its KRs (with `problems` on top), or a modal saying why not."""
     objective = _editable(objective_id, caller, session=session, now=now, client=client)
     if isinstance(objective, str):
         return Answer.show(info_modal("Edit objective", objective))
     krs = live_krs_of([objective.id], session=session).get(objective.id, [])
     draft = _edit_draft(objective, krs)
-    return Answer.show(views.objective_form(draft, _edit_context(objective, krs, draft.rows, session=session)))
+    return Answer.show(views.objective_form(draft, _edit_context(objective, krs, draft.rows, session=session),
+                                            problems=problems))
 
 
 def edit_command(args: Sequence[str], caller: str, *, session: Session, now: datetime, client=None) -> Answer:
@@ -204,7 +225,7 @@ def submit_form(sub: ObjectiveSubmission, *, session: Session, now: datetime, cl
     checked = check_draft_fields(sub.draft, sub.user_id, session=session, now=now, client=client)
     if isinstance(checked, dict):
         return Answer.field_errors(checked)
-    notes = coach_notes(checked)
+    notes = coach_notes(checked, session=session)
     if notes:
         review = views.review_view(sub.draft, notes, where=checked.where)
         if len(review["private_metadata"]) <= METADATA_CHARS:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.answers import authoring, checkin, digest, lint, status, teams
+from bot.answers import authoring, checkin, digest, grading, lint, status, teams
 from bot.answers.answer import Answer
 from bot.rules.text import clean
 from bot.rules.validation import USER_MENTION
@@ -29,6 +29,8 @@ HELP = "\n".join([
     "• `/okr cycle` — the OKR cycles; `/okr cycle add NAME START END` (admins) adds one",
     "• `/okr new [TEAM]` — (team leads, admins) write an objective and its key results; the KR coach reviews it",
     "• `/okr edit [TEAM]` — (team leads, admins) change or archive an objective or its key results",
+    "• `/okr grade [TEAM] [CYCLE]` — (team leads, admins) grade a cycle, hold its retrospective and carry "
+    "unfinished key results over; again to re-grade",
     "• `/okr help` — this list",
     "Each week okrbot DMs every key result owner at their team's check-in time, in the owner's own time zone.",
     "On leave? Press *Skip this week* on that DM: the week won't count as missed and you won't get a reminder.",
@@ -74,6 +76,8 @@ def run(cmd: Command, user_id: str, *, session: Session, now: datetime, client=N
         return authoring.new_objective_command(cmd.args, user_id, session=session, now=now, client=client)
     if cmd.name == "edit":
         return authoring.edit_command(cmd.args, user_id, session=session, now=now, client=client)
+    if cmd.name == "grade":
+        return grading.grade_command(cmd.args, user_id, session=session, now=now, client=client)
     if cmd.name == "checkin":
         target = None
         if cmd.args:

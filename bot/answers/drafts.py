@@ -13,8 +13,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.answers.answer import Answer
+from bot.answers.carry import last_cycle
 from bot.answers.permissions import can_manage
 from bot.rules import validation
+from bot.rules.coach.subjects import title_key
 from bot.rules.coach.table import Finding, check_draft
 from bot.rules.scoring import OBJECTIVE_TYPES
 from bot.rules.text import plural, sentence
@@ -78,10 +80,6 @@ class CheckedDraft:
         kept = [(c.title, c.baseline, c.target, c.unit) for c in self.changes if not c.archive]
         return kept + [(kr.title, kr.baseline, kr.target, kr.unit) for kr in self.untouched]
 
-
-
-def title_key(title: str) -> str:
-    return " ".join(title.split()).casefold()
 
 
 def check_draft_fields(draft: ObjectiveDraft, caller: str, *, session: Session, now: datetime,
@@ -213,13 +211,14 @@ def _check_row(row: KRRow, existing: dict[int, KeyResult], errors: dict[str, str
 
 
 
-def coach_notes(checked: CheckedDraft) -> list[Finding]:
+def coach_notes(checked: CheckedDraft, *, session: Session) -> list[Finding]:
     """The coach's findings on what this draft adds or changes (an untouched imported KR is not re-coached)."""
     if checked.archive:
         return []
     new = checked.objective is None
+    last = last_cycle(checked.team.id, session=session, before=checked.cycle)
     findings = check_draft(checked.title, checked.live, team=checked.team.name, cycle=checked.cycle.name,
-                           other_objectives=checked.others if new else ())
+                           other_objectives=checked.others if new else (), weak_last_cycle=last.weak if last else None)
     if new:
         return findings
     title_changed = title_key(checked.title) != title_key(checked.objective.title)

@@ -9,11 +9,14 @@ from sqlmodel import Session
 
 from bot.answers.answer import Answer
 from bot.answers.lookup import no_such_team, team_name_of
+from bot.reports.grading import cycle_grades
 from bot.reports.status import statuses, team_status, user_status
-from bot.rules.schedule import days_around
+from bot.rules.schedule import days_around, local_day
 from bot.slack import ids
 from bot.views import status as views
+from bot.views.grading import past_cycle_status
 from bot.views.kit import info_modal
+from storage.cycles import find_cycle
 from storage.models import Team
 from storage.teams import find_team, team_overview, teams_by_id, teams_of_user
 
@@ -31,6 +34,15 @@ def status_reply(args: Sequence[str], caller: str, *, mentioned: str | None, ses
             who = "You own" if user == caller else f"<@{user}> owns"
             return Answer.say(f"{who} no key results in the current cycle.")
         return Answer.say(*views.status_message(teams, now=now, intro=f"*Key results of <@{user}>*"))
+    cycle = find_cycle(args[-1], session=session) if len(args) >= 2 else None
+    if cycle is not None:
+        team = find_team(team_name_of(args[:-1]), session=session)
+        if team is None:
+            return Answer.say(no_such_team(team_name_of(args[:-1]), session=session))
+        if cycle.end < local_day(team.timezone, now=now):
+            # A cycle that is over: its final grades (or computed scores, while nobody has graded it).
+            return Answer.say(*past_cycle_status(cycle_grades(team, cycle, session=session)))
+        return Answer.say(*views.status_message([team_status(team, session=session, now=now)], now=now))
     if args:
         name = team_name_of(args)
         team = find_team(name, session=session)

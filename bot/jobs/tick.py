@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot import metrics
-from bot.jobs import alerts, digests, nudges, prompts, reminders
+from bot.jobs import alerts, digests, grading, nudges, prompts, reminders
 from bot.settings import Settings
 from bot.slack.client import DEFAULT_LIMITS, Pacer, make_client
 from bot.slack.workspaces import Installed, may_send, targets
@@ -31,6 +31,8 @@ JOBS: list[tuple[str, Callable]] = [
     ("alerts", alerts.send_due_alerts),
     # After prompts, so a digest due in the same tick sees this week's prompts when it tells who has not checked in.
     ("digests", digests.send_due_digests),
+    # The end of a cycle: grading DMs to leads, their reminder, and any cycle report a grading still owes.
+    ("grading", grading.send_due_gradings),
 ]
 
 

@@ -24,12 +24,13 @@ from bot.rules.validation import (
     suggest,
 )
 
-_TOP_FIELDS = ("cycle", "teams", "objectives")
+# `retrospectives` and a KR's `grade` are written by export and ignored by import, like `latest`.
+_TOP_FIELDS = ("cycle", "teams", "objectives", "retrospectives")
 _CYCLE_FIELDS = ("name", "start", "end")
 _TEAM_FIELDS = ("name", "channel", "leads", "timezone", "checkin", "digest")
 _SCHEDULE_FIELDS = ("day", "time")
 _OBJECTIVE_FIELDS = ("team", "id", "title", "type", "key_results")
-_KR_FIELDS = ("id", "title", "owner", "baseline", "target", "unit", "latest")
+_KR_FIELDS = ("id", "title", "owner", "baseline", "target", "unit", "latest", "grade")
 _LATEST_FIELDS = ("value", "confidence", "note", "at")
 
 

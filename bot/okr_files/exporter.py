@@ -13,14 +13,18 @@ from sqlmodel import Session
 from bot.rules.schedule import WEEKDAYS
 from storage.checkins import latest_checkins
 from storage.cycles import find_cycle, latest_cycle
-from storage.models import CheckIn, Cycle, KeyResult, Objective, Team
+from storage.gradings import grades_of, grading_history, gradings_in
+from storage.models import CheckIn, Cycle, Grading, KeyResult, KRGrade, Objective, Team
 from storage.okrs import cycle_key_results
 from storage.teams import all_teams, leads_by_team
 
 __all__ = ["CSV_HEADER", "CycleNotFound", "export_csv", "export_yaml"]
 
 CSV_HEADER = ("cycle", "team", "objective_id", "objective", "type", "kr_id", "key_result", "owner",
-              "baseline", "target", "unit", "latest_value", "confidence", "checked_in_at", "note")
+              "baseline", "target", "unit", "latest_value", "confidence", "checked_in_at", "note",
+              # The end of the cycle, once graded: the KR's grade and the team's retrospective, on every row.
+              "grade", "computed_score", "evidence", "next_cycle", "graded_by", "graded_at", "what_worked",
+              "what_did_not_work", "what_we_learned", "what_we_change")
 
 
 class CycleNotFound(LookupError):
@@ -50,6 +54,23 @@ def _pick_cycle(session: Session, cycle_name: str | None) -> Cycle:
     if cycle is None:
         raise CycleNotFound("there are no cycles yet; import an OKR file first")
     return cycle
+
+
+def _gradings(session: Session, cycle: Cycle) -> tuple[dict[int, Grading], dict[int, KRGrade]]:
+    """The grading in force of each team in the cycle, by team id, and every KR's grade in them, by KR id."""
+    gradings = {g.team_id: g for g in gradings_in(cycle.id, session=session)}
+    grades = grades_of([g.id for g in gradings.values()], session=session)
+    return gradings, {kr_id: grade for by_kr in grades.values() for kr_id, grade in by_kr.items()}
+
+
+def _retrospective(grading: Grading, team: Team, *, session: Session) -> dict:
+    earlier = len(grading_history(grading.team_id, grading.cycle_id, session=session)) - 1
+    item = {"team": team.name, "graded_by": grading.graded_by, "graded_at": grading.graded_at.astimezone(UTC),
+            "what_worked": grading.worked, "what_did_not_work": grading.did_not_work,
+            "what_we_learned": grading.learned, "what_we_change": grading.change_next}
+    if earlier:
+        item["earlier_gradings"] = earlier
+    return item
 
 
 def _rows(session: Session, cycle: Cycle) -> list[_Row]:
@@ -109,6 +130,7 @@ def export_yaml(*, session: Session, cycle_name: str | None = None) -> str:
         for team in team_rows
     ]
     objectives: dict[int, dict] = {}
+    gradings, grades = _gradings(session, cycle)
     for row in _rows(session, cycle):
         obj = row.objective
         if obj.id not in objectives:
@@ -122,6 +144,10 @@ def export_yaml(*, session: Session, cycle_name: str | None = None) -> str:
         if row.latest is not None:
             item["latest"] = {"value": _number(row.latest.value), "confidence": row.latest.confidence,
                               "note": row.latest.note, "at": row.latest.created_at.astimezone(UTC)}
+        grade = grades.get(kr.id)
+        if grade is not None:
+            item["grade"] = {"value": _number(grade.grade), "computed": round(grade.computed, 4),
+                             "evidence": grade.evidence, "next": grade.decision or "done"}
         objectives[obj.id]["key_results"].append(item)
     # Objectives whose KRs are all archived are absent: they come only from KR rows, and an objective
     # without key results would not re-import.
@@ -130,6 +156,10 @@ def export_yaml(*, session: Session, cycle_name: str | None = None) -> str:
         "teams": teams,
         "objectives": list(objectives.values()),
     }
+    teams_by_id = {team.id: team for team in team_rows}
+    if gradings:
+        # Export only: import ignores the grades and the retrospectives, as it ignores `latest`.
+        doc["retrospectives"] = [_retrospective(g, teams_by_id[t], session=session) for t, g in sorted(gradings.items())]
     return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
                      width=4096)
 
@@ -143,8 +173,10 @@ def export_csv(*, session: Session, cycle_name: str | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
+    gradings, grades = _gradings(session, cycle)
     for row in _rows(session, cycle):
         latest = row.latest
+        grade, grading = grades.get(row.kr.id), gradings.get(row.team.id)
         writer.writerow([
             cycle.name, row.team.name, row.objective.key, row.objective.title, row.objective.type,
             row.kr.key, row.kr.title, row.kr.owner_id, _number(row.kr.baseline), _number(row.kr.target), row.kr.unit,
@@ -152,5 +184,10 @@ def export_csv(*, session: Session, cycle_name: str | None = None) -> str:
             "" if latest is None else latest.confidence,
             "" if latest is None else latest.created_at.astimezone(UTC).isoformat(),
             "" if latest is None else latest.note,
+            *(("", "", "", "") if grade is None else (_number(grade.grade), round(grade.computed, 4), grade.evidence,
+                                                     grade.decision or "done")),
+            *(("",) * 6 if grading is None else (grading.graded_by, grading.graded_at.astimezone(UTC).isoformat(),
+                                                  grading.worked, grading.did_not_work, grading.learned,
+                                                  grading.change_next)),
         ])
     return out.getvalue()

@@ -24,6 +24,7 @@ from bot.okr_files.importer import import_file
 from bot.rules.schedule import local_instant, parse_hhmm, zone
 from bot.rules.values import format_value
 from bot.settings import Settings
+from bot.sim.demo_end import add_next_cycle, play_end_of_quarter
 from bot.sim.fake_slack import FakeSlack
 from bot.sim.signed import Clock, SignedSlack
 from bot.slack import ids
@@ -42,7 +43,7 @@ class Person:
 
 
 PEOPLE = [
-    Person("U0LENA", "Lena", "Europe/London"),
+    Person("U0LENA", "Lena", "Europe/London"),  # the team's lead, and a workspace admin
     Person("U0ALICE", "Alice", "America/New_York"),
     Person("U0BOB", "Bob", "Europe/Berlin"),
     Person("U0CHEN", "Chen", "Asia/Singapore"),
@@ -53,7 +54,8 @@ ZONES = {p.user_id: p.tz for p in PEOPLE}
 EMOJI = {":large_green_circle:": "🟢", ":large_orange_circle:": "🟠", ":red_circle:": "🔴", ":wave:": "👋",
          ":white_check_mark:": "✅", ":warning:": "⚠️", ":rotating_light:": "🚨", ":chart_with_upwards_trend:": "📈",
          ":chart_with_downwards_trend:": "📉", ":calendar:": "📅", ":palm_tree:": "🌴", ":bell:": "🔔",
-         ":alarm_clock:": "⏰", ":seedling:": "🌱"}
+         ":alarm_clock:": "⏰", ":seedling:": "🌱",
+         ":checkered_flag:": "🏁", ":hourglass:": "⏳", ":x:": "❌", ":bulb:": "💡"}
 CHANNELS = {"C0GROWTH": "growth"}
 
 DOTS = {"green": "🟢", "amber": "🟠", "red": "🔴"}
@@ -127,6 +129,13 @@ class Printer:
             self.line(at, self._describe(call, at))
         self.seen = len(calls)
 
+    def pretty(self, blocks_or_text) -> str:
+        """Blocks or mrkdwn as the demo prints them: rendered, with emoji codes as emoji."""
+        body = self.fake.render(blocks_or_text)
+        for code, char in EMOJI.items():
+            body = body.replace(code, char)
+        return body
+
     def _describe(self, call, at: datetime) -> str:
         params = call.params
         channel = params.get("channel", "")
@@ -140,9 +149,7 @@ class Printer:
         else:
             where = f"#{CHANNELS.get(channel, channel)} (channel)"
         verb = {"chat.update": "updated", "chat.postEphemeral": "only visible to you"}.get(call.method)
-        body = self.fake.render(params.get("blocks") or params.get("text") or "")
-        for code, char in EMOJI.items():
-            body = body.replace(code, char)
+        body = self.pretty(params.get("blocks") or params.get("text") or "")
         indented = "\n".join("    " + line for line in body.strip().splitlines())
         return f"\n  → {where}{f' [{verb}]' if verb else ''}\n{indented}"
 
@@ -181,7 +188,8 @@ def run_demo(start_app: StartApp, *, out: TextIO, weeks: int | None = None) -> i
     secret = secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         for person in PEOPLE:
-            fake.add_user(person.user_id, tz=person.tz, name=person.name.lower(), real_name=person.name)
+            fake.add_user(person.user_id, tz=person.tz, name=person.name.lower(), real_name=person.name,
+                          is_admin=person.user_id == "U0LENA")
         for channel_id, name in CHANNELS.items():
             fake.add_channel(channel_id, name=name)
         database_url = f"sqlite:///{Path(tmp) / 'demo.db'}"
@@ -212,7 +220,12 @@ def _simulate(fake, engine, clock, slack, krs, cycle, out, weeks) -> None:
     printer = Printer(fake, out, cycle.start)
     answered: set[str] = set()
     checkins = 0
+    next_cycle_at = datetime.combine(cycle.end - timedelta(days=14), time(11, 0), tzinfo=UTC)
     for at in _instants(engine, cycle.start, end):
+        if weeks is None and next_cycle_at is not None and at >= next_cycle_at:
+            clock.set(next_cycle_at)
+            add_next_cycle(slack, fake, printer, at=next_cycle_at)
+            next_cycle_at = None
         clock.set(at)
         run_tick(now=at, engine=engine, client=client)
         printer.flush(at)
@@ -227,6 +240,8 @@ def _simulate(fake, engine, clock, slack, krs, cycle, out, weeks) -> None:
             clock.set(later)
             checkins += _answer(slack, fake, owner, prompt, krs, cycle, later, printer)
             printer.flush(later)
+    if weeks is None:
+        play_end_of_quarter(fake, engine, clock, slack, client, cycle, krs, printer, out)
     out.write(f"\n{'━' * 78}\nEnd of the quarter: {checkins} check-ins, "
               f"{sum(1 for c in fake.calls if c.method == 'chat.postMessage' and c.status == 200)} messages "
               "sent by okrbot.\n")

@@ -76,3 +76,33 @@ def team_of_value(value: str) -> int | None:
     """The team id of a button value made by team_value, or None for anything else."""
     kind, _, raw_id = (value or "").partition(":")
     return int(raw_id) if kind == "team" and raw_id.isdigit() and len(raw_id) <= 9 else None
+
+
+# The end of the quarter: the grading DM's button, the grading modal (per-KR blocks: the KR id follows the prefix,
+# the action is FIELD_ACTION), the retrospective's inputs, and the modal after a grading was saved.
+GRADING_VIEW = "okr_grading"
+GRADED_VIEW = "okr_graded"
+OPEN_GRADING = "okr_open_grading"
+GRADE_BLOCK = "grade:"
+EVIDENCE_BLOCK = "evidence:"
+NEXT_BLOCK = "next:"
+RETRO_WORKED_BLOCK = "retro_worked"
+RETRO_DID_NOT_BLOCK = "retro_did_not"
+RETRO_LEARNED_BLOCK = "retro_learned"
+RETRO_CHANGE_BLOCK = "retro_change"
+CARRY_VALUE = "carry"
+DROP_VALUE = "drop"
+
+
+def grading_value(team_id: int, cycle_id: int) -> str:
+    """The value of a Grade button: "grading:<team id>:<cycle id>"."""
+    return f"grading:{team_id}:{cycle_id}"
+
+
+def grading_of_value(value: str) -> tuple[int, int] | None:
+    """The (team id, cycle id) of a button value made by grading_value, or None for anything else."""
+    kind, _, rest = (value or "").partition(":")
+    team, _, cycle = rest.partition(":")
+    if kind != "grading" or not (team.isdigit() and cycle.isdigit()) or len(team) > 9 or len(cycle) > 9:
+        return None
+    return int(team), int(cycle)

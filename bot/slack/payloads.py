@@ -279,3 +279,51 @@ def misshapen(payload: dict) -> str | None:
             if any(not isinstance(item, types) for item in items):
                 return path
     return None
+
+
+# --------------------------------------------------------------------------- the grading modal
+
+
+@dataclass(frozen=True)
+class GradingSubmission:
+    """A submitted grading modal: the team and cycle it says it grades, each KR's fields as typed, the retrospective."""
+
+    user_id: str
+    view_id: str
+    team_id: int | None
+    cycle_id: int | None
+    kr_ids: tuple[int, ...]
+    grades: dict[int, str]
+    evidence: dict[int, str]
+    decisions: dict[int, str]
+    worked: str
+    did_not_work: str
+    learned: str
+    change_next: str
+
+
+def _field(state: dict, block_id: str) -> dict:
+    return _input_value(state, block_id, ids.FIELD_ACTION)
+
+
+def parse_grading_submission(body: dict) -> GradingSubmission:
+    """Read a view_submission body of the grading modal; unknown shapes read as blank fields, never errors."""
+    view = _dict(body.get("view"))
+    try:
+        meta = _dict(json.loads(_str(view.get("private_metadata")) or "{}"))
+    except ValueError:
+        meta = {}
+    krs = meta.get("k")
+    kr_ids = tuple(k for k in (krs if isinstance(krs, list) else []) if _int(k) is not None)
+    state = _dict(_dict(view.get("state")).get("values"))
+    text = lambda block_id: _str(_field(state, block_id).get("value")).strip()  # noqa: E731
+    grades = {k: text(ids.kr_block(ids.GRADE_BLOCK, k)) for k in kr_ids}
+    evidence = {k: text(ids.kr_block(ids.EVIDENCE_BLOCK, k)) for k in kr_ids}
+    decisions = {k: _str(_dict(_field(state, ids.kr_block(ids.NEXT_BLOCK, k)).get("selected_option")).get("value"))
+                 for k in kr_ids}
+    return GradingSubmission(
+        user_id=_str(_dict(body.get("user")).get("id")), view_id=_str(view.get("id")),
+        team_id=_int(meta.get("t")), cycle_id=_int(meta.get("c")), kr_ids=kr_ids, grades=grades,
+        evidence=evidence, decisions=decisions, worked=text(ids.RETRO_WORKED_BLOCK),
+        did_not_work=text(ids.RETRO_DID_NOT_BLOCK), learned=text(ids.RETRO_LEARNED_BLOCK),
+        change_next=text(ids.RETRO_CHANGE_BLOCK))

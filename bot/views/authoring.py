@@ -31,6 +31,16 @@ class FormContext:
     fixed: str = ""
     kr_titles: dict[str, str] | None = None
     hidden_krs: int = 0
+    # The end of last cycle: (team, cycle, "what we change next cycle" lessons) of the teams the form is for.
+    lessons: Sequence[tuple[str, str, Sequence[str]]] = ()
+
+
+def _lessons_block(lessons: Sequence[tuple[str, str, Sequence[str]]]) -> dict:
+    lines = []
+    for team, cycle, items in lessons:
+        lines.append(f":bulb: *What {escape(team)} said it changes this cycle* (the {escape(cycle)} retrospective)")
+        lines += [f"• {escape(item)}" for item in items]
+    return section("\n".join(lines))
 
 
 def _option(text: str, value: str) -> dict:
@@ -110,6 +120,8 @@ def objective_form(draft: ObjectiveDraft, ctx: FormContext, *, problems: Sequenc
     body: list[dict] = []
     if problems:
         body.append(section(":warning: " + "\n".join(escape(p) for p in problems)))
+    if ctx.lessons:
+        body.append(_lessons_block(ctx.lessons))
     if editing:
         body.append(context(escape(ctx.fixed)))
     else:

@@ -23,7 +23,7 @@ def test_plain_lists_findings_grouped_with_hints_and_exits_0(capsys):
     assert run(["lint", str(PLATFORM)]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0] == f"{PLATFORM}: 5 notes"
+    assert lines[0] == f"{PLATFORM}: 6 notes"
     assert "Objective “Launch v2” · Platform (line 8)" in lines
     assert "  Key result “Ship AI dashboard in Q2” (line 12)" in lines
     assert "    - task-not-outcome: “Ship AI dashboard in Q2” is a task or deliverable, not an outcome: getting" in lines
@@ -38,6 +38,7 @@ def test_json_is_a_list_of_findings_and_exits_0(capsys):
     assert [(d["kind"], d["title"], d["rule"]) for d in data] == [
         ("objective", "Launch v2", "objective-is-task"),
         ("key_result", "Ship AI dashboard in Q2", "task-not-outcome"),
+        ("key_result", "Improve customer satisfaction", "vague-verb"),
         ("objective", "Increase revenue to $2M", "objective-is-number"),
         ("objective", "Increase revenue to $2M", "too-few-krs"),
         ("key_result", "Conduct 20 customer interviews", "task-not-outcome"),
@@ -90,7 +91,7 @@ def test_import_prints_the_coachs_notes_as_warnings_and_still_imports(db_url, ca
     assert run(["import", str(PLATFORM)], env) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith(f"Imported {PLATFORM}: cycle 2026-Q4 created")
-    assert captured.err.startswith(f"Coach: 5 notes on how {PLATFORM} is written (they did not stop the import):")
+    assert captured.err.startswith(f"Coach: 6 notes on how {PLATFORM} is written (they did not stop the import):")
     assert "task-not-outcome" in captured.err and "too-few-krs" in captured.err
     assert run(["import", str(GROWTH)], env) == 0
     assert capsys.readouterr().err == ""
@@ -102,5 +103,5 @@ def test_real_process_lint(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "app.py"), "lint", str(PLATFORM), "--format", "json"],
                           env=proc_env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert len(json.loads(done.stdout)) == 5
+    assert len(json.loads(done.stdout)) == 6
     assert not (tmp_path / "okrbot.db").exists()  # no database touched

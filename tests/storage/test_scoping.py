@@ -17,8 +17,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from storage.db import UnscopedSession, open_session, session_scope
-from storage.models import (SCOPED_TABLES, CheckIn, Cycle, Delivery, KeyResult, Objective, Person, Prompt,
-                            PromptItem, Team, TeamLead)
+from storage.models import (SCOPED_TABLES, CheckIn, Cycle, Delivery, Grading, KeyResult, KRGrade, Objective, Person,
+                            Prompt, PromptItem, Team, TeamLead)
 from storage.checkins import latest_checkins
 from storage.people import find_person
 from storage.teams import leads_by_team
@@ -66,6 +66,11 @@ def _seed(engine, workspace: str) -> Seeded:
                      is_admin=workspace == "T2"))
         delivery = Delivery(key="digest:Growth:2026-11-23", kind="digest", claimed_at=T0, sent_at=T0, attempts=1)
         s.add(delivery)
+        # The same grading in both workspaces (same team name, cycle and lead), told apart by its retrospective.
+        grading = Grading(team_id=team.id, cycle_id=q4.id, graded_by=SAME, graded_at=T0, change_next=workspace)
+        s.add(grading)
+        s.flush()
+        s.add(KRGrade(grading_id=grading.id, kr_id=krs[0], computed=0.5, grade=0.5))
         s.flush()
         return Seeded(q4.id, team.id, objective.id, krs, checkins, prompt.id, delivery.id)
 

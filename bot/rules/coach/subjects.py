@@ -10,7 +10,6 @@ from bot.rules.coach.words import (
     ACTIVITY_COUNT,
     AMOUNT,
     ARROW,
-    BINARY_UNITS,
     CHANGE_BASE,
     CHANGE_LEAD,
     DECREASE_VERBS,
@@ -25,6 +24,7 @@ from bot.rules.coach.words import (
     NUMBER_WORDS,
     OBJECTIVE_TASK_LEAD,
     OUTCOME_LEAD,
+    PLACEHOLDER,
     RELATIVE,
     SOFT_ARTIFACT,
     SOFT_LEAD,
@@ -33,6 +33,8 @@ from bot.rules.coach.words import (
     TASK_LEAD,
     TASK_UNLESS_AMOUNT,
     VAGUE,
+    VAGUE_BASE,
+    VAGUE_LEAD,
     amount,
     leading,
     normalize,
@@ -53,6 +55,8 @@ class KRSubject:
     objective: str = ""
     line: int | None = None
     path: str = ""
+    # The grade of the same KR, word for word, in the team's last graded cycle, when it was below 0.3.
+    last_grade: float | None = None
 
     kind = "key_result"
 
@@ -82,14 +86,39 @@ class KRSubject:
     def vague(self) -> str:
         # Quoted as written ("Better", "optimise"), so the finding reads back the person's own words.
         match = VAGUE.search(self.title)
-        return match.group(0) if match else ""
+        if match:
+            return match.group(0)
+        lead = VAGUE_LEAD.match(self.text)
+        if lead is None:
+            return ""
+        written = re.search(rf"(?<![\w-]){re.escape(lead.group(0))}(?![\w-])", self.title, re.I)
+        return written.group(0) if written else lead.group(0)
+
+    @property
+    def metric_text(self) -> str:
+        """The title without its vague verbs and adverbs: what the rewrite raises or lowers."""
+        text = " ".join(self.title.split())
+        text = re.sub(r"^(?:(?:kr|okr)\s*\d*\s*[:.)\-–—]\s*|[-*•·]\s*|\d+\s*[.)]\s+)", "", text, flags=re.I)
+        text = re.sub(r"^(?:we|i|the team|team)\s+(?:will|shall|must|should)\s+", "", text, flags=re.I)
+        lead = VAGUE_LEAD.match(normalize(text))
+        if lead is not None:
+            text = text[len(lead.group(0)):]
+        text = VAGUE.sub("", text)
+        text = " ".join(text.split()).strip(" .,;:!")
+        return re.sub(r"^(?:the|our)\s+", "", text, flags=re.I) or "<metric>"
+
+    @property
+    def rewrite(self) -> str:
+        """The title rewritten from the fields: verb of change + metric + from the baseline to the target."""
+        verb = "Lower" if self.change_verb == "Reduce" else "Raise"
+        return f"{verb} {self.metric_text} from {self.baseline_text} to {self.target_text}"
 
     @property
     def change_verb(self) -> str:
         """Increase or Reduce, whichever way this KR points, for the rewrite hint."""
-        lead = leading(CHANGE_LEAD, CHANGE_BASE, self.text)
+        lead = leading(CHANGE_LEAD, CHANGE_BASE, self.text) or leading(VAGUE_LEAD, VAGUE_BASE, self.text)
         ends = self.from_to and (amount(self.from_to[0]), amount(self.from_to[1]))
-        falling = (lead in DECREASE_VERBS
+        falling = (lead in DECREASE_VERBS or lead in ("minimize", "minimise", "diminish", "limit")
                    or (self.baseline is not None and self.target is not None and self.target < self.baseline)
                    or bool(ends and None not in ends and ends[1] < ends[0]))
         return "Reduce" if falling else "Increase"
@@ -179,7 +208,19 @@ def kr_is_task(kr: KRSubject) -> bool:
 
 
 def kr_is_binary(kr: KRSubject) -> bool:
-    return kr.baseline == 0 and kr.target == 1 and (kr.unit or "").strip().lower() in BINARY_UNITS
+    # 0 -> 1 is yes or no whatever the unit says ("customers", "%") or the verb.
+    if kr.baseline == 0 and kr.target == 1:
+        return True
+    return bool(kr.from_to) and kr.baseline is None and tuple(amount(v) for v in kr.from_to) == (0, 1)
+
+
+def kr_repeats_weak(kr: KRSubject) -> bool:
+    return kr.last_grade is not None
+
+
+def title_key(title: str) -> str:
+    """A title as compared with last cycle's: spacing and case do not make it a different KR."""
+    return " ".join(title.split()).casefold()
 
 
 def kr_has_no_number(kr: KRSubject) -> bool:
@@ -187,7 +228,8 @@ def kr_has_no_number(kr: KRSubject) -> bool:
 
 
 def kr_is_vague(kr: KRSubject) -> bool:
-    return bool(kr.vague) and not kr.has_number and kr.target is None
+    # The title is what people read in Slack: numbers only in the fields do not make it say how far.
+    return bool(kr.vague) and not kr.has_number
 
 
 def kr_has_no_baseline(kr: KRSubject) -> bool:
@@ -217,6 +259,10 @@ def objective_is_task(o: ObjectiveSubject) -> bool:
     if DELIVERABLE_LEAD.match(text) or DELIVERABLE_TAIL.search(text):
         return True
     return bool(END_STATE.search(text)) and not leading(OUTCOME_LEAD, None, text)
+
+
+def objective_is_placeholder(o: ObjectiveSubject) -> bool:
+    return bool(PLACEHOLDER.match(o.text))
 
 
 def objective_is_number(o: ObjectiveSubject) -> bool:

@@ -9,7 +9,7 @@ metric + from X to Y + by when". Findings coach rather than block: they never st
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +22,11 @@ from bot.rules.coach.subjects import (
     kr_is_binary,
     kr_is_task,
     kr_is_vague,
+    kr_repeats_weak,
+    title_key,
     kr_target_equals_baseline,
     objective_is_number,
+    objective_is_placeholder,
     objective_is_task,
 )
 
@@ -89,10 +92,10 @@ RULES: tuple[Rule, ...] = (
          "Measure what the milestone is for. " + _KR_SHAPE + ".",
          unless=("task-not-outcome",)),
     Rule("vague-verb", "key_result", kr_is_vague,
-         "“{s.vague}” says which way, not how far: “{s.title}” has no number, so nobody can say at the end of the "
-         "cycle whether it was met.",
-         "Replace “{s.vague}” with the metric and both ends. " + _KR_SHAPE + ".",
-         unless=("task-not-outcome",)),
+         "“{s.vague}” says which way, not how far: the title “{s.title}” has no number, and the title is what "
+         "people read in Slack, so it must name the metric and the move.",
+         "Name the metric and both ends in the title. Try: {s.rewrite} by <date>.",
+         unless=("task-not-outcome", "binary-target")),
     Rule("no-number", "key_result", kr_has_no_number,
          "“{s.title}” has no number and no target, so nobody can say at the end of the cycle whether it was met.",
          "Name the metric and how far it should move. " + _KR_SHAPE + ".",
@@ -101,22 +104,33 @@ RULES: tuple[Rule, ...] = (
          "“{s.title}” has a target but no starting point: without a baseline nobody can tell how big the change is, "
          "or score the progress made.",
          "Add today's value. Try: {s.change_verb} <metric> from <today's value> to {s.target_text} by <date>.",
-         unless=("task-not-outcome",)),
+         unless=("task-not-outcome", "vague-verb", "binary-target")),
     Rule("target-equals-baseline", "key_result", kr_target_equals_baseline,
          "“{s.title}” starts and ends at {s.baseline_text}: with no change to make there is no progress to measure.",
          "Set the level you want to reach. Try: {s.change_verb} <metric> from {s.baseline_text} to <new target> "
          "by <date>. A level you only need to hold is a health metric, not a key result."),
+    Rule("repeats-weak-kr", "key_result", kr_repeats_weak,
+         "“{s.title}” is last cycle's key result word for word, and it was graded {s.last_grade:.2f}: written again "
+         "unchanged, it is likely to end the same way.",
+         "Use what the retrospective taught: change the lever, the metric or the size of the step, or carry it "
+         "over from the grading so it starts from where it ended."),
     Rule("objective-is-task", "objective", objective_is_task,
          "“{s.title}” reads like a task or project: an objective says what the team wants to be true, and why "
          "it matters.",
          "Name the change the work is for and leave the work to the plan. Try: Make <who> <better off, how>, e.g. "
          "“Make self-serve onboarding effortless for mid-market customers”, measured by key results like "
          "Increase <metric> from <baseline> to <target> by <date>."),
+    Rule("objective-is-placeholder", "objective", objective_is_placeholder,
+         "“{s.title}” is a heading or a bucket, not a direction: nobody can tell from it what the team wants to be "
+         "true at the end of the cycle.",
+         "Say what should be different and for whom. Try: Make <who> <better off, how>, e.g. “Make self-serve "
+         "onboarding effortless for mid-market customers”, and group the key results that show it."),
     Rule("objective-is-number", "objective", objective_is_number,
          "“{s.title}” is a number, not a direction: numbers belong in the key results, the objective says what "
          "you want and why.",
          "Move the number into a key result (Increase <metric> from <baseline> to <target> by <date>) and say in "
-         "the objective what it stands for, e.g. “Become the obvious choice for mid-market teams”."),
+         "the objective what it stands for, e.g. “Become the obvious choice for mid-market teams”.",
+         unless=("objective-is-placeholder",)),
     Rule("too-few-krs", "objective", lambda o: o.key_results is not None and o.kr_count < MIN_KRS,
          "“{s.title}” has {s.kr_count_text}: one number alone is easy to hit while missing the point; "
          f"{MIN_KRS} to {MAX_KRS} key results give a rounded picture.",
@@ -155,13 +169,17 @@ def check_objective(title: str) -> list[Finding]:
 
 
 def check_draft(title: str, key_results: Sequence[tuple[str, float | None, float | None, str | None]], *,
-                team: str = "", cycle: str = "", other_objectives: Sequence[str] = ()) -> list[Finding]:
+                team: str = "", cycle: str = "", other_objectives: Sequence[str] = (),
+                weak_last_cycle: Mapping[str, float] | None = None) -> list[Finding]:
     """Findings for one objective as written in a form: the team's objective count with it, its title, KR count and KRs.
 
     `key_results` are (title, baseline, target, unit); `other_objectives` are the titles of the team's other live
-    objectives in the same cycle, which count towards too-many-objectives but are not coached themselves.
+    objectives in the same cycle, which count towards too-many-objectives but are not coached themselves;
+    `weak_last_cycle` maps the titles of the team's last-cycle KRs graded below 0.3 to their grades.
     """
-    objective = ObjectiveSubject(title, tuple(KRSubject(t, b, g, u, team, title) for t, b, g, u in key_results), team, cycle)
+    weak = {title_key(t): grade for t, grade in (weak_last_cycle or {}).items()}
+    objective = ObjectiveSubject(title, tuple(KRSubject(t, b, g, u, team, title, last_grade=weak.get(title_key(t)))
+                                              for t, b, g, u in key_results), team, cycle)
     others = tuple(ObjectiveSubject(other, None, team, cycle) for other in other_objectives)
     findings = apply(TeamSubject(team, cycle, (*others, objective)))
     findings += apply(objective)

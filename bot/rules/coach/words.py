@@ -80,12 +80,21 @@ CHANGE_VERBS = (
     "shrink", "double", "triple", "halve", "expand", "move", "bring", "slash", "shorten", "accelerate", "speed up",
 )
 DECREASE_VERBS = {"reduce", "decrease", "cut", "lower", "drop", "shrink", "halve", "slash", "shorten"}
+# A title led by one of these names a direction; without a number it says which way, not how far, however
+# well the baseline and target fields are filled, since people read the title in Slack.
+VAGUE_VERBS = (
+    *CHANGE_VERBS, "enhance", "optimize", "optimise", "strengthen", "maximize", "maximise", "minimize", "minimise",
+    "streamline", "elevate", "amplify", "deepen", "bolster", "advance", "foster", "sharpen", "widen", "broaden",
+    "scale", "drive", "push", "step up", "ramp up", "build up", "level up", "supercharge", "uplift", "grow up",
+    "decrease", "diminish", "limit", "tighten",
+)
 
 TASK_LEAD, TASK_BASE = verb_table(TASK_VERBS)
 OBJECTIVE_TASK_LEAD, _ = verb_table(OBJECTIVE_TASK_VERBS)
 SOFT_LEAD, _ = verb_table(SOFT_VERBS)
 OUTCOME_LEAD, OUTCOME_BASE = verb_table(OUTCOME_VERBS)
 CHANGE_LEAD, CHANGE_BASE = verb_table(CHANGE_VERBS)
+VAGUE_LEAD, VAGUE_BASE = verb_table(VAGUE_VERBS)
 
 # "Release frequency", "Test coverage", "Run rate": a task verb used as the first word of a metric's name.
 METRIC_NOUN_AFTER_VERB = re.compile(
@@ -105,7 +114,9 @@ DELIVERABLE_TAIL = re.compile(r"\b(?:launch|rollout|roll-out|release|migration|r
 ACTIVITY_COUNT = re.compile(
     r"(?<![\w.])\d[\d,]*\+?\s+(?:[a-z][\w-]*\s+){0,2}?(?:interviews?|calls?|meetings?|workshops?|webinars?|"
     r"blog posts?|posts?|articles?|sessions?|events?|presentations?|trainings?|newsletters?|conferences?|surveys?|"
-    r"experiments?|campaigns?|emails?|videos?|case studies|talks?|meetups?|hackathons?)\b")
+    r"experiments?|campaigns?|emails?|videos?|case studies|talks?|meetups?|hackathons?|features?|integrations?|"
+    r"dashboards?|reports?|pages?|screens?|templates?|guides?|tutorials?|courses?|releases?|tests?|a/b tests?|"
+    r"modules?|endpoints?|connectors?|plugins?|podcasts?|episodes?|demos?|roadshows?|trade shows?)\b")
 
 AMOUNT = r"[$€£]?\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|k|m|bn)(?![a-z]))?"
 # A number that measures something: not an identifier such as v2, Q3, p95, #1, 24/7, Day-7 or a year.
@@ -133,8 +144,14 @@ VAGUE = re.compile(
     r"boost(?:s|ed|ing)?|maximi[sz](?:e|es|ed|ing)|minimi[sz](?:e|es|ed|ing)|streamlin(?:e|es|ed|ing)|"
     r"strengthen(?:s|ed|ing)?|significantly|substantially|dramatically|greatly|drastically|meaningfully|"
     r"considerably|a lot)\b", re.I)
-BINARY_UNITS = {"", "done", "yes", "yes/no", "launched", "shipped", "complete", "completed", "binary", "bool",
-                 "boolean", "milestone"}
+# "Q4 goals", "Misc", "Objective 2", "42": a heading or a bucket, not a direction anyone can aim at.
+_PERIOD = r"(?:q[1-4]|h[12]|fy\s?\d{2,4}|(?:20)?\d{2}(?:[-/ ]?(?:q[1-4]|h[12]))?|this\s+(?:quarter|cycle|year)|quarterly|annual|yearly)"
+PLACEHOLDER = re.compile(
+    rf"^(?:(?:{_PERIOD}\s+)?(?:our\s+|other\s+|the\s+)?(?:[\w&-]+\s+){{0,2}}?"
+    r"(?:goals?|objectives?|okrs?|targets?|priorities|themes?|stuff|items|things|tasks|initiatives|projects|bets)"
+    rf"(?:\s+(?:for\s+)?{_PERIOD})?"
+    r"|misc\.?|miscellaneous|others?|general|various|tbd|tbc|todo|to do|n/?a|none|bau|business as usual|placeholder|"
+    r"(?:objective|goal|okr|o|theme)\s*#?\d+|[#\d\s.,%$€£:/-]*\d[#\d\s.,%$€£:/-]*)$")
 
 # "KR2: ", "O1 -", "- ", "1. ", "We will ", "To ": wrapping that hides the leading verb.
 NOISE = re.compile(

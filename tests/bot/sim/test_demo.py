@@ -21,6 +21,11 @@ def test_demo_quarter_shows_prompts_checkins_digests_nudges_and_alerts(tmp_path)
     assert "Haven't heard from you" in out  # ...and Dev gets the nudge
     assert "Confidence drop" in out  # Bob's green -> red reaches Lena at once
     assert "skipped this week" in out  # Chen's leave
+    # The end of the quarter: the grading DM, the grades with evidence, the report, the carry-over, the lessons.
+    assert "DM to Lena (Fri 09:00 GMT)" in out and "Time to grade 2026-Q4 for Growth" in out
+    assert "2026-Q4 is graded for Growth" in out and "Carried over to 2027-Q1" in out
+    assert "baseline 33.4, target 40 (to confirm)" in out
+    assert "What Growth said it changes this cycle" in out
     assert "End of the quarter:" in out
     # Nothing is left behind: the demo's database lives in a temporary directory.
     assert list(tmp_path.iterdir()) == [] or all(p.name.startswith(".") for p in tmp_path.iterdir())

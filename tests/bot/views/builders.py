@@ -10,9 +10,10 @@ from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
 from bot.rules.coach.table import Finding
 from bot.rules.scoring import Pace
 from bot.slack.payloads import KRRow, ObjectiveDraft
-from bot.views import alerts, authoring, checkin, digest, home, lint, nudges, status, teams
+from bot.reports.grading import CycleGrades, KRGradeLine, ObjectiveGrades
+from bot.views import alerts, authoring, checkin, digest, grading, home, lint, nudges, status, teams
 from bot.views.kit import escape, info_modal
-from storage.models import CheckIn, Cycle, KeyResult, Objective, Team
+from storage.models import CheckIn, Cycle, Grading, KeyResult, Objective, Team
 from storage.okrs import ActiveKR
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -96,6 +97,19 @@ def _finding(t: Texts, n: int) -> Finding:
                    objective=f"{t.title} objective")
 
 
+def cycle_grades(t: Texts, s: Sizes, *, graded: bool) -> CycleGrades:
+    """A team's cycle at its end with s.objectives x s.krs KRs, each graded away from its score, half carried."""
+    objectives = tuple(ObjectiveGrades(o, f"k{o}", f"{t.title} objective {o}", "committed", tuple(
+        KRGradeLine(o * 100 + k, f"{t.title} {o}.{k}", OWNERS[k % len(OWNERS)], t.unit, -TRILLION, TRILLION,
+                    TRILLION - 0.01 if k else None, 0.5, 0.9 if graded else None, t.note if graded else "",
+                    ("carry" if k % 2 else "drop") if graded else "", 7 if graded and k % 2 else None)
+        for k in range(s.krs))) for o in range(s.objectives))
+    retro = Grading(id=1, team_id=1, cycle_id=1, graded_by=OWNERS[0], graded_at=NOW, worked=t.note,
+                    did_not_work=t.note, learned=t.note, change_next="\n".join([t.note[:300]] * 10))
+    return CycleGrades(1, t.team, CHANNEL, OWNERS[:3], 1, t.cycle, "2026-10-01", "2026-12-31", objectives,
+                       retro if graded else None)
+
+
 def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     """(name, kind, payload) for every builder: kind is "message" ({text, blocks}), "modal" or "home" (a view)."""
     out: list[tuple[str, str, object]] = []
@@ -148,4 +162,19 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     out.append(("edit picker", "modal", authoring.edit_picker(
         [(n, f"{t.team} · {t.cycle} · {t.title}") for n in range(120)], more=20)))
     out.append(("info", "modal", info_modal(t.team, escape(t.note))))
+    ungraded, graded = cycle_grades(t, s, graded=False), cycle_grades(t, s, graded=True)
+    message("grading dm", grading.grading_dm(ungraded))
+    message("grading reminder", grading.grading_dm(ungraded, reminder=True))
+    out.append(("grading modal", "modal", grading.grading_modal(ungraded)))
+    out.append(("regrading modal", "modal", grading.grading_modal(graded)))
+    thin = cycle_grades(t, Sizes(objectives=40, krs=1), graded=False)
+    out.append(("grading modal, one KR per objective", "modal", grading.grading_modal(thin)))
+    message("cycle report", grading.cycle_report(graded, carried_to=t.cycle))
+    message("cycle report, no next cycle", grading.cycle_report(graded, carried_to=None))
+    message("past cycle status", grading.past_cycle_status(graded))
+    message("past cycle status, ungraded", grading.past_cycle_status(ungraded))
+    out.append(("graded", "modal", grading.graded_view(f"Graded {escape(t.cycle)}", [escape(t.title)] * 5)))
+    lessons = authoring.FormContext(teams=[(1, t.team)], cycles=[(1, t.cycle)],
+                                    lessons=[(t.team, t.cycle, [t.note[:300]] * 10)] * 3)
+    out.append(("new form with lessons", "modal", authoring.objective_form(new, lessons)))
     return out
