@@ -206,14 +206,21 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
             self._user(user_id)["tz"] = tz
 
     def set_user_deleted(self, user_id: str, deleted: bool = True) -> None:
-        """Deactivate (or reactivate) a known user."""
+        """Deactivate (or reactivate) a known user: a DM to them answers user_not_found (by user id) or
+        account_inactive (by DM channel id), as Slack answers it."""
         with self._lock:
             self._user(user_id)["deleted"] = deleted
 
     def add_channel(
-        self, channel_id: str, *, name: str | None = None, is_private: bool = False, is_archived: bool = False
+        self, channel_id: str, *, name: str | None = None, is_private: bool = False, is_archived: bool = False,
+        member: bool = True,
     ) -> None:
-        """Add (or replace) a public or private channel the bot is a member of."""
+        """Add (or replace) a public or private channel; the bot is a member of it unless member=False.
+
+        As in Slack, the bot posts only where it is a member: chat.postMessage to a public channel it is not in
+        answers not_in_channel, to a private one channel_not_found (it cannot see it), to an archived one
+        is_archived.
+        """
         with self._lock:
             self._channels[channel_id] = {
                 "id": channel_id,
@@ -221,7 +228,24 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                 "is_private": is_private,
                 "is_archived": is_archived,
                 "is_mpim": False,
+                "is_member": member,
             }
+
+    def set_member(self, channel_id: str, member: bool = True) -> None:
+        """The bot joins (someone types `/invite @okrbot`) or leaves a known channel."""
+        with self._lock:
+            self._known_channel(channel_id)["is_member"] = member
+
+    def set_archived(self, channel_id: str, archived: bool = True) -> None:
+        """Archive (or unarchive) a known channel."""
+        with self._lock:
+            self._known_channel(channel_id)["is_archived"] = archived
+
+    def _known_channel(self, channel_id: str) -> dict[str, Any]:
+        try:
+            return self._channels[channel_id]
+        except KeyError:
+            raise KeyError(f"unknown channel {channel_id!r}; add it with add_channel() first") from None
 
     def dm_channel_id(self, user_id: str) -> str:
         """The bot's DM channel id with user_id (what conversations.open answers)."""
