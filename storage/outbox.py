@@ -25,11 +25,14 @@ CLAIM_LEASE = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one key: 'sent', 'done' (sent before), 'busy' (claimed elsewhere) or 'failed'."""
+    """What happened to one key: 'sent', 'done' (sent before), 'busy' (claimed elsewhere, or held until its next
+    try) or 'failed' (with the exception, and until when it is held when it waits for a person)."""
 
     status: str
     delivery: Delivery | None = None
     error: str | None = None
+    exc: BaseException | None = None
+    held_until: datetime | None = None
 
     @property
     def sent(self) -> bool:
@@ -50,6 +53,8 @@ def claim(key: str, kind: str, *, now: datetime, session: Session) -> Delivery |
     if existing.sent_at is not None:
         return None
     if existing.claimed_at is not None and existing.claimed_at > now - CLAIM_LEASE:
+        return None
+    if existing.next_try_at is not None and existing.next_try_at > now:
         return None
     # Compare-and-set on the old claim so exactly one of several racing processes takes it over.
     old = existing.claimed_at
@@ -73,15 +78,24 @@ def mark_sent(delivery: Delivery, *, now: datetime, session: Session, channel: s
     session.commit()
 
 
-def release(delivery: Delivery, error: str, *, session: Session) -> None:
-    """Give the claim back after a failure so the next tick retries at once, and commit."""
-    session.execute(sa.update(Delivery).where(Delivery.id == delivery.id, Delivery.sent_at.is_(None))
-                    .values(claimed_at=None, last_error=error[:200]))
+def release(delivery: Delivery, error: str, *, session: Session, hold_until: datetime | None = None,
+            target: str | None = None) -> None:
+    """Give the claim back after a failure, and commit: the next tick retries at once, or with hold_until, the
+    first tick from then (target names where it was going, so that fixing it releases the hold early)."""
+    values = {"claimed_at": None, "last_error": error[:200], "next_try_at": hold_until}
+    if hold_until is not None and target is not None:
+        values["channel"] = target[:32]
+    session.execute(sa.update(Delivery).where(Delivery.id == delivery.id, Delivery.sent_at.is_(None)).values(**values))
     session.commit()
 
 
-def deliver_once(key: str, kind: str, *, now: datetime, session: Session, send: Callable[[], dict]) -> Outcome:
-    """Send at most once per key: claim, call `send` (a Slack call returning channel and ts), mark or release."""
+def deliver_once(key: str, kind: str, *, now: datetime, session: Session, send: Callable[[], dict],
+                 hold: Callable[[BaseException], datetime | None] | None = None, target: str | None = None) -> Outcome:
+    """Send at most once per key: claim, call `send` (a Slack call returning channel and ts), mark or release.
+
+    `hold` says, for a failure, until when the message must wait (None: the next tick may retry it); the caller
+    logs the failure, knowing what the message was.
+    """
     delivery = claim(key, kind, now=now, session=session)
     if delivery is None:
         existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
@@ -91,9 +105,9 @@ def deliver_once(key: str, kind: str, *, now: datetime, session: Session, send: 
     except Exception as exc:
         session.rollback()
         error = _error_text(exc)
-        logger.exception("delivery %s failed (%s); it will be retried on the next tick", key, error)
-        release(delivery, error, session=session)
-        return Outcome("failed", delivery, error)
+        until = hold(exc) if hold is not None else None
+        release(delivery, error, session=session, hold_until=until, target=target)
+        return Outcome("failed", delivery, error, exc, until)
     mark_sent(delivery, now=now, session=session, channel=response.get("channel"), ts=response.get("ts"))
     return Outcome("sent", delivery)
 
@@ -116,4 +130,17 @@ def sent(keys: Iterable[str], *, session: Session) -> dict[str, sa.Row]:
         rows = session.exec(select(Delivery.key, Delivery.sent_at, Delivery.channel, Delivery.ts)
                             .where(Delivery.key.in_(chunk), Delivery.sent_at.is_not(None)))
         found.update((row.key, row) for row in rows)
+    return found
+
+
+def settled(keys: Iterable[str], *, now: datetime, session: Session) -> dict[str, str]:
+    """The keys nothing is to be done about at `now`, each "sent" or "held" (for a person, until later: release).
+
+    One query per 5,000 keys, so a digest held for the hour costs its tick no more than a digest already sent.
+    """
+    found: dict[str, str] = {}
+    for chunk in chunked(sorted(set(keys))):
+        rows = session.exec(select(Delivery.key, Delivery.sent_at).where(
+            Delivery.key.in_(chunk), sa.or_(Delivery.sent_at.is_not(None), Delivery.next_try_at > now)))
+        found.update((key, "held" if sent_at is None else "sent") for key, sent_at in rows)
     return found

@@ -231,22 +231,6 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                 "is_member": member,
             }
 
-    def set_member(self, channel_id: str, member: bool = True) -> None:
-        """The bot joins (someone types `/invite @okrbot`) or leaves a known channel."""
-        with self._lock:
-            self._known_channel(channel_id)["is_member"] = member
-
-    def set_archived(self, channel_id: str, archived: bool = True) -> None:
-        """Archive (or unarchive) a known channel."""
-        with self._lock:
-            self._known_channel(channel_id)["is_archived"] = archived
-
-    def _known_channel(self, channel_id: str) -> dict[str, Any]:
-        try:
-            return self._channels[channel_id]
-        except KeyError:
-            raise KeyError(f"unknown channel {channel_id!r}; add it with add_channel() first") from None
-
     def dm_channel_id(self, user_id: str) -> str:
         """The bot's DM channel id with user_id (what conversations.open answers)."""
         return "D" + user_id

@@ -48,6 +48,22 @@ class WorkspaceMethods:
         except KeyError:
             raise KeyError(f"unknown user {user_id!r}; add it with add_user() first") from None
 
+    def set_member(self, channel_id: str, member: bool = True) -> None:
+        """The bot joins (someone types `/invite @okrbot`) or leaves a known channel."""
+        with self._lock:
+            self._known_channel(channel_id)["is_member"] = member
+
+    def set_archived(self, channel_id: str, archived: bool = True) -> None:
+        """Archive (or unarchive) a known channel."""
+        with self._lock:
+            self._known_channel(channel_id)["is_archived"] = archived
+
+    def _known_channel(self, channel_id: str) -> dict[str, Any]:
+        try:
+            return self._channels[channel_id]
+        except KeyError:
+            raise KeyError(f"unknown channel {channel_id!r}; add it with add_channel() first") from None
+
     def _resolve_quietly(self, channel: str) -> str:
         """The DM id for a user id, else the channel unchanged."""
         return self.dm_channel_id(channel) if channel in self._users else channel
