@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.answers import home
-from bot.slack import people, workspaces
+from bot.slack import channels, people, workspaces
 from handlers.deps import Deps
 
 
@@ -24,6 +24,14 @@ def register(app, deps: Deps) -> None:
     def user_changed(event, context):
         with deps.session(context) as session:
             people.refresh_from_event(event.get("user") or {}, session=session, now=deps.clock())
+
+    # okrbot invited to a channel, or a channel unarchived: the digest held for it goes out on the next tick.
+    @app.event("member_joined_channel")
+    @app.event("channel_unarchive")
+    @app.event("group_unarchive")
+    def channel_changed(event, context):
+        with deps.session(context) as session:
+            channels.channel_changed(event, bot_user_id=context.get("bot_user_id"), session=session)
 
     @app.event("app_uninstalled")
     def uninstalled(body, context):

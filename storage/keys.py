@@ -47,3 +47,10 @@ def digest_part(team_id: int, week_of: date, number: int, parts: int) -> str:
     their own, so a restart between parts sends each part once.
     """
     return digest(team_id, week_of) if number == parts else f"{digest(team_id, week_of)}:part{number}"
+
+
+# --- problems only a person can fix (bot/jobs/problems.py) ---------------------------------------------------------
+
+def problem(problem_id: int, recipient_id: str) -> str:
+    """One person's DM about one problem (a channel okrbot cannot post to, a deactivated owner): told once."""
+    return f"problem:{problem_id}:{recipient_id}"

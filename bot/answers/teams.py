@@ -19,6 +19,7 @@ from bot.views.kit import code, escape, schedule_text, zone_text
 from storage.cycles import all_cycles, find_cycle
 from storage.db import flushed
 from storage.models import Cycle, Team, TeamLead
+from storage.problems import problems_of
 from storage.teams import all_teams, find_team, has_leads, leads_by_team
 
 TEAM_USAGE = ("Team commands: `/okr team` lists the teams; `/okr team add NAME #channel`, "
@@ -53,7 +54,8 @@ def list_teams(*, session: Session, only: Team | None = None) -> Answer:
         return Answer.say("There are no teams yet. A workspace admin can create one with "
                           "`/okr team add NAME #channel`.")
     leads = leads_by_team([t.id for t in teams], session=session)
-    return Answer.say(*views.teams_message(teams, leads))
+    problems = problems_of([t.channel for t in teams], session=session)
+    return Answer.say(*views.teams_message(teams, leads, problems))
 
 
 def _split_last(rest: list[str], count: int) -> tuple[str, list[str]] | None:
