@@ -41,6 +41,8 @@ class Report:
     failed: list[str] = field(default_factory=list)
     skipped: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    # Slack refused the token: the tick runs no further job for this workspace.
+    stopped: bool = False
 
     def note(self, outcome: Outcome, label: str) -> None:
         """Count one deliver_once outcome under `label` (a failure is counted with fail)."""
@@ -165,7 +167,7 @@ class Sender:
             logger.warning(line)
         self.report.fail(message.label, verdict.error, _when(verdict))
         if verdict.kind == "token":
-            self.stopped = True
+            self.stopped = self.report.stopped = True
             problems.record("token", "token", verdict.error, now=self.now, session=self.session)
             stop_sending(workspace_of(self.session), token=self.client.token, reason=verdict.error, now=self.now,
                          session=self.session)

@@ -49,6 +49,8 @@ def run_tick(*, now: datetime, engine: Engine, client: WebClient,
             with session_scope(engine, workspace) as session:
                 results[name] = job(now=now, session=session, client=client)
             _log_counts(name, results[name])
+            if isinstance(results[name], Report) and results[name].stopped:
+                break
         except Exception:
             logger.exception("job %s of workspace %s failed at %s; it will run again on the next tick", name,
                              workspace or "(single)", now.isoformat())
