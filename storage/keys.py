@@ -39,6 +39,11 @@ def digest(team_id: int, week_of: date) -> str:
     return f"digest:{team_id}:{week_of.isoformat()}"
 
 
+def digest_prefix(team_id: int) -> str:
+    """What every digest key of a team starts with (all its weeks and parts)."""
+    return f"digest:{team_id}:"
+
+
 def digest_part(team_id: int, week_of: date, number: int, parts: int) -> str:
     """One part of a digest too long for one message.
 

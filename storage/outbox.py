@@ -144,3 +144,14 @@ def settled(keys: Iterable[str], *, now: datetime, session: Session) -> dict[str
             Delivery.key.in_(chunk), sa.or_(Delivery.sent_at.is_not(None), Delivery.next_try_at > now)))
         found.update((key, "held" if sent_at is None else "sent") for key, sent_at in rows)
     return found
+
+
+def release_held(prefix: str, *, session: Session) -> int:
+    """Let the next tick try the unsent messages held under keys starting with `prefix`; returns how many.
+
+    Not a commit point: it is part of the request that changed what the messages were held for.
+    """
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return session.execute(sa.update(Delivery).where(Delivery.key.like(pattern, escape="\\"),
+                                                      Delivery.sent_at.is_(None), Delivery.next_try_at.is_not(None))
+                           .values(next_try_at=None)).rowcount

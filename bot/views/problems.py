@@ -14,11 +14,14 @@ from storage.okrs import ActiveKR
 CHANNEL_FIXES = {
     "not_in_channel": ("I'm not in that channel.", "Type `/invite @okrbot` there."),
     "channel_not_found": ("I can't find that channel: it was deleted, or it is private and I'm not in it.",
-                          "If it is private, type `/invite @okrbot` there; otherwise pick another channel."),
-    "is_archived": ("that channel is archived.", "Unarchive it, or pick another channel."),
+                          "If it is private, type `/invite @okrbot` there; otherwise move the digest with "
+                          "`/okr team channel {team} #channel`."),
+    "is_archived": ("that channel is archived.",
+                    "Unarchive it, or move the digest with `/okr team channel {team} #channel`."),
 }
 DEFAULT_CHANNEL_FIX = ("Slack doesn't let me post there ({error}).",
-                       "Check the channel's posting settings, or pick another channel.")
+                       "Check the channel's posting settings, or move the digest with "
+                       "`/okr team channel {team} #channel`.")
 RETRY = "I'll try again every hour, and at once when that is fixed, so nothing is lost this week."
 
 
@@ -26,8 +29,9 @@ def channel_problem_message(channel: str, error: str, team_names: Sequence[str])
     """A lead's one DM about a digest channel okrbot cannot post to, e.g. "I can't post Growth's digest to #growth:
     I'm not in that channel. Type `/invite @okrbot` there."."""
     what, fix = CHANNEL_FIXES.get(error, DEFAULT_CHANNEL_FIX)
-    what = what.format(error=escape(error))
     names = [escape(n) for n in team_names] or ["your team"]
+    what = what.format(error=escape(error))
+    fix = fix.format(team=names[0] if team_names else "TEAM")
     whose = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     line = f"I can't post {whose}'s digest to <#{channel}>: {what} {fix}"
     text = cut(line, FALLBACK_CHARS)

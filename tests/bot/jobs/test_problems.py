@@ -212,3 +212,19 @@ def test_a_transient_failure_is_retried_next_tick_and_only_a_bug_gets_a_tracebac
 def growth_id(okr):
     with okr.session() as s:
         return s.exec(select(Team).where(Team.name == "Growth")).one().id
+
+
+def test_moving_the_digest_to_another_channel_sends_the_held_digest_there(settled):
+    okr = settled
+    okr.fake.add_channel("C0GROWTH", name="growth", is_archived=True)
+    okr.fake.add_channel("C0NEW", name="growth-okrs")
+    okr.tick(at("2026-11-30T09:00"))
+    assert "`/okr team channel Growth #channel`" in okr.fake.dms_to("U0LEAD")[-1]["text"]
+    resp = okr.slack.command("U0ALICE", "team channel Growth <#C0NEW|growth-okrs>")
+    assert resp.json()["text"] == "Only Growth's leads and workspace admins can change its digest channel."
+    resp = okr.slack.command("U0LEAD", "team channel Growth <#C0NEW|growth-okrs>")
+    assert resp.json()["text"].startswith("Growth's digest now goes to <#C0NEW>.")
+    okr.tick(at("2026-11-30T09:01"))
+    okr.tick(at("2026-11-30T10:00"))
+    assert len(okr.fake.messages("C0NEW")) == 1 and digests(okr) == []
+    assert "is archived" not in team_answer(okr)
