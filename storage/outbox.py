@@ -40,16 +40,22 @@ class Outcome:
         return self.status == "sent"
 
 
-def claim(key: str, kind: str, *, now: datetime, session: Session) -> Delivery | None:
-    """Take the claim on `key` and commit it; None when it was sent already or another process holds it."""
-    delivery = Delivery(key=key, kind=kind, claimed_at=now, attempts=1)
-    session.add(delivery)
-    try:
-        session.commit()
-        return delivery
-    except sa.exc.IntegrityError:
-        session.rollback()
-    existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
+def claim(key: str, kind: str, *, now: datetime, session: Session, exists: bool = False) -> Delivery | None:
+    """Take the claim on `key` and commit it; None when it was sent already or another process holds it.
+
+    `exists` says the caller saw the key's row (a retry): it is then claimed without first trying an insert that
+    must fail, whose rollback would expire every object the job has loaded and make it read them all again.
+    """
+    existing = session.exec(select(Delivery).where(Delivery.key == key)).first() if exists else None
+    if existing is None:
+        delivery = Delivery(key=key, kind=kind, claimed_at=now, attempts=1)
+        session.add(delivery)
+        try:
+            session.commit()
+            return delivery
+        except sa.exc.IntegrityError:
+            session.rollback()
+        existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
     if existing.sent_at is not None:
         return None
     if existing.claimed_at is not None and existing.claimed_at > now - CLAIM_LEASE:
@@ -67,7 +73,7 @@ def claim(key: str, kind: str, *, now: datetime, session: Session) -> Delivery |
     session.commit()
     if taken != 1:
         return None
-    session.refresh(existing)
+    # The ORM update synchronized `existing` with what it wrote (claimed_at, attempts): no need to read it back.
     return existing
 
 
@@ -90,20 +96,22 @@ def release(delivery: Delivery, error: str, *, session: Session, hold_until: dat
 
 
 def deliver_once(key: str, kind: str, *, now: datetime, session: Session, send: Callable[[], dict],
-                 hold: Callable[[BaseException], datetime | None] | None = None, target: str | None = None) -> Outcome:
+                 hold: Callable[[BaseException], datetime | None] | None = None, target: str | None = None,
+                 exists: bool = False) -> Outcome:
     """Send at most once per key: claim, call `send` (a Slack call returning channel and ts), mark or release.
 
     `hold` says, for a failure, until when the message must wait (None: the next tick may retry it); the caller
-    logs the failure, knowing what the message was.
+    logs the failure, knowing what the message was. `exists`: see claim.
     """
-    delivery = claim(key, kind, now=now, session=session)
+    delivery = claim(key, kind, now=now, session=session, exists=exists)
     if delivery is None:
         existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
         return Outcome("done" if existing.sent_at else "busy", existing)
     try:
         response = send()
     except Exception as exc:
-        session.rollback()
+        # Nothing is pending here (the claim was just committed), so no rollback: it would expire every object
+        # the job has loaded. release() writes the failure on its own.
         error = _error_text(exc)
         until = hold(exc) if hold is not None else None
         release(delivery, error, session=session, hold_until=until, target=target)
@@ -133,16 +141,22 @@ def sent(keys: Iterable[str], *, session: Session) -> dict[str, sa.Row]:
     return found
 
 
+DONE = ("sent", "held")
+
+
 def settled(keys: Iterable[str], *, now: datetime, session: Session) -> dict[str, str]:
-    """The keys nothing is to be done about at `now`, each "sent" or "held" (for a person, until later: release).
+    """The state at `now` of the keys that have a row: "sent", "held" (for a person, until later: see release) or
+    "open" (tried before and due again); a key without a row was never tried. Sent and held (DONE) need nothing.
 
     One query per 5,000 keys, so a digest held for the hour costs its tick no more than a digest already sent.
     """
     found: dict[str, str] = {}
     for chunk in chunked(sorted(set(keys))):
-        rows = session.exec(select(Delivery.key, Delivery.sent_at).where(
-            Delivery.key.in_(chunk), sa.or_(Delivery.sent_at.is_not(None), Delivery.next_try_at > now)))
-        found.update((key, "held" if sent_at is None else "sent") for key, sent_at in rows)
+        rows = session.exec(select(Delivery.key, Delivery.sent_at, Delivery.next_try_at)
+                            .where(Delivery.key.in_(chunk)))
+        found.update((key, "sent" if sent_at is not None else
+                      "held" if next_try_at is not None and next_try_at > now else "open")
+                     for key, sent_at, next_try_at in rows)
     return found
 
 

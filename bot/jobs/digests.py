@@ -19,7 +19,7 @@ from storage.db import recover
 from storage.checkins import RecentCheckins
 from storage.models import Team
 from storage.okrs import ActiveKR, live_key_results
-from storage.outbox import settled
+from storage.outbox import DONE
 from storage.problems import deactivated
 from storage.teams import live_team_cycles
 
@@ -47,8 +47,8 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
     # Sent, or held for a person (its last part's key, or its first part's when a long digest's first part was
     # refused): either way not built, in one query.
     firsts = {key: keys.digest_part(team.id, week_of, 1, 2) for key, (team, week_of) in planned.items()}
-    done = settled([*planned, *firsts.values()], now=now, session=session)
-    todo = [key for key in planned if key not in done and done.get(firsts[key]) != "held"]
+    done = sender.settle([*planned, *firsts.values()])
+    todo = [key for key in planned if done.get(key) not in DONE and done.get(firsts[key]) != "held"]
     sender.report.skipped += len(planned) - len(todo)
     for start in range(0, len(todo), TEAMS_PER_BATCH):
         batch = [planned[key] for key in todo[start:start + TEAMS_PER_BATCH]]

@@ -21,7 +21,6 @@ from bot.views.problems import channel_problem_message, person_problem_message
 from storage import keys
 from storage.models import Problem
 from storage.okrs import live_key_results
-from storage.outbox import settled
 from storage.people import known_admins
 from storage.problems import untold
 from storage.teams import leads_by_team, teams_in_channel
@@ -39,7 +38,7 @@ def send_due_problems(*, now: datetime, session: Session, client: WebClient) -> 
             session.add(problem)
             continue
         sender.send_all(messages)
-        done = settled([m.key for m in messages], now=now, session=session)
+        done = sender.settle([m.key for m in messages])
         if all(done.get(m.key) == "sent" for m in messages):
             problem.told_at = now
             session.add(problem)

@@ -27,7 +27,7 @@ from bot.slack.people import send_dm
 from bot.slack.workspaces import stop_sending
 from storage import problems
 from storage.db import recover, workspace_of
-from storage.outbox import Outcome, deliver_once, settled
+from storage.outbox import DONE, Outcome, deliver_once, settled
 
 logger = logging.getLogger(__name__)
 
@@ -104,14 +104,23 @@ class Sender:
         self.report = report or Report()
         # Slack refused the token: nothing more is sent with it in this run.
         self.stopped = False
+        # What settle() learnt of each key's row, so that a retry is claimed without a failing insert.
+        self.known: dict[str, str] = {}
+
+    def settle(self, keys: Iterable[str]) -> dict[str, str]:
+        """storage.outbox.settled for these keys (one query per 5,000), remembered for send()."""
+        found = settled(keys, now=self.now, session=self.session)
+        self.known.update(found)
+        return found
 
     def pending(self, keys: Iterable[str]) -> list[str]:
         """The keys with something to do at `now` (not sent, not held), in their order, in one query; the others
         count as skipped."""
         keys = list(keys)
-        done = settled(keys, now=self.now, session=self.session)
-        self.report.skipped += sum(1 for key in keys if key in done)
-        return [key for key in keys if key not in done]
+        found = self.settle(keys)
+        todo = [key for key in keys if found.get(key) not in DONE]
+        self.report.skipped += len(keys) - len(todo)
+        return todo
 
     def unsent(self, messages: Iterable[Message]) -> list[Message]:
         """The messages whose key the outbox has not sent yet (see pending)."""
@@ -143,7 +152,7 @@ class Sender:
 
             target = message.to_user or message.channel
             outcome = deliver_once(message.key, message.kind, now=self.now, session=self.session, send=send,
-                                   hold=hold, target=target)
+                                   hold=hold, target=target, exists=self.known.get(message.key) == "open")
             metrics.count_message(message.kind, outcome.status, outcome.error)
             if outcome.status == "failed":
                 self._failed(message, judged[0], outcome)
@@ -162,15 +171,16 @@ class Sender:
         line = (f"{message.kind} {message.key} to {target}: chat.postMessage failed with {verdict.error}"
                 + (f" ({verdict.reason})" if verdict.reason else "") + f"; {verdict.next_step}")
         if verdict.kind == "unexpected":
-            logger.error(line, exc_info=outcome.exc)
+            logger.error("%s", line, exc_info=outcome.exc)
         else:
-            logger.warning(line)
+            logger.warning("%s", line)
         self.report.fail(message.label, verdict.error, _when(verdict))
         if verdict.kind == "token":
             self.stopped = self.report.stopped = True
-            problems.record("token", "token", verdict.error, now=self.now, session=self.session)
             stop_sending(workspace_of(self.session), token=self.client.token, reason=verdict.error, now=self.now,
                          session=self.session)
+            # Committed together with the stop above.
+            problems.record("token", "token", verdict.error, now=self.now, session=self.session)
         elif verdict.kind in ("channel", "person") and target:
             if verdict.kind == "person" and verdict.error in DEACTIVATED:
                 problems.set_deactivated(target, True, now=self.now, session=self.session)

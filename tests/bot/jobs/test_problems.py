@@ -228,3 +228,22 @@ def test_moving_the_digest_to_another_channel_sends_the_held_digest_there(settle
     okr.tick(at("2026-11-30T10:00"))
     assert len(okr.fake.messages("C0NEW")) == 1 and digests(okr) == []
     assert "is archived" not in team_answer(okr)
+
+
+def test_a_held_digest_is_not_built_again_until_its_hour(settled):
+    from bot.jobs.digests import send_due_digests
+    from storage.db import count_statements
+
+    okr = settled
+    okr.fake.add_channel("C0GROWTH", name="growth", member=False)
+    okr.tick(at("2026-11-30T09:00"))
+    okr.fake.reset_calls()
+    with okr.session() as s, count_statements(okr.engine) as statements:
+        report = send_due_digests(now=at("2026-11-30T09:01"), session=s, client=okr.client)
+    # The teams due, and the outbox's one look-up that finds the digest held: nothing built, nothing sent.
+    assert len(statements) == 2 and report.skipped == 1 and okr.fake.calls == []
+    # The hourly try claims the row it knows of without a failing insert (whose rollback would reload everything).
+    with okr.session() as s, count_statements(okr.engine) as statements:
+        report = send_due_digests(now=at("2026-11-30T10:00"), session=s, client=okr.client)
+    assert report.failures == [("retry in 1 h", "not_in_channel")]
+    assert not [q for q in statements if q.lstrip().upper().startswith("INSERT")]
