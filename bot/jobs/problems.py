@@ -21,6 +21,7 @@ from bot.views.problems import channel_problem_message, person_problem_message
 from storage import keys
 from storage.models import Problem
 from storage.okrs import live_key_results
+from storage.outbox import DONE
 from storage.people import known_admins
 from storage.problems import untold
 from storage.teams import leads_by_team, teams_in_channel
@@ -39,7 +40,8 @@ def send_due_problems(*, now: datetime, session: Session, client: WebClient) -> 
             continue
         sender.send_all(messages)
         done = sender.settle([m.key for m in messages])
-        if all(done.get(m.key) == "sent" for m in messages):
+        # Told once everyone reachable was told: a recipient who cannot be DM'd (held) is a problem of its own.
+        if all(done.get(m.key) in DONE for m in messages):
             problem.told_at = now
             session.add(problem)
     return sender.report
