@@ -12,11 +12,13 @@ logger = logging.getLogger(__name__)
 
 # Events that can make a channel postable again: okrbot invited, the channel unarchived (public or private).
 UNARCHIVED = frozenset({"channel_unarchive", "group_unarchive"})
+CHANNEL_EVENTS = ("member_joined_channel", *sorted(UNARCHIVED))
 
 
 def channel_changed(event: dict, *, bot_user_id: str | None, session: Session) -> int:
     """Apply a member_joined_channel / channel_unarchive / group_unarchive event: when it may fix a channel okrbot
-    could not post to, its held messages go out on the next tick. Returns how many were released."""
+    could not post to, its held messages may go out again (handlers/events.py posts them at once). Returns how many
+    were released."""
     channel = event.get("channel")
     if isinstance(channel, dict):  # some channel events carry the whole channel object
         channel = channel.get("id")
@@ -29,5 +31,5 @@ def channel_changed(event: dict, *, bot_user_id: str | None, session: Session) -
         return 0
     released = resolve([channel], session=session)
     if released:
-        logger.info("%s in %s: %d held message(s) go out on the next tick", kind, channel, released)
+        logger.info("%s in %s: %d held message(s) go out again", kind, channel, released)
     return released

@@ -13,6 +13,7 @@ from storage import keys
 from storage.models import Delivery, Person, Problem, Team
 from storage.people import find_person
 from tests.conftest import TOKEN
+from tests.flows import wait_for
 
 PROBLEM_TEXT = ("I can't post Growth's digest to <#C0GROWTH>: I'm not in that channel. "
                 "Type `/invite @okrbot` there.")
@@ -76,7 +77,13 @@ def test_a_channel_okrbot_is_not_in_is_tried_hourly_told_once_and_resumes_on_inv
     okr.tick(at("2026-11-30T09:06"))
     assert posts_to(okr, "C0GROWTH") == []
     okr.fake.set_member("C0GROWTH")
+    okr.clock.set(at("2026-11-30T09:06:30"))
     assert okr.slack.event({"type": "member_joined_channel", "user": "U0BOT", "channel": "C0GROWTH"}).status == 200
+    # At once, not at the next tick (the event's listener posts it after answering Slack).
+    (digest,) = wait_for(lambda: digests(okr))
+    with okr.session() as s:
+        row = s.exec(select(Delivery).where(Delivery.key == keys.digest(growth_id(okr), at("2026-11-30").date())))
+        assert row.one().sent_at == at("2026-11-30T09:06:30")
     okr.tick(at("2026-11-30T09:07"))
     assert len(digests(okr)) == 1
     # Exactly once: neither the next minute nor the hourly try posts it again, and the lead is not told again.
@@ -98,7 +105,9 @@ def test_an_archived_channel_is_told_and_resumes_when_unarchived(settled):
     assert "that channel is archived" in okr.fake.dms_to("U0LEAD")[-1]["text"]
     assert "<#C0GROWTH> is archived since Mon 30 Nov 09:00" in team_answer(okr)
     okr.fake.set_archived("C0GROWTH", False)
+    okr.clock.set(at("2026-11-30T09:00:40"))
     okr.slack.event({"type": "channel_unarchive", "channel": "C0GROWTH", "user": "U0LEAD"})
+    wait_for(lambda: digests(okr))
     okr.tick(at("2026-11-30T09:01"))
     assert len(digests(okr)) == 1 and len(problem_dms(okr)) == 1
 
