@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.jobs.sending import Message, Sender
 from bot.slack.workspaces import may_send
 from storage import keys
-from storage.models import Delivery, Person, Problem, Team
+from storage.models import Delivery, Person, Problem, Team, TeamLead
 from storage.people import find_person
 from tests.conftest import TOKEN
 from tests.flows import wait_for
@@ -121,7 +121,6 @@ def test_a_team_without_leads_has_an_admin_told(settled):
         growth.channel = "C0GONE"  # deleted: Slack answers channel_not_found
     okr.tick(at("2026-11-30T09:00"))
     with okr.session() as s:
-        from storage.models import TeamLead
         for lead in s.exec(select(TeamLead)).all():
             s.delete(lead)
         s.exec(select(Problem)).one().told_at = None  # as if it had just happened, in a team without leads
