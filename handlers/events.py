@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.answers import home
-from bot.slack import people, workspaces
+from bot.jobs import digests
+from bot.slack import channels, people, workspaces
 from handlers.deps import Deps
 
 
@@ -24,6 +25,25 @@ def register(app, deps: Deps) -> None:
     def user_changed(event, context):
         with deps.session(context) as session:
             people.refresh_from_event(event.get("user") or {}, session=session, now=deps.clock())
+
+    def channel_changed(event, context):
+        with deps.session(context) as session:
+            released = channels.channel_changed(event, bot_user_id=context.get("bot_user_id"), session=session)
+        # Bolt copies the context into the lazy listener below.
+        context["released_at"] = deps.clock() if released else None
+
+    def post_held_digests(context, client):
+        # After Slack has its answer, in Bolt's thread pool: the digest held for the channel goes out at once (the
+        # outbox still sends it once, whichever of this and the next tick gets there first).
+        released_at = context.get("released_at")
+        if released_at is None:
+            return
+        with deps.session(context) as session:
+            digests.send_due_digests(now=released_at, session=session, client=client)
+
+    # okrbot invited to a channel, or a channel unarchived: what was held for that channel goes out.
+    for name in channels.CHANNEL_EVENTS:
+        app.event(name)(ack=channel_changed, lazy=[post_held_digests])
 
     @app.event("app_uninstalled")
     def uninstalled(body, context):

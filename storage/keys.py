@@ -39,6 +39,11 @@ def digest(team_id: int, week_of: date) -> str:
     return f"digest:{team_id}:{week_of.isoformat()}"
 
 
+def digest_prefix(team_id: int) -> str:
+    """What every digest key of a team starts with (all its weeks and parts)."""
+    return f"digest:{team_id}:"
+
+
 def digest_part(team_id: int, week_of: date, number: int, parts: int) -> str:
     """One part of a digest too long for one message.
 
@@ -62,3 +67,9 @@ def grading_reminder(team_id: int, cycle_id: int, lead_id: str) -> str:
 def cycle_report(grading_id: int) -> str:
     """The team channel's cycle report of one grading (a re-grade posts its own)."""
     return f"cycle-report:{grading_id}"
+
+# --- problems only a person can fix (bot/jobs/problems.py) ---------------------------------------------------------
+
+def problem(problem_id: int, recipient_id: str) -> str:
+    """One person's DM about one problem (a channel okrbot cannot post to, a deactivated owner): told once."""
+    return f"problem:{problem_id}:{recipient_id}"

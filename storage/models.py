@@ -127,6 +127,9 @@ class Person(WorkspaceScoped, table=True):
     # Workspace admin or owner, as users.info / users.list / user_change last said; None until okrbot has asked.
     is_admin: bool | None = Field(default=None)
     admin_checked_at: datetime | None = utc_field()
+    # When okrbot learned the account was deactivated (a DM answered user_not_found, or user_change said deleted):
+    # no prompts, reminders or nudges from then on, and not listed as "not checked in".
+    deactivated_at: datetime | None = utc_field()
 
 
 class Prompt(WorkspaceScoped, table=True):
@@ -189,6 +192,27 @@ class Delivery(WorkspaceScoped, table=True):
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=200)
+    # A failure that needs a person (storage.problems): no try before this instant, so the message is tried once
+    # an hour instead of every minute; `channel` then names where it was going, so fixing that resumes it.
+    next_try_at: datetime | None = utc_field()
+
+
+class Problem(WorkspaceScoped, table=True):
+    """Something only a person can fix that stops okrbot's messages: one row per subject while it lasts.
+
+    The subject is a channel id (okrbot not in it, archived, gone), a user id (account deactivated) or "token".
+    told_at is set once the people who can fix it were told, so they hear of it once; fixing it deletes the row.
+    """
+
+    __tablename__ = "problems"
+    __table_args__ = (sa.UniqueConstraint("subject", "workspace_id", name="uq_problems_subject_workspace"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    error: str = Field(max_length=64)
+    first_seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    told_at: datetime | None = utc_field(index=True)
 
 
 class Grading(WorkspaceScoped, table=True):
@@ -229,7 +253,7 @@ class KRGrade(WorkspaceScoped, table=True):
 
 # The tables whose every query storage.db scopes to the session's workspace.
 SCOPED_TABLES: tuple[type[WorkspaceScoped], ...] = (Cycle, Team, TeamLead, Objective, KeyResult, Person, Prompt,
-                                                    PromptItem, CheckIn, Delivery, Grading, KRGrade)
+                                                    PromptItem, CheckIn, Delivery, Grading, KRGrade, Problem)
 
 
 class Workspace(SQLModel, table=True):

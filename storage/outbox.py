@@ -25,11 +25,14 @@ CLAIM_LEASE = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one key: 'sent', 'done' (sent before), 'busy' (claimed elsewhere) or 'failed'."""
+    """What happened to one key: 'sent', 'done' (sent before), 'busy' (claimed elsewhere, or held until its next
+    try) or 'failed' (with the exception, and until when it is held when it waits for a person)."""
 
     status: str
     delivery: Delivery | None = None
     error: str | None = None
+    exc: BaseException | None = None
+    held_until: datetime | None = None
 
     @property
     def sent(self) -> bool:
@@ -37,19 +40,27 @@ class Outcome:
         return self.status == "sent"
 
 
-def claim(key: str, kind: str, *, now: datetime, session: Session) -> Delivery | None:
-    """Take the claim on `key` and commit it; None when it was sent already or another process holds it."""
-    delivery = Delivery(key=key, kind=kind, claimed_at=now, attempts=1)
-    session.add(delivery)
-    try:
-        session.commit()
-        return delivery
-    except sa.exc.IntegrityError:
-        session.rollback()
-    existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
+def claim(key: str, kind: str, *, now: datetime, session: Session, exists: bool = False) -> Delivery | None:
+    """Take the claim on `key` and commit it; None when it was sent already or another process holds it.
+
+    `exists` says the caller saw the key's row (a retry): it is then claimed without first trying an insert that
+    must fail, whose rollback would expire every object the job has loaded and make it read them all again.
+    """
+    existing = session.exec(select(Delivery).where(Delivery.key == key)).first() if exists else None
+    if existing is None:
+        delivery = Delivery(key=key, kind=kind, claimed_at=now, attempts=1)
+        session.add(delivery)
+        try:
+            session.commit()
+            return delivery
+        except sa.exc.IntegrityError:
+            session.rollback()
+        existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
     if existing.sent_at is not None:
         return None
     if existing.claimed_at is not None and existing.claimed_at > now - CLAIM_LEASE:
+        return None
+    if existing.next_try_at is not None and existing.next_try_at > now:
         return None
     # Compare-and-set on the old claim so exactly one of several racing processes takes it over.
     old = existing.claimed_at
@@ -62,7 +73,7 @@ def claim(key: str, kind: str, *, now: datetime, session: Session) -> Delivery |
     session.commit()
     if taken != 1:
         return None
-    session.refresh(existing)
+    # The ORM update synchronized `existing` with what it wrote (claimed_at, attempts): no need to read it back.
     return existing
 
 
@@ -73,27 +84,38 @@ def mark_sent(delivery: Delivery, *, now: datetime, session: Session, channel: s
     session.commit()
 
 
-def release(delivery: Delivery, error: str, *, session: Session) -> None:
-    """Give the claim back after a failure so the next tick retries at once, and commit."""
-    session.execute(sa.update(Delivery).where(Delivery.id == delivery.id, Delivery.sent_at.is_(None))
-                    .values(claimed_at=None, last_error=error[:200]))
+def release(delivery: Delivery, error: str, *, session: Session, hold_until: datetime | None = None,
+            target: str | None = None) -> None:
+    """Give the claim back after a failure, and commit: the next tick retries at once, or with hold_until, the
+    first tick from then (target names where it was going, so that fixing it releases the hold early)."""
+    values = {"claimed_at": None, "last_error": error[:200], "next_try_at": hold_until}
+    if hold_until is not None and target is not None:
+        values["channel"] = target[:32]
+    session.execute(sa.update(Delivery).where(Delivery.id == delivery.id, Delivery.sent_at.is_(None)).values(**values))
     session.commit()
 
 
-def deliver_once(key: str, kind: str, *, now: datetime, session: Session, send: Callable[[], dict]) -> Outcome:
-    """Send at most once per key: claim, call `send` (a Slack call returning channel and ts), mark or release."""
-    delivery = claim(key, kind, now=now, session=session)
+def deliver_once(key: str, kind: str, *, now: datetime, session: Session, send: Callable[[], dict],
+                 hold: Callable[[BaseException], datetime | None] | None = None, target: str | None = None,
+                 exists: bool = False) -> Outcome:
+    """Send at most once per key: claim, call `send` (a Slack call returning channel and ts), mark or release.
+
+    `hold` says, for a failure, until when the message must wait (None: the next tick may retry it); the caller
+    logs the failure, knowing what the message was. `exists`: see claim.
+    """
+    delivery = claim(key, kind, now=now, session=session, exists=exists)
     if delivery is None:
         existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
         return Outcome("done" if existing.sent_at else "busy", existing)
     try:
         response = send()
     except Exception as exc:
-        session.rollback()
+        # Nothing is pending here (the claim was just committed), so no rollback: it would expire every object
+        # the job has loaded. release() writes the failure on its own.
         error = _error_text(exc)
-        logger.exception("delivery %s failed (%s); it will be retried on the next tick", key, error)
-        release(delivery, error, session=session)
-        return Outcome("failed", delivery, error)
+        until = hold(exc) if hold is not None else None
+        release(delivery, error, session=session, hold_until=until, target=target)
+        return Outcome("failed", delivery, error, exc, until)
     mark_sent(delivery, now=now, session=session, channel=response.get("channel"), ts=response.get("ts"))
     return Outcome("sent", delivery)
 
@@ -117,3 +139,33 @@ def sent(keys: Iterable[str], *, session: Session) -> dict[str, sa.Row]:
                             .where(Delivery.key.in_(chunk), Delivery.sent_at.is_not(None)))
         found.update((row.key, row) for row in rows)
     return found
+
+
+DONE = ("sent", "held")
+
+
+def settled(keys: Iterable[str], *, now: datetime, session: Session) -> dict[str, str]:
+    """The state at `now` of the keys that have a row: "sent", "held" (for a person, until later: see release) or
+    "open" (tried before and due again); a key without a row was never tried. Sent and held (DONE) need nothing.
+
+    One query per 5,000 keys, so a digest held for the hour costs its tick no more than a digest already sent.
+    """
+    found: dict[str, str] = {}
+    for chunk in chunked(sorted(set(keys))):
+        rows = session.exec(select(Delivery.key, Delivery.sent_at, Delivery.next_try_at)
+                            .where(Delivery.key.in_(chunk)))
+        found.update((key, "sent" if sent_at is not None else
+                      "held" if next_try_at is not None and next_try_at > now else "open")
+                     for key, sent_at, next_try_at in rows)
+    return found
+
+
+def release_held(prefix: str, *, session: Session) -> int:
+    """Let the next tick try the unsent messages held under keys starting with `prefix`; returns how many.
+
+    Not a commit point: it is part of the request that changed what the messages were held for.
+    """
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return session.execute(sa.update(Delivery).where(Delivery.key.like(pattern, escape="\\"),
+                                                      Delivery.sent_at.is_(None), Delivery.next_try_at.is_not(None))
+                           .values(next_try_at=None)).rowcount

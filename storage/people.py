@@ -30,3 +30,9 @@ def people_by_id(user_ids: Iterable[str], *, session: Session) -> dict[str, Pers
     for chunk in chunked(sorted(set(user_ids))):
         people.update((p.user_id, p) for p in session.exec(select(Person).where(Person.user_id.in_(chunk))))
     return people
+
+
+def known_admins(*, session: Session) -> list[str]:
+    """The users okrbot knows to be workspace admins or owners (and not deactivated), by user id."""
+    return sorted(session.exec(select(Person.user_id).where(Person.is_admin.is_(True),
+                                                            Person.deactivated_at.is_(None))))

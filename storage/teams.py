@@ -102,3 +102,8 @@ def led_team_ids(user_id: str, *, session: Session) -> set[int]:
 def has_leads(team_id: int, *, session: Session) -> bool:
     """Whether anyone leads the team."""
     return session.exec(select(TeamLead).where(TeamLead.team_id == team_id).limit(1)).first() is not None
+
+
+def teams_in_channel(channel: str, *, session: Session) -> list[Team]:
+    """The teams whose digest goes to this channel."""
+    return list(session.exec(select(Team).where(Team.channel == channel).order_by(Team.name)))

@@ -24,8 +24,8 @@ HELP = "\n".join([
     "• `/okr status TEAM`, `/okr status @someone`, `/okr status me` — one team, or one person's key results",
     "• `/okr digest [TEAM] preview` — see this week's team digest now, without posting it",
     "• `/okr lint [TEAM]` — coach notes on how your team's objectives and key results are written",
-    "• `/okr team` — the teams with their channel, leads, time zone and schedules; `/okr team help` shows how "
-    "leads and admins change them",
+    "• `/okr team` — the teams with their channel, leads, time zone and schedules (and why okrbot cannot post to a "
+    "channel, if it cannot); `/okr team help` shows how leads and admins change them",
     "• `/okr cycle` — the OKR cycles; `/okr cycle add NAME START END` (admins) adds one",
     "• `/okr new [TEAM]` — (team leads, admins) write an objective and its key results; the KR coach reviews it",
     "• `/okr edit [TEAM]` — (team leads, admins) change or archive an objective or its key results",

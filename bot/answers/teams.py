@@ -19,11 +19,15 @@ from bot.views.kit import code, escape, schedule_text, zone_text
 from storage.cycles import all_cycles, find_cycle
 from storage.db import flushed
 from storage.models import Cycle, Team, TeamLead
-from storage.teams import all_teams, find_team, has_leads, leads_by_team
+from storage import keys
+from storage.outbox import release_held
+from storage.problems import problems_of, resolve
+from storage.teams import all_teams, find_team, has_leads, leads_by_team, teams_in_channel
 
 TEAM_USAGE = ("Team commands: `/okr team` lists the teams; `/okr team add NAME #channel`, "
               "`/okr team lead NAME @someone`, `/okr team unlead NAME @someone`, "
-              "`/okr team schedule NAME checkin|digest DAY HH:MM` and `/okr team zone NAME Europe/London` change them.")
+              "`/okr team schedule NAME checkin|digest DAY HH:MM`, `/okr team zone NAME Europe/London` and "
+              "`/okr team channel NAME #channel` change them.")
 CYCLE_USAGE = "Cycle commands: `/okr cycle` lists the cycles; `/okr cycle add NAME YYYY-MM-DD YYYY-MM-DD` adds one."
 SCHEDULES = {"checkin": "checkin", "check-in": "checkin", "digest": "digest"}
 
@@ -36,7 +40,8 @@ def team_command(args: Sequence[str], caller: str, *, session: Session, now: dat
         return list_teams(session=session)
     if sub == "help":
         return Answer.say(TEAM_USAGE)
-    handlers = {"add": _add, "lead": _lead, "unlead": _unlead, "schedule": _schedule, "zone": _zone}
+    handlers = {"add": _add, "lead": _lead, "unlead": _unlead, "schedule": _schedule, "zone": _zone,
+                "channel": _channel}
     if sub in handlers:
         return Answer.say(handlers[sub](rest, caller, session=session, now=now, client=client))
     # `/okr team Growth`: one team's settings.
@@ -53,7 +58,8 @@ def list_teams(*, session: Session, only: Team | None = None) -> Answer:
         return Answer.say("There are no teams yet. A workspace admin can create one with "
                           "`/okr team add NAME #channel`.")
     leads = leads_by_team([t.id for t in teams], session=session)
-    return Answer.say(*views.teams_message(teams, leads))
+    problems = problems_of([t.channel for t in teams], session=session)
+    return Answer.say(*views.teams_message(teams, leads, problems))
 
 
 def _split_last(rest: list[str], count: int) -> tuple[str, list[str]] | None:
@@ -214,6 +220,31 @@ def _zone(rest: list[str], caller: str, *, session: Session, now: datetime, clie
     return (f"{escape(team.name)}'s time zone is now {zone_text(zone)}: its digest goes out "
             f"{schedule_text(team.digest_day, team.digest_time)} there, and owners whose own zone "
             "Slack doesn't know are prompted in it.")
+
+
+def _channel(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
+    usage = "Say the team and its new digest channel: `/okr team channel Growth #growth`."
+    split = _split_last(rest, 1)
+    if split is None:
+        return usage
+    name, (channel_arg,) = split
+    channel = validation.mentioned_channel(channel_arg)
+    if channel is None:
+        return usage
+    team = named_team(name, session=session)
+    if isinstance(team, str):
+        return team
+    if not can_manage(caller, team, session=session, client=client, now=now):
+        return manage_refusal(team, "change its digest channel")
+    old, team.channel = team.channel, channel
+    session.add(team)
+    session.flush()
+    # This week's digest, if it was held for the old channel, is tried in the new one on the next tick.
+    release_held(keys.digest_prefix(team.id), session=session)
+    if not teams_in_channel(old, session=session):
+        resolve([old], session=session)
+    return (f"{escape(team.name)}'s digest now goes to <#{channel}>. Invite okrbot there if it isn't yet: "
+            "`/invite @okrbot`.")
 
 
 # --------------------------------------------------------------------------- cycles

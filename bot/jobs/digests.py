@@ -19,6 +19,8 @@ from storage.db import recover
 from storage.checkins import RecentCheckins
 from storage.models import Team
 from storage.okrs import ActiveKR, live_key_results
+from storage.outbox import DONE
+from storage.problems import deactivated
 from storage.teams import live_team_cycles
 
 logger = logging.getLogger(__name__)
@@ -42,23 +44,29 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
             # Only a cycle covering the digest's own local date counts, so a finished cycle sends nothing.
             due[team.id] = (team, slot[0])
     planned = {keys.digest(team.id, week_of): (team, week_of) for team, week_of in due.values()}
-    todo = sender.pending(planned)
+    # Sent, or held for a person (its last part's key, or its first part's when a long digest's first part was
+    # refused): either way not built, in one query.
+    firsts = {key: keys.digest_part(team.id, week_of, 1, 2) for key, (team, week_of) in planned.items()}
+    done = sender.settle([*planned, *firsts.values()])
+    todo = [key for key in planned if done.get(key) not in DONE and done.get(firsts[key]) != "held"]
+    sender.report.skipped += len(planned) - len(todo)
     for start in range(0, len(todo), TEAMS_PER_BATCH):
         batch = [planned[key] for key in todo[start:start + TEAMS_PER_BATCH]]
         rows = live_key_results(session=session, first_day=first_day, last_day=last_day,
                                 team_ids=[t.id for t, _ in batch])
         recent, weeks = digest_inputs(rows, session=session, now=now)
+        gone = deactivated({row.kr.owner_id for row in rows}, session=session)
         by_team: dict[int, list[ActiveKR]] = {}
         for row in rows:
             by_team.setdefault(row.team.id, []).append(row)
 
         for team, week_of in batch:
             try:
-                parts = _digest(team, by_team.get(team.id, []), recent, weeks, now=now, week_of=week_of)
+                parts = _digest(team, by_team.get(team.id, []), recent, weeks, now=now, week_of=week_of, gone=gone)
             except Exception:
                 recover(session)
                 logger.exception("digest of team %s failed to build; it will be retried on the next tick", team.name)
-                sender.report.failed.append(team.name)
+                sender.report.fail(team.name)
                 continue
             if not parts:
                 sender.report.skipped += 1
@@ -88,7 +96,7 @@ def _send_in_order(sender: Sender, messages: list[Message]) -> None:
 
 
 def _digest(team: Team, rows: list[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *, now: datetime,
-            week_of: date) -> list[tuple[str, list[dict]]]:
+            week_of: date, gone: set[str]) -> list[tuple[str, list[dict]]]:
     # No KR of the team in a cycle covering the digest's date (it ended or has not begun): nothing to say.
-    digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of)
+    digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of, gone=gone)
     return [] if digest is None else digest_messages(digest)

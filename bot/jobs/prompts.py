@@ -20,7 +20,8 @@ from storage.checkins import latest_checkins
 from storage.db import recover
 from storage.models import Person, Prompt
 from storage.okrs import ActiveKR, live_key_results
-from storage.outbox import sent
+from storage.outbox import DONE
+from storage.problems import deactivated
 from storage.prompts import open_week, prompted_krs_since, prompts_of_weeks
 
 logger = logging.getLogger(__name__)
@@ -42,11 +43,14 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
     by_owner: dict[str, list[ActiveKR]] = defaultdict(list)
     for row in live_key_results(session=session, first_day=first_day, last_day=last_day):
         by_owner[row.kr.owner_id].append(row)
+    # A deactivated owner gets no prompt (their leads were told once, see bot.jobs.problems).
+    for gone in deactivated(by_owner, session=session):
+        del by_owner[gone]
     # Newcomers need a zone before their first prompt; week-old zones are refreshed after the fan-out.
     people = refresh_zones(by_owner, session=session, client=client, now=now, stale=False)
     due = [week for owner_id, owned in by_owner.items() for week in _due_weeks(owner_id, owned, people, now=now)]
     # A tick runs every minute: settle the weeks already sent in two queries, not a dozen per owner.
-    done = _sent_weeks({(w.owner_id, w.key) for w in due}, session=session)
+    done = _sent_weeks({(w.owner_id, w.key) for w in due}, sender=sender, session=session)
     done |= _overlapping([w for w in due if (w.owner_id, w.key) not in done], session=session)
     sender.report.skipped += sum(1 for w in due if (w.owner_id, w.key) in done)
     for week in due:
@@ -57,7 +61,7 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
         except Exception:
             recover(session)
             logger.exception("prompt for %s failed; it will be retried on the next tick", week.owner_id)
-            sender.report.failed.append(week.owner_id)
+            sender.report.fail(week.owner_id)
             continue
         sender.send(_message(prompt, week.rows, session=session))
     refresh_zones(by_owner, session=session, client=client, now=now)
@@ -110,7 +114,7 @@ def _overlapping(weeks: list[_DueWeek], *, session: Session) -> set[tuple[str, s
     return blocked
 
 
-def _sent_weeks(pairs: set[tuple[str, str]], *, session: Session) -> set[tuple[str, str]]:
-    """Which of these (owner, week_key) prompts were delivered already."""
+def _sent_weeks(pairs: set[tuple[str, str]], *, sender: Sender, session: Session) -> set[tuple[str, str]]:
+    """Which of these (owner, week_key) prompts were delivered already, or are held until a later hourly try."""
     weeks = {keys.prompt(prompt_id): week for prompt_id, week in prompts_of_weeks(pairs, session=session).items()}
-    return {weeks[key] for key in sent(weeks, session=session)}
+    return {weeks[key] for key, state in sender.settle(weeks).items() if state in DONE}

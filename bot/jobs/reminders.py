@@ -54,6 +54,8 @@ def send_due_reminders(*, now: datetime, session: Session, client: WebClient) ->
         if prompted is None:
             continue
         person = people.get(prompt.user_id)
+        if person is not None and person.deactivated_at is not None:
+            continue
         tz = owner_zone(person.tz if person else None, krs[0].team.timezone)
         if not reminder_due(now=now, due_at=due[prompt_id], delivered_at=max(prompted.sent_at, prompt.due_at), tz=tz):
             continue

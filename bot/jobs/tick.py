@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot import metrics
-from bot.jobs import alerts, digests, grading, nudges, prompts, reminders
+from bot.jobs.sending import Report
+from bot.jobs import alerts, digests, grading, nudges, problems, prompts, reminders
 from bot.settings import Settings
 from bot.slack.client import DEFAULT_LIMITS, Pacer, make_client
 from bot.slack.workspaces import Installed, may_send, targets
@@ -33,6 +34,8 @@ JOBS: list[tuple[str, Callable]] = [
     ("digests", digests.send_due_digests),
     # The end of a cycle: grading DMs to leads, their reminder, and any cycle report a grading still owes.
     ("grading", grading.send_due_gradings),
+    # Last, so a problem that a message of this tick ran into is told in the same tick.
+    ("problems", problems.send_due_problems),
 ]
 
 
@@ -47,11 +50,21 @@ def run_tick(*, now: datetime, engine: Engine, client: WebClient,
         try:
             with session_scope(engine, workspace) as session:
                 results[name] = job(now=now, session=session, client=client)
+            _log_counts(name, results[name])
+            if isinstance(results[name], Report) and results[name].stopped:
+                break
         except Exception:
             logger.exception("job %s of workspace %s failed at %s; it will run again on the next tick", name,
                              workspace or "(single)", now.isoformat())
             results[name] = None
     return results
+
+
+def _log_counts(job: str, report: object) -> None:
+    # One line per job that sent or failed something ("prompts: 40 sent, 2 failed (retry in 1 h: ...)"); an idle
+    # minute logs nothing.
+    if isinstance(report, Report) and (report.sent or report.failed):
+        (logger.warning if report.failed else logger.info)("%s", report.summary(job))
 
 
 def run_workspace(target: Installed, *, now: datetime, engine: Engine,

@@ -6,7 +6,7 @@ and was not skipped. A KR that was never prompted (just imported, say) is left o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,6 +21,7 @@ from bot.rules.weeks import KRWeeks
 from storage.checkins import RecentCheckins, recent_checkins
 from storage.models import Team
 from storage.okrs import ActiveKR, live_key_results
+from storage.problems import deactivated
 
 MOVERS = 3
 # Score changes smaller than this are rounding, not movement.
@@ -84,8 +85,11 @@ def digest_slot(team: Team, *, now: datetime) -> tuple[date, datetime] | None:
 
 
 def build_digest(team: Team, rows: Sequence[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *,
-                 now: datetime, week_of: date, on: date) -> Digest | None:
-    """The digest of one team from its KRs, their recent check-ins and weeks; None when no KR is live on `on`."""
+                 now: datetime, week_of: date, on: date, gone: Collection[str] = ()) -> Digest | None:
+    """The digest of one team from its KRs, their recent check-ins and weeks; None when no KR is live on `on`.
+
+    `gone` are owners whose Slack account is deactivated: their leads were told once, so they are not listed as
+    not checked in week after week."""
     (status,) = assemble([team], rows, recent, {}, now=now, on={team.id: on})
     if not status.objectives:
         return None
@@ -104,7 +108,8 @@ def build_digest(team: Team, rows: Sequence[ActiveKR], recent: RecentCheckins, w
     late: list[str] = []
     for kr in krs:
         week = weeks.get(kr.id)
-        if week is not None and not week.checked_in_this_week and kr.owner_id not in late:
+        if (week is not None and not week.checked_in_this_week and kr.owner_id not in late
+                and kr.owner_id not in gone):
             late.append(kr.owner_id)
     missed = sorted((MissedKR(kr, weeks[kr.id].missed_streak) for kr in krs
                      if kr.id in weeks and weeks[kr.id].missed_streak >= NUDGE_AFTER), key=lambda m: -m.weeks)
@@ -129,4 +134,5 @@ def team_digest(team: Team, *, session: Session, now: datetime) -> Digest | None
     first_day, last_day = days_around(now=now)
     rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[team.id])
     recent, weeks = digest_inputs(rows, session=session, now=now)
-    return build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=today)
+    gone = deactivated({r.kr.owner_id for r in rows}, session=session)
+    return build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=today, gone=gone)

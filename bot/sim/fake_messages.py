@@ -122,7 +122,7 @@ class MessageMethods:
     # --- Web API methods (called with the lock held) -----------------------------------------------
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._resolve_channel(params.get("channel"))
+        channel = self._resolve_channel(params.get("channel"), post=True)
         self._check_content("chat.postMessage", params)
         ts = self._next_ts()
         message = {

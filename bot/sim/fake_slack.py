@@ -212,14 +212,16 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
             self._user(user_id)["tz"] = tz
 
     def set_user_deleted(self, user_id: str, deleted: bool = True) -> None:
-        """Deactivate (or reactivate) a known user."""
+        """Deactivate (or reactivate) a known user: DMs answer user_not_found / account_inactive, as Slack's do."""
         with self._lock:
             self._user(user_id)["deleted"] = deleted
 
     def add_channel(
-        self, channel_id: str, *, name: str | None = None, is_private: bool = False, is_archived: bool = False
+        self, channel_id: str, *, name: str | None = None, is_private: bool = False, is_archived: bool = False,
+        member: bool = True,
     ) -> None:
-        """Add (or replace) a public or private channel the bot is a member of."""
+        """Add (or replace) a channel; the bot is a member unless member=False, and posts only where it is one
+        (else not_in_channel, or channel_not_found for a private channel), as in Slack."""
         with self._lock:
             self._channels[channel_id] = {
                 "id": channel_id,
@@ -227,6 +229,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                 "is_private": is_private,
                 "is_archived": is_archived,
                 "is_mpim": False,
+                "is_member": member,
             }
 
     def dm_channel_id(self, user_id: str) -> str:

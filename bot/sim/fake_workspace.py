@@ -48,23 +48,50 @@ class WorkspaceMethods:
         except KeyError:
             raise KeyError(f"unknown user {user_id!r}; add it with add_user() first") from None
 
+    def set_member(self, channel_id: str, member: bool = True) -> None:
+        """The bot joins (someone types `/invite @okrbot`) or leaves a known channel."""
+        with self._lock:
+            self._known_channel(channel_id)["is_member"] = member
+
+    def set_archived(self, channel_id: str, archived: bool = True) -> None:
+        """Archive (or unarchive) a known channel."""
+        with self._lock:
+            self._known_channel(channel_id)["is_archived"] = archived
+
+    def _known_channel(self, channel_id: str) -> dict[str, Any]:
+        try:
+            return self._channels[channel_id]
+        except KeyError:
+            raise KeyError(f"unknown channel {channel_id!r}; add it with add_channel() first") from None
+
     def _resolve_quietly(self, channel: str) -> str:
         """The DM id for a user id, else the channel unchanged."""
         return self.dm_channel_id(channel) if channel in self._users else channel
 
-    def _resolve_channel(self, channel: Any) -> str:
-        """A postable conversation id for a channel, DM or user id, or channel_not_found / is_archived."""
+    def _resolve_channel(self, channel: Any, *, post: bool = False) -> str:
+        """A postable conversation id for a channel, DM or user id, or channel_not_found / is_archived.
+
+        With post=True (chat.postMessage), also what Slack answers a bot posting where it cannot: not_in_channel
+        for a public channel it is not a member of, channel_not_found for a private one, and for a deactivated
+        user user_not_found (by user id) or account_inactive (by DM channel id).
+        """
         if not channel or not isinstance(channel, str):
             raise ApiError("channel_not_found")
         if channel in self._users:
+            if post and self._users[channel]["deleted"]:
+                raise ApiError("user_not_found")
             return self.dm_channel_id(channel)
         if channel.startswith("D") and channel[1:] in self._users:
+            if post and self._users[channel[1:]]["deleted"]:
+                raise ApiError("account_inactive")
             return channel
         found = self._channels.get(channel)
         if found is None:
             raise ApiError("channel_not_found")
         if found["is_archived"]:
             raise ApiError("is_archived")
+        if post and not found.get("is_member", True):
+            raise ApiError("channel_not_found" if found["is_private"] else "not_in_channel")
         return channel
 
     def _next_ts(self) -> str:
@@ -129,7 +156,7 @@ class WorkspaceMethods:
             "is_mpim": found["is_mpim"],
             "is_private": found["is_private"],
             "is_archived": found["is_archived"],
-            "is_member": True,
+            "is_member": found.get("is_member", True),
         }
 
     def _check_client(self, client_id: str, client_secret: str) -> None:

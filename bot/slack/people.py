@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.rules.schedule import zone
 from storage.models import Person
 from storage.people import find_person, get_person, people_by_id
+from storage.problems import record, resolve, set_deactivated
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,11 @@ def send_dm(user_id: str, text: str, message_blocks: list[dict], *, session: Ses
 
 
 def refresh_from_event(user: dict, *, session: Session, now: datetime) -> bool:
-    """Apply a user_change event; True when the user is someone okrbot caches."""
+    """Apply a user_change event; True when the user is someone okrbot caches.
+
+    A deactivated account (deleted: true) is recorded as a problem its leads hear of once (jobs.problems); a
+    reactivated one gets its held DMs on the next tick.
+    """
     user_id = user.get("id")
     if not user_id:
         return False
@@ -120,4 +125,9 @@ def refresh_from_event(user: dict, *, session: Session, now: datetime) -> bool:
         # Not an owner (yet): nothing to refresh, and no reason to store strangers.
         return False
     remember_user(person, user, now=now)
+    if "deleted" in user and set_deactivated(user_id, bool(user["deleted"]), now=now, session=session):
+        if user["deleted"]:
+            record(user_id, "person", "user_deleted", now=now, session=session)
+        else:
+            resolve([t for t in (user_id, person.dm_channel) if t], session=session)
     return True

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.rules.text import plural
 from bot.views.kit import (FALLBACK_CHARS, MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, SUMMARY_ROOM, block_text, context, cut,
                            escape, pack_lines, schedule_text, section, zone_text)
-from storage.models import Cycle, Team
+from bot.views.problems import channel_state
+from storage.models import Cycle, Problem, Team
 
 
-def team_settings_line(team: Team, leads: Sequence[str]) -> str:
-    """A team's settings in one line: channel, leads, zone, check-in and digest schedules."""
+def team_settings_line(team: Team, leads: Sequence[str], problem: Problem | None = None) -> str:
+    """A team's settings in one line: channel, leads, zone, check-in and digest schedules, and why okrbot cannot
+    post to the channel when it cannot."""
     who = ("leads " + ", ".join(f"<@{u}>" for u in leads)) if leads else "no leads (workspace admins manage it)"
-    return (f"• *{escape(team.name)}* · <#{team.channel}> · {who} · {zone_text(team.timezone)} · "
+    line = (f"• *{escape(team.name)}* · <#{team.channel}> · {who} · {zone_text(team.timezone)} · "
             f"check-in {schedule_text(team.checkin_day, team.checkin_time)} (each owner's own time) · "
             f"digest {schedule_text(team.digest_day, team.digest_time)}")
+    return line if problem is None else f"{line}\n    {channel_state(problem, team.channel, team.timezone)}"
 
 
-def teams_message(teams: Sequence[Team], leads: dict[int, list[str]]) -> tuple[str, list[dict]]:
-    """Every team a line, within a message's 50 blocks."""
-    lines = [team_settings_line(team, leads.get(team.id, [])) for team in teams]
+def teams_message(teams: Sequence[Team], leads: dict[int, list[str]],
+                  problems: Mapping[str, Problem] | None = None) -> tuple[str, list[dict]]:
+    """Every team a line, within a message's 50 blocks; `problems` are the open problems by channel."""
+    problems = problems or {}
+    lines = [team_settings_line(team, leads.get(team.id, []), problems.get(team.channel)) for team in teams]
     body = [section(f"*{plural(len(teams), 'team')}*")]
     # The closing context line is counted in the text budget too.
     body += pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2, more=lambda n: f"…and {plural(n, 'more team')}.",

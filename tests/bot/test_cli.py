@@ -43,7 +43,7 @@ def test_import_then_tick_prompts_owners(env, fake_slack, db_url, capsys):
 
 def test_tick_survives_slack_errors(env, fake_slack, capsys):
     run(["import", str(GROWTH)], env)
-    fake_slack.fail_next("chat.postMessage", status=200, error="channel_not_found", count=5)
+    fake_slack.fail_next("chat.postMessage", status=200, error="internal_error", count=5)
     assert run(["tick", "--now", "2026-11-27T15:00:00Z"], env) == 0
 
 

@@ -92,3 +92,32 @@ def test_0003_puts_existing_rows_in_the_single_token_workspace(db_url):
         _migrate(engine, "head")
     finally:
         engine.dispose()
+
+
+@pytest.mark.fresh_database  # it migrates down and up: a schema of its own
+def test_0004_adds_holds_problems_and_deactivation_and_keeps_rows(db_url):
+    engine = make_engine(db_url)
+    try:
+        _migrate(engine, "0003", down=True)
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO people (user_id, workspace_id, tz) VALUES ('U0ALICE', '', 'UTC')"))
+            conn.execute(sa.text("INSERT INTO deliveries (key, kind, attempts, workspace_id) "
+                                 "VALUES ('digest:1:2026-11-30', 'digest', 1, '')"))
+        _migrate(engine, "head")
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT key, next_try_at FROM deliveries")).one() == (
+                "digest:1:2026-11-30", None)
+            assert conn.execute(sa.text("SELECT user_id, deactivated_at FROM people")).one() == ("U0ALICE", None)
+            conn.execute(sa.text("INSERT INTO problems (workspace_id, subject, kind, error, first_seen_at) "
+                                 "VALUES ('', 'C0GROWTH', 'channel', 'not_in_channel', '2026-11-30 09:00:00')"))
+            with pytest.raises(sa.exc.IntegrityError):
+                with conn.begin_nested():
+                    conn.execute(sa.text("INSERT INTO problems (workspace_id, subject, kind, error, first_seen_at) "
+                                         "VALUES ('', 'C0GROWTH', 'channel', 'is_archived', '2026-11-30 10:00:00')"))
+        _migrate(engine, "0003", down=True)
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT key FROM deliveries")).scalar_one() == "digest:1:2026-11-30"
+            assert "problems" not in sa.inspect(conn).get_table_names()
+        _migrate(engine, "head")
+    finally:
+        engine.dispose()

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from storage.db import UnscopedSession, open_session, session_scope
 from storage.models import (SCOPED_TABLES, CheckIn, Cycle, Delivery, Grading, KeyResult, KRGrade, Objective, Person,
-                            Prompt, PromptItem, Team, TeamLead)
+                            Problem, Prompt, PromptItem, Team, TeamLead)
 from storage.checkins import latest_checkins
 from storage.people import find_person
 from storage.teams import leads_by_team
@@ -64,6 +64,7 @@ def _seed(engine, workspace: str) -> Seeded:
         s.add(PromptItem(prompt_id=prompt.id, kr_id=krs[0]))
         s.add(Person(user_id=SAME, tz="Europe/London" if workspace == "T1" else "Asia/Tokyo",
                      is_admin=workspace == "T2"))
+        s.add(Problem(subject=f"C0{workspace}", kind="channel", error="not_in_channel", first_seen_at=T0))
         delivery = Delivery(key="digest:Growth:2026-11-23", kind="digest", claimed_at=T0, sent_at=T0, attempts=1)
         s.add(delivery)
         # The same grading in both workspaces (same team name, cycle and lead), told apart by its retrospective.

@@ -105,10 +105,10 @@ def test_a_lead_checking_in_on_behalf_is_not_alerted_about_their_own_entry(okr):
 
 def test_a_failed_alert_is_retried_by_the_tick(okr):
     check_in(okr, "U0ALICE", at("2026-11-20T15:00"), {"wau": ("18%", "green", "")})
-    okr.fake.fail_next("chat.postMessage", status=200, error="channel_not_found")
+    okr.fake.fail_next("chat.postMessage", status=200, error="internal_error")
     check_in(okr, "U0ALICE", at("2026-11-27T15:00"), {"wau": ("12%", "red", "Launch slipped")})
     failed = wait_for(lambda: [d for d in deliveries(okr, "alert:") if d.last_error])
-    assert [(d.sent_at, d.claimed_at, d.last_error) for d in failed] == [(None, None, "channel_not_found")]
+    assert [(d.sent_at, d.claimed_at, d.last_error) for d in failed] == [(None, None, "internal_error")]
     assert alerts(okr) == []
     okr.tick(at("2026-11-27T15:01"))
     (alert,) = alerts(okr)

@@ -90,8 +90,8 @@ def test_owner_who_checks_in_is_not_nudged_and_a_check_in_resets_the_streak(okr)
 def test_a_check_in_in_the_open_week_before_the_nudge_goes_out_prevents_it(okr):
     for n in range(3):
         friday(okr, n)
-    # Slack refuses every DM on the 4th Friday: the 4th prompt is recorded, but neither it nor any nudge is sent.
-    okr.fake.fail_next("chat.postMessage", status=200, error="channel_not_found", count=6)
+    # Slack fails every DM on the 4th Friday: the 4th prompt is recorded, but neither it nor any nudge is sent.
+    okr.fake.fail_next("chat.postMessage", status=200, error="internal_error", count=6)
     friday(okr, 3)
     assert nudges(okr, "U0BOB") == [] and nudges(okr, "U0ALICE") == []
     # Bob checks in on Saturday (against the open 4th week): he is back, so the retried nudge is dropped.
@@ -105,7 +105,7 @@ def test_a_check_in_in_the_open_week_before_the_nudge_goes_out_prevents_it(okr):
 def test_a_failed_nudge_is_retried_on_the_next_tick(okr):
     for n in range(3):
         friday(okr, n)
-    okr.fake.fail_next("chat.postMessage", status=200, error="channel_not_found", count=10)
+    okr.fake.fail_next("chat.postMessage", status=200, error="internal_error", count=10)
     # Prompts and nudges fail alike; the next tick sends each exactly once.
     friday(okr, 3)
     assert nudges(okr, "U0ALICE") == []

@@ -187,13 +187,13 @@ def test_zone_falls_back_to_the_team_zone_when_slack_cannot_tell(okr):
 
 def test_failed_send_is_retried_on_the_next_tick(settled):
     okr = settled
-    okr.fake.fail_next("chat.postMessage", status=200, error="channel_not_found")
+    okr.fake.fail_next("chat.postMessage", status=200, error="internal_error")
     okr.tick(at("2026-11-27T09:00"))
     assert dm_count(okr, "U0BOB") == 0
     with okr.session() as s:
         prompt = s.exec(select(Prompt).where(Prompt.user_id == "U0BOB", Prompt.week_key == WEEK)).one()
     failed = delivery_of(okr, prompt)
-    assert failed.sent_at is None and failed.claimed_at is None and failed.last_error == "channel_not_found"
+    assert failed.sent_at is None and failed.claimed_at is None and failed.last_error == "internal_error"
     okr.tick(at("2026-11-27T09:01"))
     assert dm_count(okr, "U0BOB") == 1
     with okr.session() as s:

@@ -549,3 +549,30 @@ def test_wait_for_answer_gives_up_with_a_timeout(fake):
 
 def test_api_test_needs_no_token(fake):
     assert WebClient(base_url=fake.url).api_test()["ok"] is True
+
+
+def test_a_channel_the_bot_is_not_in_refuses_its_posts_as_slack_does(fake, client):
+    fake.add_channel("C1", name="growth", member=False)
+    fake.add_channel("G1", name="secret", is_private=True, member=False)
+    assert error_of(lambda: client.chat_postMessage(channel="C1", text="hi")).response["error"] == "not_in_channel"
+    # A private channel the bot is not in is invisible to it.
+    assert error_of(lambda: client.chat_postMessage(channel="G1", text="hi")).response["error"] == "channel_not_found"
+    assert client.conversations_info(channel="C1")["channel"]["is_member"] is False
+    fake.set_member("C1")
+    assert client.chat_postMessage(channel="C1", text="hi")["channel"] == "C1"
+    assert client.conversations_info(channel="C1")["channel"]["is_member"] is True
+    fake.set_archived("C1")
+    assert error_of(lambda: client.chat_postMessage(channel="C1", text="hi")).response["error"] == "is_archived"
+    fake.set_archived("C1", False)
+    assert client.chat_postMessage(channel="C1", text="again")["ok"] is True
+    assert [m["text"] for m in fake.messages("C1")] == ["hi", "again"]
+
+
+def test_a_deactivated_user_cannot_be_dmed(fake, client):
+    fake.set_user_deleted("U1")
+    assert error_of(lambda: client.chat_postMessage(channel="U1", text="hi")).response["error"] == "user_not_found"
+    dm = fake.dm_channel_id("U1")
+    assert error_of(lambda: client.chat_postMessage(channel=dm, text="hi")).response["error"] == "account_inactive"
+    assert client.users_info(user="U1")["user"]["deleted"] is True
+    fake.set_user_deleted("U1", False)
+    assert client.chat_postMessage(channel="U1", text="back")["channel"] == dm

@@ -11,9 +11,9 @@ from bot.rules.coach.table import Finding
 from bot.rules.scoring import Pace
 from bot.slack.payloads import KRRow, ObjectiveDraft
 from bot.reports.grading import CycleGrades, KRGradeLine, ObjectiveGrades
-from bot.views import alerts, authoring, checkin, digest, grading, home, lint, nudges, status, teams
+from bot.views import alerts, authoring, checkin, digest, grading, home, lint, nudges, problems, status, teams
 from bot.views.kit import escape, info_modal
-from storage.models import CheckIn, Cycle, Grading, KeyResult, Objective, Team
+from storage.models import CheckIn, Cycle, Grading, KeyResult, Objective, Problem, Team
 from storage.okrs import ActiveKR
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -141,6 +141,13 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     team_rows = [Team(id=n, name=f"{t.team}{n}"[-80:], channel=CHANNEL, timezone="America/Port_of_Spain")
                  for n in range(200)]
     message("teams", teams.teams_message(team_rows, {n: list(OWNERS[:3]) for n in range(200)}))
+    stuck = Problem(subject=CHANNEL, kind="channel", error="not_in_channel", first_seen_at=NOW)
+    message("teams with a channel okrbot is not in", teams.teams_message(
+        team_rows, {n: list(OWNERS[:3]) for n in range(200)}, {CHANNEL: stuck}))
+    for error in ("not_in_channel", "is_archived", "channel_not_found", "restricted_action"):
+        message(f"channel problem {error}", problems.channel_problem_message(
+            CHANNEL, error, [f"{t.team}{n}"[-80:] for n in range(3)]))
+    message("deactivated owner", problems.person_problem_message(OWNERS[0], "user_not_found", active(t, 200)))
     cycles = [Cycle(id=n, name=f"{t.cycle}{n}"[-64:], start=date(2026, 1, 1), end=date(2026, 3, 31))
               for n in range(100)]
     message("cycles", (teams.cycles_text(cycles, NOW.date()), []))
