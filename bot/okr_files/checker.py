@@ -29,7 +29,8 @@ _CYCLE_FIELDS = ("name", "start", "end")
 _TEAM_FIELDS = ("name", "channel", "leads", "timezone", "checkin", "digest")
 _SCHEDULE_FIELDS = ("day", "time")
 _OBJECTIVE_FIELDS = ("team", "id", "title", "type", "key_results")
-_KR_FIELDS = ("id", "title", "owner", "baseline", "target", "unit", "latest")
+# `ref` (KR-<n>) is written by export for people and scripts; okrbot assigns it, so import ignores it.
+_KR_FIELDS = ("id", "ref", "title", "owner", "baseline", "target", "unit", "latest")
 _LATEST_FIELDS = ("value", "confidence", "note", "at")
 
 

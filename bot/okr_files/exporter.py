@@ -10,6 +10,7 @@ from datetime import UTC
 import yaml
 from sqlmodel import Session
 
+from bot.rules.refs import ref_text
 from bot.rules.schedule import WEEKDAYS
 from storage.checkins import latest_checkins
 from storage.cycles import find_cycle, latest_cycle
@@ -20,7 +21,7 @@ from storage.teams import all_teams, leads_by_team
 __all__ = ["CSV_HEADER", "CycleNotFound", "export_csv", "export_yaml"]
 
 CSV_HEADER = ("cycle", "team", "objective_id", "objective", "type", "kr_id", "key_result", "owner",
-              "baseline", "target", "unit", "latest_value", "confidence", "checked_in_at", "note")
+              "baseline", "target", "unit", "latest_value", "confidence", "checked_in_at", "note", "ref")
 
 
 class CycleNotFound(LookupError):
@@ -115,7 +116,7 @@ def export_yaml(*, session: Session, cycle_name: str | None = None) -> str:
             objectives[obj.id] = {"team": row.team.name, "id": obj.key, "title": obj.title, "type": obj.type,
                                   "key_results": []}
         kr = row.kr
-        item: dict = {"id": kr.key, "title": kr.title, "owner": kr.owner_id,
+        item: dict = {"id": kr.key, "ref": ref_text(kr.ref), "title": kr.title, "owner": kr.owner_id,
                       "baseline": _number(kr.baseline), "target": _number(kr.target)}
         if kr.unit:
             item["unit"] = kr.unit
@@ -152,5 +153,6 @@ def export_csv(*, session: Session, cycle_name: str | None = None) -> str:
             "" if latest is None else latest.confidence,
             "" if latest is None else latest.created_at.astimezone(UTC).isoformat(),
             "" if latest is None else latest.note,
+            ref_text(row.kr.ref),
         ])
     return out.getvalue()

@@ -33,6 +33,8 @@ class KRStatus:
     pace: Pace
     trend: float | None
     last_at: datetime | None
+    # The n of the KR's reference KR-<n> (storage.okrs.ref_text).
+    ref: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date) -> KRStat
         id=kr.id, title=kr.title, owner_id=kr.owner_id, unit=kr.unit, baseline=kr.baseline, target=kr.target,
         value=value, confidence=last.confidence if last else None, score=on_pace.score, pace=on_pace,
         trend=trend([c.value for c in reversed(checkins[:2])]),
-        last_at=last.created_at if last else None,
+        last_at=last.created_at if last else None, ref=kr.ref,
     )
 
 

@@ -10,7 +10,7 @@ from bot.rules.text import plural
 from bot.slack import ids
 from bot.views.kit import (MODAL_BLOCKS, ago, button, confidence_label, context, escape, header, pack_lines, section,
                            value_text)
-from bot.views.status import pace_label, team_summary
+from bot.views.status import pace_label, ref_label, team_summary
 
 # KR lines shown in full before the rest are summed up.
 HOME_KR_LINES = 60
@@ -27,7 +27,7 @@ def home_kr_line(kr: KRStatus, *, now: datetime) -> str:
     parts.append(pace_label(kr))
     if kr.value is not None:
         parts.append(ago(kr.last_at, now=now))
-    return f"• *{escape(kr.title)}*\n      " + " · ".join(p for p in parts if p)
+    return f"• *{escape(kr.title)}*{ref_label(kr)}\n      " + " · ".join(p for p in parts if p)
 
 
 def home_view(mine: Sequence[TeamStatus], led: Sequence[TeamStatus], *, now: datetime) -> dict:

@@ -9,6 +9,7 @@ from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
 from bot.rules.scoring import progress_bar
 from bot.rules.text import plural
 from bot.slack import ids
+from bot.rules.refs import ref_text
 from bot.views.kit import (
     MESSAGE_BLOCKS,
     MODAL_BLOCKS,
@@ -58,7 +59,12 @@ def kr_line(kr: KRStatus, *, now: datetime) -> str:
         if kr.trend is not None:
             parts.append(f"{signed(kr.trend, kr.unit)} since the previous check-in")
         parts.append(ago(kr.last_at, now=now))
-    return f"• *{escape(kr.title)}* · <@{kr.owner_id}>\n      " + " · ".join(p for p in parts if p)
+    return f"• *{escape(kr.title)}*{ref_label(kr)} · <@{kr.owner_id}>\n      " + " · ".join(p for p in parts if p)
+
+
+def ref_label(kr: KRStatus) -> str:
+    """' · `KR-7`' after a KR's title: the reference scripts push its values to."""
+    return f" · `{ref_text(kr.ref)}`" if kr.ref is not None else ""
 
 
 def objective_heading(obj: ObjectiveStatus) -> str:

@@ -102,6 +102,7 @@ def test_yaml_latest_checkin_and_archived_rows(engine, tmp_path):
         "d7-activation", "Cut time to first dashboard from 3 days to 1 day", "p99",
         "Raise deploys/week from 2.5 to 10 — without pager noise"]
     assert ("      - id: d7-activation\n"
+            "        ref: KR-1\n"
             "        title: Increase Day-7 activation rate from 22% to 35%\n"
             "        owner: U0ALICE\n"
             "        baseline: 22\n"
@@ -163,6 +164,7 @@ def test_csv_one_row_per_kr_with_latest_checkin(engine, tmp_path):
         "kr_id": "d7-activation", "key_result": "Increase Day-7 activation rate from 22% to 35%", "owner": "U0ALICE",
         "baseline": "22", "target": "35", "unit": "%", "latest_value": "24.5", "confidence": "green",
         "checked_in_at": "2026-10-23T09:00:00+00:00", "note": 'Tour shipped, "finally"\nmore next week',
+        "ref": "KR-1",
     }
     on_call = by_kr["on-call"]
     assert (on_call["objective"], on_call["objective_id"]) == ('Reliability: "boring" releases, every week', "2027")
@@ -179,3 +181,16 @@ def test_csv_one_row_per_kr_with_latest_checkin(engine, tmp_path):
     with session_scope(engine) as s:
         rows = list(csv.reader(io.StringIO(export_csv(session=s))))
     assert len(rows) == 1 + 4 and "p99" not in {row[5] for row in rows}
+
+
+def test_the_ref_is_written_for_people_and_ignored_on_import(engine, tmp_path):
+    import_text(engine, tmp_path, FILE)
+    with session_scope(engine) as s:
+        text = export_yaml(session=s)
+        csv_rows = list(csv.reader(io.StringIO(export_csv(session=s))))
+    assert "        ref: KR-2\n" in text
+    assert [row[-1] for row in csv_rows] == ["ref", "KR-1", "KR-2", "KR-3", "KR-4", "KR-5"]
+    # A file that says other refs changes none: okrbot assigns them, and a script relies on them staying put.
+    import_text(engine, tmp_path, text.replace("ref: KR-1\n", "ref: KR-99\n"), "edited.yaml")
+    with session_scope(engine) as s:
+        assert export_yaml(session=s) == text
