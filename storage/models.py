@@ -115,6 +115,11 @@ class KeyResult(WorkspaceScoped, table=True):
     # The n of the KR's reference "KR-<n>": numbered per workspace when the row is first flushed (storage.db), never
     # reused, so a script pushing values to KR-7 keeps reaching the same KR whatever is imported or renamed.
     ref: int | None = Field(default=None)
+    # The newest observed value (storage.observed keeps every one): kept on the KR so that status, Home, digests and
+    # prompts, which load KRs anyway, show it without another query.
+    observed_value: float | None = Field(default=None)
+    observed_at: datetime | None = utc_field()
+    observed_origin: str | None = Field(default=None, max_length=32)
 
 
 class Person(WorkspaceScoped, table=True):

@@ -1,17 +1,18 @@
-"""Observed values: what the data said a KR's number was (pushed through the API), kept apart from check-ins."""
+"""Observed values: what the data said a KR's number was (pushed through the API), kept apart from check-ins.
+
+Every value is a row of observed_values; the newest is also copied onto its KR (KeyResult.observed_*), so the
+reports that load KRs show it without another query.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.db import flushed
-from storage.models import ObservedValue
-
-_NEWEST_FIRST = (ObservedValue.observed_at.desc(), ObservedValue.id.desc())
+from storage.models import KeyResult, ObservedValue
 
 
 def observed_by_key(token_id: int, key: str, *, session: Session) -> ObservedValue | None:
@@ -26,30 +27,30 @@ def record_observed(row: ObservedValue, *, session: Session) -> ObservedValue:
     For a request that has written nothing else yet: a key taken a moment ago by a concurrent retry rolls this unit
     of work back (storage.db.flushed) and answers with that retry's row.
     """
-    if row.idempotency_key is not None and row.token_id is not None:
+    keyed = row.idempotency_key is not None and row.token_id is not None
+    if keyed:
         first = observed_by_key(row.token_id, row.idempotency_key, session=session)
         if first is not None:
             return first
     session.add(row)
-    if flushed(session):
-        return row
-    first = observed_by_key(row.token_id, row.idempotency_key, session=session)
-    if first is None:
-        raise RuntimeError("an observed value could not be stored and no earlier one holds its key")
-    return first
+    if not flushed(session):
+        first = observed_by_key(row.token_id, row.idempotency_key, session=session) if keyed else None
+        if first is None:
+            raise RuntimeError("an observed value could not be stored and no earlier one holds its key")
+        return first
+    # One conditional UPDATE, so that of two pushes racing for one KR the newer value wins whichever commits last.
+    session.exec(sa.update(KeyResult)
+                 .where(KeyResult.id == row.kr_id,
+                        sa.or_(KeyResult.observed_at.is_(None), KeyResult.observed_at <= row.observed_at))
+                 .values(observed_value=row.value, observed_at=row.observed_at, observed_origin=row.origin)
+                 .execution_options(synchronize_session=False))
+    return row
 
 
-def latest_observed(kr_ids: Iterable[int], *, session: Session, now: datetime | None = None
-                    ) -> dict[int, ObservedValue]:
-    """The newest observed value of each of these KRs (at or before `now` when given), in one query."""
+def observed_history(kr_ids: Iterable[int], *, session: Session, limit: int = 20) -> list[ObservedValue]:
+    """The newest observed values of these KRs, newest first."""
     ids = list(set(kr_ids))
     if not ids:
-        return {}
-    ranked = (select(ObservedValue.id,
-                     sa.func.row_number().over(partition_by=ObservedValue.kr_id, order_by=_NEWEST_FIRST).label("rn"))
-              .where(ObservedValue.kr_id.in_(ids)))
-    if now is not None:
-        ranked = ranked.where(ObservedValue.observed_at <= now)
-    ranked = ranked.subquery()
-    rows = session.exec(select(ObservedValue).join(ranked, ranked.c.id == ObservedValue.id).where(ranked.c.rn == 1))
-    return {row.kr_id: row for row in rows}
+        return []
+    return list(session.exec(select(ObservedValue).where(ObservedValue.kr_id.in_(ids))
+                             .order_by(ObservedValue.observed_at.desc(), ObservedValue.id.desc()).limit(limit)))

@@ -22,6 +22,9 @@ NAMING = {"uq": "uq_%(table_name)s_%(column_0_N_name)s", "pk": "pk_%(table_name)
 def upgrade() -> None:
     with op.batch_alter_table('key_results', naming_convention=NAMING) as batch_op:
         batch_op.add_column(sa.Column('ref', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('observed_value', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('observed_at', storage.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('observed_origin', sa.String(length=32), nullable=True))
     # A correlated count instead of row_number(): one statement that both backends run in an UPDATE.
     op.execute("UPDATE key_results SET ref = (SELECT count(*) FROM key_results AS k "
                "WHERE k.workspace_id = key_results.workspace_id AND k.id <= key_results.id)")
@@ -61,4 +64,7 @@ def downgrade() -> None:
     op.drop_table('api_tokens')
     with op.batch_alter_table('key_results', naming_convention=NAMING) as batch_op:
         batch_op.drop_constraint('uq_key_results_ref_workspace', type_='unique')
+        batch_op.drop_column('observed_origin')
+        batch_op.drop_column('observed_at')
+        batch_op.drop_column('observed_value')
         batch_op.drop_column('ref')
