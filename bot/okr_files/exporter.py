@@ -21,7 +21,8 @@ from storage.teams import all_teams, leads_by_team
 __all__ = ["CSV_HEADER", "CycleNotFound", "export_csv", "export_yaml"]
 
 CSV_HEADER = ("cycle", "team", "objective_id", "objective", "type", "kr_id", "key_result", "owner",
-              "baseline", "target", "unit", "latest_value", "confidence", "checked_in_at", "note", "ref")
+              "baseline", "target", "unit", "latest_value", "confidence", "checked_in_at", "note", "ref",
+              "observed_value", "observed_at", "observed_origin")
 
 
 class CycleNotFound(LookupError):
@@ -123,6 +124,9 @@ def export_yaml(*, session: Session, cycle_name: str | None = None) -> str:
         if row.latest is not None:
             item["latest"] = {"value": _number(row.latest.value), "confidence": row.latest.confidence,
                               "note": row.latest.note, "at": row.latest.created_at.astimezone(UTC)}
+        if kr.observed_at is not None:
+            item["observed"] = {"value": _number(kr.observed_value), "at": kr.observed_at.astimezone(UTC),
+                                "origin": kr.observed_origin}
         objectives[obj.id]["key_results"].append(item)
     # Objectives whose KRs are all archived are absent: they come only from KR rows, and an objective
     # without key results would not re-import.
@@ -154,5 +158,8 @@ def export_csv(*, session: Session, cycle_name: str | None = None) -> str:
             "" if latest is None else latest.created_at.astimezone(UTC).isoformat(),
             "" if latest is None else latest.note,
             ref_text(row.kr.ref),
+            "" if row.kr.observed_at is None else _number(row.kr.observed_value),
+            "" if row.kr.observed_at is None else row.kr.observed_at.astimezone(UTC).isoformat(),
+            row.kr.observed_origin or "",
         ])
     return out.getvalue()
