@@ -221,7 +221,7 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
                                                 and idempotency_key.isascii() and idempotency_key.isprintable()):
             raise _refused(422, f"Idempotency-Key: 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters.")
         with session_scope(engine, token.workspace_id) as session:
-            row = _found(ref, session)
+            row = _found(ref, session, now=now)
             stored = record_observed(ObservedValue(
                 kr_id=row.kr.id, value=value, observed_at=at, recorded_at=now, origin=ORIGIN, note=note,
                 token_id=token.id, idempotency_key=idempotency_key), session=session)
@@ -236,7 +236,7 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
         """The KR with its latest value, confidence, score and pace."""
         now = clock()
         with session_scope(engine, token.workspace_id) as session:
-            report = kr_report(_found(ref, session), session=session, now=now)
+            report = kr_report(_found(ref, session, now=now), session=session, now=now)
         kr, status = report.row.kr, report.status
         return KRAnswer(
             ref=ref_text(kr.ref), id=kr.key, title=kr.title, objective=report.row.objective.title,
@@ -249,12 +249,12 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
     return BodyLimit(api, max_body=MAX_BODY, body_seconds=10.0, as_json=True)
 
 
-def _found(ref: str, session):
+def _found(ref: str, session, *, now: datetime):
     if len(ref) > 200 or not ref.isprintable():
         # No KR has such a name, and PostgreSQL would refuse a NUL in the query.
         raise _refused(404, NOT_FOUND)
     try:
-        return find_kr(ref, session=session)
+        return find_kr(ref, session=session, now=now)
     except NoSuchKR:
         raise _refused(404, NOT_FOUND) from None
     except AmbiguousRef as exc:

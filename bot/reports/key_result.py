@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot.reports.status import KRStatus, kr_status
 from bot.rules.refs import parse_ref, ref_text
-from bot.rules.schedule import local_day
+from bot.rules.schedule import days_around, local_day
 from storage.checkins import recent_checkins
 from storage.okrs import ActiveKR, live_krs_named
 
@@ -27,9 +27,9 @@ class AmbiguousRef(LookupError):
         self.refs = refs
 
 
-def find_kr(name: str, *, session: Session) -> ActiveKR:
-    """The live KR that `name` (KR-<n>, or an import-file id that exactly one live KR has) names."""
-    found = live_krs_named(parse_ref(name), name, session=session)
+def find_kr(name: str, *, session: Session, now: datetime) -> ActiveKR:
+    """The live KR that `name` (KR-<n>, or an import-file id that exactly one live KR of a running cycle has) names."""
+    found = live_krs_named(parse_ref(name), name, session=session, first_day=days_around(now=now)[0])
     if not found:
         raise NoSuchKR(name)
     if len(found) > 1:

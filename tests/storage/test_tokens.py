@@ -40,9 +40,14 @@ def test_key_results_are_numbered_per_workspace_and_never_renumbered(engine):
     with session_scope(engine, "T1") as s:
         assert {kr.key: kr.ref for kr in s.exec(select(KeyResult))} == {"a": 1, "b": 2, "c": 3}
         # An archived KR keeps its number out of reach, and a live one is found by it or by its file id.
-        assert live_krs_named(1, "", session=s) == []
-        assert [r.kr.key for r in live_krs_named(3, "", session=s)] == ["c"]
-        assert [r.kr.ref for r in live_krs_named(None, "b", session=s)] == [2]
+        day = NOW.date()
+        assert live_krs_named(1, "", session=s, first_day=day) == []
+        assert [r.kr.key for r in live_krs_named(3, "", session=s, first_day=day)] == ["c"]
+        assert [r.kr.ref for r in live_krs_named(None, "b", session=s, first_day=day)] == [2]
+        # After its cycle ended a KR keeps its reference, but its file id may name next quarter's KR.
+        after = datetime(2027, 1, 2).date()
+        assert [r.kr.key for r in live_krs_named(3, "", session=s, first_day=after)] == ["c"]
+        assert live_krs_named(None, "b", session=s, first_day=after) == []
     with session_scope(engine, "T2") as s:
         assert {kr.key: kr.ref for kr in s.exec(select(KeyResult))} == {"a": 1, "b": 2}
 

@@ -164,3 +164,24 @@ def test_the_openapi_document_describes_both_endpoints(okr, api):
     assert set(paths) == {"/key-results/{ref}/values", "/key-results/{ref}"}
     assert "201" in paths["/key-results/{ref}/values"]["post"]["responses"]
     assert reply.body["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_an_id_reused_from_an_ended_cycle_names_the_running_kr(okr, api):
+    from datetime import date
+
+    from storage.models import Cycle
+
+    with session_scope(okr.engine) as s:
+        team_id = s.exec(select(Objective)).one().team_id
+        q3 = Cycle(name="2026-Q3", start=date(2026, 7, 1), end=date(2026, 9, 30))
+        s.add(q3)
+        s.flush()
+        old = Objective(team_id=team_id, cycle_id=q3.id, key="onboarding", title="Onboarding")
+        s.add(old)
+        s.flush()
+        s.add(KeyResult(objective_id=old.id, key="d7-activation", title="Q3's", owner_id="U0ALICE", baseline=0,
+                        target=1))
+    reply = api.push("d7-activation", {"value": 30})
+    assert reply.status == 201 and reply.body["ref"] == "KR-1"
+    # Its own reference still reaches the ended cycle's KR (a late number for last quarter).
+    assert api.push("KR-4", {"value": 0.5}).status == 201
