@@ -86,3 +86,12 @@ def test_a_push_is_stored_whole_or_not_at_all_and_never_answered_500(fuzz_api, r
         kr = s.get(KeyResult, row.kr_id)
         # The KR shows its newest observed value, whatever order the values arrived in.
         assert kr.observed_at == max(r.observed_at for r in after if r.kr_id == kr.id)
+
+
+@pytest.mark.parametrize("raw", [b'{"value": ' + b"9" * 5000 + b"}", b'{"value": 1, "note": ' + b"[" * 5000 + b"]" * 5000
+                                 + b"}", b'{"value": "' + b"\\u00e9" * 3000 + b'"}'])
+def test_pathological_json_is_refused_with_a_sentence(fuzz_api, raw):
+    api, engine = fuzz_api
+    reply = api.push("KR-1", None, raw=raw)
+    assert reply.status == 422 and reply.detail
+    assert _rows(engine) == []
