@@ -24,6 +24,7 @@ from bot.slack.client import check_slack, make_client
 from bot.slack.workspaces import BOT_SCOPES, forget_installation, installation_store, workspace_of_context
 from handlers.deps import Deps, utc_now
 from storage.db import make_engine, upgrade
+from web.api import build_api
 from web.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, Web
 from web.server import HttpServer, Limits, bind, limit_malloc_arenas
 from web.slack import AcksFirst
@@ -99,11 +100,13 @@ def serve(settings: Settings) -> int:
         if settings.socket_mode:
             _serve_socket_mode(app, settings.app_token, after_ack)
         else:
-            web = Web(app, signing_secret=settings.signing_secret, limits=_limits(settings), after_ack=after_ack)
+            web = Web(app, signing_secret=settings.signing_secret, limits=_limits(settings), after_ack=after_ack,
+                      api=build_api(engine, clock=utc_now))
             # uvicorn handles SIGTERM and SIGINT: it stops accepting, lets requests in flight finish, and returns;
             # then it re-raises the signal, which this handler turns into a clean exit.
             signal.signal(signal.SIGTERM, lambda *_: None)
-            logger.info("okrbot is listening on port %s (POST /slack/events%s; GET /health, /metrics)", settings.port,
+            logger.info("okrbot is listening on port %s (POST /slack/events%s; GET /health, /metrics; the API at "
+                        "/api/v1)", settings.port,
                         "; install at GET /slack/install" if settings.multi_workspace else "")
             try:
                 HttpServer(web.asgi, sock, _limits(settings)).run()
@@ -171,7 +174,8 @@ def start_http_app(settings: Settings, engine, *, clock, client=None, limits: Li
     limits = limits or _limits(settings)
     after_ack = AcksFirst(AFTER_ACK_WORKERS)
     app = build_app(settings, deps=make_deps(settings, engine, clock), client=client, after_ack=after_ack)
-    web = Web(app, signing_secret=settings.signing_secret, limits=limits, after_ack=after_ack)
+    web = Web(app, signing_secret=settings.signing_secret, limits=limits, after_ack=after_ack,
+              api=build_api(engine, clock=clock))
     server = HttpServer(web.asgi, bind("127.0.0.1", 0), limits).start()
 
     def stop():

@@ -18,6 +18,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.client import check_slack, make_client
 from storage.db import DatabaseError, make_engine, session_scope, upgrade
 from storage.models import SINGLE_WORKSPACE
+from storage.tokens import TokenNameTaken, create_token, list_tokens, revoke_token
 
 logger = logging.getLogger("okrbot")
 
@@ -54,6 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("yaml", "csv"), default="yaml")
     exp.add_argument("--cycle", help="cycle name (default: the latest cycle)")
     exp.add_argument("--workspace", help=WORKSPACE_HELP)
+    token = sub.add_parser("token", help="API tokens for pushing KR values (POST /api/v1/key-results/KR-7/values)")
+    token_sub = token.add_subparsers(dest="token_action", required=True)
+    create = token_sub.add_parser("create", help="make a token and print it once, as the last line")
+    create.add_argument("name")
+    create.add_argument("--workspace", help=WORKSPACE_HELP)
+    listing = token_sub.add_parser("list", help="names, creation and last use (never the tokens)")
+    listing.add_argument("--workspace", help=WORKSPACE_HELP)
+    revoke = token_sub.add_parser("revoke", help="delete a token: requests with it get 401 from now on")
+    revoke.add_argument("name")
+    revoke.add_argument("--workspace", help=WORKSPACE_HELP)
     sub.add_parser("workspaces", help="list the workspaces okrbot is installed in (multi-workspace mode)")
     demo = sub.add_parser("demo", help="simulate a quarter against a fake Slack and print what everyone sees")
     demo.add_argument("--weeks", type=int, help="stop after this many weeks (default: the whole quarter)")
@@ -108,6 +119,8 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int],
             return _import(settings, args.file, _workspace(settings, args.workspace))
         if command == "export":
             return _export(settings, args.format, args.cycle, _workspace(settings, args.workspace))
+        if command == "token":
+            return _token(settings, args, _workspace(settings, args.workspace))
     except SettingsError as exc:
         return _fail(str(exc), 2)
     except DatabaseError as exc:
@@ -197,4 +210,39 @@ def _export(settings: Settings, fmt: str, cycle: str | None, workspace: str) -> 
     except CycleNotFound as exc:
         return _fail(str(exc))
     sys.stdout.write(text)
+    return 0
+
+
+_TOKEN_NAME_CHARS = 80
+
+
+def _token(settings: Settings, args, workspace: str) -> int:
+    engine = _engine(settings)
+    now = datetime.now(UTC)
+    if args.token_action == "list":
+        with session_scope(engine, workspace) as session:
+            tokens = list_tokens(session=session)
+        for row in tokens:
+            used = row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "never used"
+            print(f"{row.name}\tcreated {row.created_at.isoformat(timespec='seconds')}\t{used}")
+        if not tokens:
+            print("No API tokens yet: `okrbot token create NAME` makes one.", file=sys.stderr)
+        return 0
+    name = args.name.strip()
+    if not name or len(name) > _TOKEN_NAME_CHARS or not name.isprintable():
+        return _fail(f"a token name is 1 to {_TOKEN_NAME_CHARS} printable characters, like ci-activation", 2)
+    if args.token_action == "revoke":
+        with session_scope(engine, workspace) as session:
+            found = revoke_token(name, session=session)
+        if not found:
+            return _fail(f"there is no token named {name!r}; `okrbot token list` shows them")
+        print(f"Revoked {name}: requests with it are refused from now on.")
+        return 0
+    try:
+        with session_scope(engine, workspace) as session:
+            token = create_token(name, session=session, now=now)
+    except TokenNameTaken as exc:
+        return _fail(str(exc))
+    print(f"Created API token {name}. It is shown this once; okrbot keeps only its hash:")
+    print(token)
     return 0

@@ -23,7 +23,7 @@ from sqlalchemy import orm
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from storage.models import SCOPED_TABLES, SINGLE_WORKSPACE
+from storage.models import SCOPED_TABLES, SINGLE_WORKSPACE, KeyResult
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,19 @@ def _stamp_workspace(session: Session, _context, _instances) -> None:
             obj.workspace_id = workspace
         elif obj.workspace_id != workspace:
             raise UnscopedSession(f"a {type(obj).__name__} of another workspace cannot be written in this session")
+    _number_key_results(session, [obj for obj in session.new if type(obj) is KeyResult and obj.ref is None])
+
+
+def _number_key_results(session: Session, new: list) -> None:
+    # Every path that creates a KR (import, /okr new, tests) gets its KR-<n> here, so none can forget it. Numbers
+    # follow the workspace's highest, archived KRs included, so a reference is never handed out twice; two sessions
+    # numbering at once collide on uq_key_results_ref_workspace and one fails as any unique-key race does.
+    if not new:
+        return
+    with session.no_autoflush:
+        highest = session.execute(sa.select(sa.func.max(KeyResult.ref))).scalar() or 0
+    for number, kr in enumerate(new, start=highest + 1):
+        kr.ref = number
 
 
 @contextmanager

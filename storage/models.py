@@ -100,7 +100,8 @@ class Objective(WorkspaceScoped, table=True):
 
 class KeyResult(WorkspaceScoped, table=True):
     __tablename__ = "key_results"
-    __table_args__ = (sa.UniqueConstraint("objective_id", "key"),)
+    __table_args__ = (sa.UniqueConstraint("objective_id", "key"),
+                      sa.UniqueConstraint("ref", "workspace_id", name="uq_key_results_ref_workspace"))
 
     id: int | None = Field(default=None, primary_key=True)
     objective_id: int = Field(foreign_key="objectives.id", index=True)
@@ -111,6 +112,14 @@ class KeyResult(WorkspaceScoped, table=True):
     target: float
     unit: str = Field(default="", max_length=24)
     archived_at: datetime | None = utc_field()
+    # The n of the KR's reference "KR-<n>": numbered per workspace when the row is first flushed (storage.db), never
+    # reused, so a script pushing values to KR-7 keeps reaching the same KR whatever is imported or renamed.
+    ref: int | None = Field(default=None)
+    # The newest observed value (storage.observed keeps every one): kept on the KR so that status, Home, digests and
+    # prompts, which load KRs anyway, show it without another query.
+    observed_value: float | None = Field(default=None)
+    observed_at: datetime | None = utc_field()
+    observed_origin: str | None = Field(default=None, max_length=32)
 
 
 class Person(WorkspaceScoped, table=True):
@@ -251,9 +260,30 @@ class KRGrade(WorkspaceScoped, table=True):
     carried_kr_id: int | None = Field(default=None, foreign_key="key_results.id")
 
 
+class ObservedValue(WorkspaceScoped, table=True):
+    """A KR's value as the data said it (pushed through the API), apart from the check-ins people write."""
+
+    __tablename__ = "observed_values"
+    __table_args__ = (sa.UniqueConstraint("token_id", "idempotency_key", name="uq_observed_values_token_idempotency"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kr_id: int = Field(foreign_key="key_results.id", index=True)
+    value: float
+    # When the value was true (the request's `at`, else its arrival) and when okrbot stored it.
+    observed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    recorded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Who said it: "api" for now (sources will add theirs); shown to people as "from API".
+    origin: str = Field(max_length=32)
+    note: str = Field(default="", max_length=3000)
+    # The token that pushed it and the request's Idempotency-Key: a retried push maps to the same row.
+    token_id: int | None = Field(default=None, foreign_key="api_tokens.id", ondelete="SET NULL")
+    idempotency_key: str | None = Field(default=None, max_length=200)
+
+
 # The tables whose every query storage.db scopes to the session's workspace.
 SCOPED_TABLES: tuple[type[WorkspaceScoped], ...] = (Cycle, Team, TeamLead, Objective, KeyResult, Person, Prompt,
-                                                    PromptItem, CheckIn, Delivery, Grading, KRGrade, Problem)
+                                                    PromptItem, CheckIn, Delivery, Grading, KRGrade, Problem,
+                                                    ObservedValue)
 
 
 class Workspace(SQLModel, table=True):
@@ -269,3 +299,21 @@ class Workspace(SQLModel, table=True):
     stopped_at: datetime | None = utc_field()
     stopped_reason: str | None = Field(default=None, max_length=32)
     stopped_token: str | None = Field(default=None, max_length=16)
+
+
+class ApiToken(SQLModel, table=True):
+    """A token for okrbot's REST API; it belongs to one workspace, and only its SHA-256 is kept.
+
+    Not scoped: a request names no workspace until its token is found, so the lookup by hash reads across
+    workspaces (storage.tokens); everything the request does after that runs in a session of the token's workspace.
+    """
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (sa.UniqueConstraint("name", "workspace_id", name="uq_api_tokens_name_workspace"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(default=SINGLE_WORKSPACE, max_length=32)
+    name: str = Field(max_length=80)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_used_at: datetime | None = utc_field()

@@ -125,3 +125,15 @@ def cycle_key_results(cycle_id: int, *, session: Session) -> list[ActiveKR]:
             .where(Objective.cycle_id == cycle_id, Objective.archived_at.is_(None), KeyResult.archived_at.is_(None))
             .order_by(Objective.id, KeyResult.id))
     return [ActiveKR(kr, obj, team, cycle) for kr, obj, team, cycle in session.exec(stmt).all()]
+
+
+def live_krs_named(number: int | None, key: str, *, session: Session, first_day: date) -> list[ActiveKR]:
+    """The live KRs a reference names: the one numbered `number` (KR-<n>, whatever its cycle), else every one whose
+    import-file id is `key` in a cycle not ended before `first_day` (next quarter's file reuses this one's ids), by
+    reference."""
+    stmt = _kr_join().where(KeyResult.archived_at.is_(None), Objective.archived_at.is_(None))
+    if number is not None:
+        stmt = stmt.where(KeyResult.ref == number)
+    else:
+        stmt = stmt.where(KeyResult.key == key, Cycle.end >= first_day)
+    return [ActiveKR(kr, obj, team, cycle) for kr, obj, team, cycle in session.exec(stmt.order_by(KeyResult.ref))]

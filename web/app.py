@@ -1,7 +1,7 @@
-"""okrbot's one ASGI app: Slack's endpoints, GET /health and GET /metrics, behind the request limits.
+"""okrbot's one ASGI app: Slack's endpoints, GET /health, GET /metrics and the REST API, behind the request limits.
 
-A Starlette app: the REST API to come is built on FastAPI, which is a Starlette app, so it takes this app's place
-(FastAPI(routes=...)) and adds its routers on the same port. Until then Starlette alone keeps serve 6.5 MB smaller.
+A Starlette app, with the REST API (a FastAPI app, web/api.py) mounted at /api/v1: the API gets FastAPI's
+validation and OpenAPI document, while Slack's endpoints stay plain Starlette routes.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Match, Route
+from starlette.routing import Match, Mount, Route
 
 from bot import metrics
 from web.limits import BodyLimit
@@ -19,6 +19,7 @@ from web.server import Limits
 from web.slack import AcksFirst, SlackEndpoint
 
 EVENTS_PATH = "/slack/events"
+API_PATH = "/api/v1"
 # Bolt's OAuth flow pages (multi-workspace mode): the "Add to Slack" page and Slack's redirect back.
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -75,13 +76,15 @@ class Web:
     lazy listeners) learns when Slack's requests are being answered."""
 
     def __init__(self, bolt, *, signing_secret: str, limits: Limits = Limits(), workers: int = SLACK_WORKERS,
-                 after_ack: AcksFirst | None = None):
+                 after_ack: AcksFirst | None = None, api=None):
         self.slack = SlackEndpoint(bolt, signing_secret, workers=workers, after_ack=after_ack)
         routes = [Route(EVENTS_PATH, self.slack.events, methods=["POST"])]
         if bolt.oauth_flow is not None:
             routes += [Route(INSTALL_PATH, self.slack.oauth, methods=["GET"]),
                        Route(REDIRECT_PATH, self.slack.oauth, methods=["GET"])]
         routes += [Route("/health", health, methods=["GET", "HEAD"]), Route("/metrics", metrics_page, methods=["GET"])]
+        if api is not None:
+            routes.append(Mount(API_PATH, app=api))
         app = Starlette(routes=routes)
         self.app = app
         self.asgi = RequestMetrics(BodyLimit(app, max_body=limits.max_body, body_seconds=limits.body_seconds),

@@ -30,7 +30,10 @@ _CYCLE_FIELDS = ("name", "start", "end")
 _TEAM_FIELDS = ("name", "channel", "leads", "timezone", "checkin", "digest")
 _SCHEDULE_FIELDS = ("day", "time")
 _OBJECTIVE_FIELDS = ("team", "id", "title", "type", "key_results")
-_KR_FIELDS = ("id", "title", "owner", "baseline", "target", "unit", "latest", "grade")
+# `ref` (KR-<n>) is written by export for people and scripts; okrbot assigns it, so import ignores it.
+# `observed` (the newest value the data gave) and `grade` are written by export and ignored on import, like `latest`.
+_KR_FIELDS = ("id", "ref", "title", "owner", "baseline", "target", "unit", "latest", "observed", "grade")
+_OBSERVED_FIELDS = ("value", "at", "origin")
 _LATEST_FIELDS = ("value", "confidence", "note", "at")
 
 
@@ -281,6 +284,10 @@ class OkrChecker(FieldChecker):
             ok = ok and unit is not None
         if m.get("latest") is not None:
             ok = self.latest(m["latest"], self.line_of(m, "latest"), f"{where}.latest") and ok
+        if m.get("observed") is not None:
+            observed = self.mapping(m["observed"], f"{where}.observed", self.line_of(m, "observed"), _OBSERVED_FIELDS,
+                                  "observed")
+            ok = observed is not None and ok
         key = ident if ident is not None else title
         key_field = "id" if ident is not None else "title"
         if key is not None:

@@ -10,6 +10,7 @@ from datetime import UTC
 import yaml
 from sqlmodel import Session
 
+from bot.rules.refs import ref_text
 from bot.rules.schedule import WEEKDAYS
 from storage.checkins import latest_checkins
 from storage.cycles import find_cycle, latest_cycle
@@ -21,7 +22,8 @@ from storage.teams import all_teams, leads_by_team
 __all__ = ["CSV_HEADER", "CycleNotFound", "export_csv", "export_yaml"]
 
 CSV_HEADER = ("cycle", "team", "objective_id", "objective", "type", "kr_id", "key_result", "owner",
-              "baseline", "target", "unit", "latest_value", "confidence", "checked_in_at", "note",
+              "baseline", "target", "unit", "latest_value", "confidence", "checked_in_at", "note", "ref",
+              "observed_value", "observed_at", "observed_origin",
               # The end of the cycle, once graded: the KR's grade and the team's retrospective, on every row.
               "grade", "computed_score", "evidence", "next_cycle", "graded_by", "graded_at", "what_worked",
               "what_did_not_work", "what_we_learned", "what_we_change")
@@ -137,13 +139,16 @@ def export_yaml(*, session: Session, cycle_name: str | None = None) -> str:
             objectives[obj.id] = {"team": row.team.name, "id": obj.key, "title": obj.title, "type": obj.type,
                                   "key_results": []}
         kr = row.kr
-        item: dict = {"id": kr.key, "title": kr.title, "owner": kr.owner_id,
+        item: dict = {"id": kr.key, "ref": ref_text(kr.ref), "title": kr.title, "owner": kr.owner_id,
                       "baseline": _number(kr.baseline), "target": _number(kr.target)}
         if kr.unit:
             item["unit"] = kr.unit
         if row.latest is not None:
             item["latest"] = {"value": _number(row.latest.value), "confidence": row.latest.confidence,
                               "note": row.latest.note, "at": row.latest.created_at.astimezone(UTC)}
+        if kr.observed_at is not None:
+            item["observed"] = {"value": _number(kr.observed_value), "at": kr.observed_at.astimezone(UTC),
+                                "origin": kr.observed_origin}
         grade = grades.get(kr.id)
         if grade is not None:
             item["grade"] = {"value": _number(grade.grade), "computed": round(grade.computed, 4),
@@ -184,6 +189,10 @@ def export_csv(*, session: Session, cycle_name: str | None = None) -> str:
             "" if latest is None else latest.confidence,
             "" if latest is None else latest.created_at.astimezone(UTC).isoformat(),
             "" if latest is None else latest.note,
+            ref_text(row.kr.ref),
+            "" if row.kr.observed_at is None else _number(row.kr.observed_value),
+            "" if row.kr.observed_at is None else row.kr.observed_at.astimezone(UTC).isoformat(),
+            row.kr.observed_origin or "",
             *(("", "", "", "") if grade is None else (_number(grade.grade), round(grade.computed, 4), grade.evidence,
                                                      grade.decision or "done")),
             *(("",) * 6 if grading is None else (grading.graded_by, grading.graded_at.astimezone(UTC).isoformat(),

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.rules.schedule import days_around, local_day
 from bot.rules.scoring import Pace, meets, objective_score, pace, threshold_of, trend
 from storage.checkins import RecentCheckins, recent_checkins
-from storage.models import CheckIn, Team
+from storage.models import CheckIn, KeyResult, Team
 from storage.okrs import ActiveKR, live_key_results
 from storage.teams import leads_by_team
 
@@ -33,6 +33,11 @@ class KRStatus:
     pace: Pace
     trend: float | None
     last_at: datetime | None
+    # The n of the KR's reference KR-<n> (bot.rules.refs.ref_text).
+    ref: int | None = None
+    # Where `value` came from when the data said it after the last check-in: "api", with the value's time.
+    value_origin: str | None = None
+    value_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,18 +72,31 @@ class TeamStatus:
         return [kr for obj in self.objectives for kr in obj.krs]
 
 
-def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date) -> KRStatus:
-    """A KR's status from its check-ins (newest first), measured against its cycle on `on`."""
+def observed_is_newer(kr: KeyResult, last: CheckIn | None, *, now: datetime | None = None) -> bool:
+    """Whether the KR's latest observed value is its latest value: newer than its last check-in (and not after
+    `now`, when a report is drawn as of an earlier instant)."""
+    if kr.observed_at is None or kr.observed_value is None or (now is not None and kr.observed_at > now):
+        return False
+    return last is None or kr.observed_at > last.created_at
+
+
+def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date, now: datetime | None = None) -> KRStatus:
+    """A KR's status from its check-ins (newest first) and its latest observed value, whichever is newer, measured
+    against its cycle on `on`."""
     kr, cycle = row.kr, row.cycle
     last = checkins[0] if checkins else None
     value = last.value if last else None
+    observed = observed_is_newer(kr, last, now=now)
+    if observed:
+        value = kr.observed_value
     # Pace carries the KR's score (kr_score of the value, 0.0 without one): scoring twice costs exact fractions twice.
     on_pace = pace(kr.baseline, kr.target, value, cycle.start, cycle.end, on)
     return KRStatus(
         id=kr.id, title=kr.title, owner_id=kr.owner_id, unit=kr.unit, baseline=kr.baseline, target=kr.target,
         value=value, confidence=last.confidence if last else None, score=on_pace.score, pace=on_pace,
         trend=trend([c.value for c in reversed(checkins[:2])]),
-        last_at=last.created_at if last else None,
+        last_at=last.created_at if last else None, ref=kr.ref,
+        value_origin=kr.observed_origin if observed else None, value_at=kr.observed_at if observed else None,
     )
 
 
@@ -100,7 +118,7 @@ def assemble(teams: Sequence[Team], rows: Sequence[ActiveKR], recent: RecentChec
     for team in teams:
         objectives = []
         for objective_rows in by_team[team.id].values():
-            statuses = [kr_status(r, recent.latest.get(r.kr.id, ()), on=days[team.id]) for r in objective_rows]
+            statuses = [kr_status(r, recent.latest.get(r.kr.id, ()), on=days[team.id], now=now) for r in objective_rows]
             shown = tuple(s for s in statuses if owner_id is None or s.owner_id == owner_id)
             if not shown:
                 continue

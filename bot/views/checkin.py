@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from bot.reports.status import observed_is_newer
 from bot.rules.scoring import CONFIDENCE_EMOJI, kr_score
 from bot.rules.text import plural
 from bot.rules.values import format_value
 from bot.slack import ids
 from bot.views.kit import (MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, MODAL_BLOCKS, SUMMARY_ROOM, block_text, button,
-                           confidence_label, context, escape, plain, section, value_text)
+                           confidence_label, context, escape, plain, section, signed, value_text)
+from bot.views.status import ORIGIN_NAMES
 from storage.models import CheckIn
 from storage.okrs import ActiveKR
 
@@ -32,6 +34,18 @@ def last_checkin_line(row: ActiveKR, last: CheckIn | None) -> str:
             f"({last.created_at:%b %-d})")
 
 
+def observed_line(row: ActiveKR, last: CheckIn | None) -> str:
+    """'Data: 31.5% from API (Nov 27), +3.5% since the last check-in' when the data's value is newer, else ''."""
+    kr = row.kr
+    if not observed_is_newer(kr, last):
+        return ""
+    name = ORIGIN_NAMES.get(kr.observed_origin or "", kr.observed_origin or "the data")
+    line = f"Data: *{value_text(kr.observed_value, kr.unit)}* from {name} ({kr.observed_at:%b %-d})"
+    if last is not None:
+        line += f", {signed(kr.observed_value - last.value, kr.unit)} since the last check-in"
+    return line
+
+
 def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prompt_id: int) -> tuple[str, list[dict]]:
     """The weekly DM: the owner's KRs with their last value and confidence, and Check in / Skip this week buttons."""
     text = f"Time for your weekly OKR check-in: {plural(len(rows), 'key result')}."
@@ -41,8 +55,10 @@ def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prom
     shown = 0
     size = block_text(out) + SUMMARY_ROOM
     for row in rows[: MESSAGE_BLOCKS - 4]:
+        last = latest.get(row.kr.id)
+        data = observed_line(row, last)
         block = section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
-                        f"{last_checkin_line(row, latest.get(row.kr.id))}")
+                        f"{last_checkin_line(row, last)}" + (f"\n{data}" if data else ""))
         size += block_text([block])
         if size > MESSAGE_TEXT_CHARS:
             break
@@ -71,20 +87,30 @@ def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_u
         kr = row.kr
         last = latest.get(kr.id)
         unit = f" ({kr.unit})" if kr.unit else ""
-        body.append(section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"))
+        data = observed_line(row, last)
+        body.append(section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"
+                            + (f"\n{data}" if data else "")))
+        value_input = {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
+                       "placeholder": plain(format_value(last.value if last else kr.baseline, kr.unit))}
+        options = [{"text": plain(f"{CONFIDENCE_EMOJI[c]} {label}"), "value": c} for c, label in
+                   (("green", "On track"), ("amber", "At risk"), ("red", "Off track, needs help"))]
+        confidence_input = {"type": "radio_buttons", "action_id": ids.CONFIDENCE_ACTION, "options": options}
+        if data:
+            # The data's value, ready to confirm: with last week's confidence kept, a green week is open + Save.
+            # The bare number (no unit): the label names the unit, and every format_value number reads back.
+            value_input["initial_value"] = format_value(kr.observed_value)
+            if last is not None:
+                confidence_input["initial_option"] = next(o for o in options if o["value"] == last.confidence)
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.VALUE_BLOCK, kr.id), "optional": True,
             "label": plain(f"Current value{unit}"),
             "hint": plain("e.g. 35, 35%, 1,200, 3.5k or 12 min"),
-            "element": {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
-                        "placeholder": plain(format_value(last.value if last else kr.baseline, kr.unit))},
+            "element": value_input,
         })
-        options = [{"text": plain(f"{CONFIDENCE_EMOJI[c]} {label}"), "value": c} for c, label in
-                   (("green", "On track"), ("amber", "At risk"), ("red", "Off track, needs help"))]
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.CONFIDENCE_BLOCK, kr.id), "optional": True,
             "label": plain("Confidence"),
-            "element": {"type": "radio_buttons", "action_id": ids.CONFIDENCE_ACTION, "options": options},
+            "element": confidence_input,
         })
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.NOTE_BLOCK, kr.id), "optional": True,
@@ -111,8 +137,15 @@ def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]])
         was = ""
         if old is not None:
             was = f" (was {kr_score(row.kr.baseline, row.kr.target, old.value):.2f})"
-        lines.append(f"*{escape(row.kr.title)}*\n{value_text(new.value, row.kr.unit)} · score "
-                     f"*{score:.2f}*{was} · {confidence_label(new.confidence)}")
+        line = (f"*{escape(row.kr.title)}*\n{value_text(new.value, row.kr.unit)} · score "
+                f"*{score:.2f}*{was} · {confidence_label(new.confidence)}")
+        kr = row.kr
+        if observed_is_newer(kr, old, now=new.created_at) and round(kr.observed_value, 2) != round(new.value, 2):
+            # Typed over the data's value: the owner's number is the check-in; the data's stays in its history.
+            name = ORIGIN_NAMES.get(kr.observed_origin or "", kr.observed_origin or "the data")
+            line += (f"\n_Yours is kept; {name} said {value_text(kr.observed_value, kr.unit)} "
+                     f"({kr.observed_at:%b %-d})._")
+        lines.append(line)
     body = [section(":white_check_mark: *Check-in saved.* Thank you!")]
     body += [section(line) for line in lines[: MODAL_BLOCKS - 2]]
     return {"type": "modal", "callback_id": ids.CHECKIN_DONE_VIEW, "title": plain("Weekly check-in"),

@@ -23,7 +23,7 @@ from bot.views.kit import (
     value_text,
     zone_text,
 )
-from bot.views.status import counts, objective_sections, pace_label
+from bot.views.status import counts, objective_sections, origin_label, pace_label
 
 # KR lines shown in full across the digest; past this, objectives summarise the rest ("…and 4 more KRs: …").
 DIGEST_KR_LINES = 40
@@ -38,6 +38,8 @@ def kr_line(kr: KRStatus) -> str:
         value = f"no check-in yet (target {target})"
     else:
         value = f"{value_text(kr.value, kr.unit)} of {target}"
+        if kr.value_origin is not None:
+            value += f" ({origin_label(kr)})"
     confidence = CONFIDENCE_EMOJI.get(kr.confidence or "", "")
     parts = [value, confidence, f"score {kr.score:.2f}", pace_label(kr), f"<@{kr.owner_id}>"]
     return f"• *{escape(kr.title)}* · " + " · ".join(p for p in parts if p)

@@ -10,7 +10,7 @@ from bot.rules.text import plural
 from bot.slack import ids
 from bot.views.kit import (MODAL_BLOCKS, ago, button, confidence_label, context, escape, header, pack_lines, section,
                            value_text)
-from bot.views.status import pace_label, team_summary
+from bot.views.status import origin_label, pace_label, ref_label, team_summary
 
 # KR lines shown in full before the rest are summed up.
 HOME_KR_LINES = 60
@@ -21,13 +21,15 @@ def home_kr_line(kr: KRStatus, *, now: datetime) -> str:
     target = value_text(kr.target, kr.unit)
     value = "no check-in yet" if kr.value is None else f"{value_text(kr.value, kr.unit)} of {target}"
     parts = [f"{progress_bar(kr.score)} {value}"]
-    if kr.value is not None:
+    if kr.value_origin is not None:
+        parts.append(origin_label(kr, now=now))
+    if kr.value is not None and (kr.confidence or kr.value_origin is None):
         parts.append(confidence_label(kr.confidence))
     parts.append(f"score {kr.score:.2f}")
     parts.append(pace_label(kr))
-    if kr.value is not None:
+    if kr.value is not None and kr.value_origin is None:
         parts.append(ago(kr.last_at, now=now))
-    return f"• *{escape(kr.title)}*\n      " + " · ".join(p for p in parts if p)
+    return f"• *{escape(kr.title)}*{ref_label(kr)}\n      " + " · ".join(p for p in parts if p)
 
 
 def home_view(mine: Sequence[TeamStatus], led: Sequence[TeamStatus], *, now: datetime) -> dict:

@@ -9,6 +9,7 @@ from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
 from bot.rules.scoring import progress_bar
 from bot.rules.text import plural
 from bot.slack import ids
+from bot.rules.refs import ref_text
 from bot.views.kit import (
     MESSAGE_BLOCKS,
     MODAL_BLOCKS,
@@ -52,13 +53,34 @@ def kr_line(kr: KRStatus, *, now: datetime) -> str:
     target = value_text(kr.target, kr.unit)
     if kr.value is None:
         parts = [f"{progress_bar(0.0)} no check-in yet · target {target}", pace_label(kr)]
+    elif kr.value_origin is not None:
+        # The data's value is newer than the last check-in: say where it came from and how old it is.
+        parts = [f"{progress_bar(kr.score)} {value_text(kr.value, kr.unit)} of {target}", origin_label(kr, now=now),
+                 confidence_label(kr.confidence) if kr.confidence else "", pace_label(kr)]
     else:
         parts = [f"{progress_bar(kr.score)} {value_text(kr.value, kr.unit)} of {target}",
                  confidence_label(kr.confidence), pace_label(kr)]
         if kr.trend is not None:
             parts.append(f"{signed(kr.trend, kr.unit)} since the previous check-in")
         parts.append(ago(kr.last_at, now=now))
-    return f"• *{escape(kr.title)}* · <@{kr.owner_id}>\n      " + " · ".join(p for p in parts if p)
+    return f"• *{escape(kr.title)}*{ref_label(kr)} · <@{kr.owner_id}>\n      " + " · ".join(p for p in parts if p)
+
+
+# How people are told where an observed value came from.
+ORIGIN_NAMES = {"api": "API"}
+
+
+def origin_label(kr: KRStatus, *, now: datetime | None = None) -> str:
+    """'from API, 2 hours ago' (or 'from API, Nov 27' without `now`) for a value the data gave; '' for a check-in."""
+    if kr.value_origin is None or kr.value_at is None:
+        return ""
+    name = ORIGIN_NAMES.get(kr.value_origin, kr.value_origin)
+    return f"from {name}, {ago(kr.value_at, now=now) if now is not None else f'{kr.value_at:%b %-d}'}"
+
+
+def ref_label(kr: KRStatus) -> str:
+    """' · `KR-7`' after a KR's title: the reference scripts push its values to."""
+    return f" · `{ref_text(kr.ref)}`" if kr.ref is not None else ""
 
 
 def objective_heading(obj: ObjectiveStatus) -> str:

@@ -146,3 +146,37 @@ def test_console_script_is_the_same_program(env, tmp_path):
     done = subprocess.run([str(script), "tick", "--now", "yesterday"], env=proc_env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "not an ISO 8601 time" in done.stderr
+
+
+def test_tokens_are_created_listed_and_revoked_without_showing_them_again(env, capsys):
+    from storage.models import ApiToken
+    from storage.tokens import hash_token
+
+    assert run(["token", "create", "ci-activation"], env) == 0
+    token = capsys.readouterr().out.splitlines()[-1]
+    assert token.startswith("okr_") and len(token) >= 36
+    assert run(["token", "create", "ci-activation"], env) == 1
+    assert "already" in capsys.readouterr().err
+    assert run(["token", "list"], env) == 0
+    listed = capsys.readouterr().out
+    assert listed.startswith("ci-activation\tcreated ") and "never used" in listed and token not in listed
+    with open_session(make_engine(env["DATABASE_URL"])) as s:
+        assert [t.token_hash for t in s.exec(select(ApiToken))] == [hash_token(token)]
+    assert run(["token", "revoke", "ci-activation"], env) == 0
+    assert run(["token", "revoke", "ci-activation"], env) == 1
+    assert "no token named 'ci-activation'" in capsys.readouterr().err
+    assert run(["token", "list"], env) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_a_token_belongs_to_the_workspace_named(env, capsys):
+    multi = {**env, "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}
+    multi.pop("SLACK_BOT_TOKEN")
+    assert run(["token", "create", "ci"], multi) == 2
+    assert "--workspace" in capsys.readouterr().err
+    assert run(["token", "create", "ci", "--workspace", "T1"], multi) == 0
+    capsys.readouterr()
+    assert run(["token", "list", "--workspace", "T2"], multi) == 0
+    assert capsys.readouterr().out == ""
+    assert run(["token", "list", "--workspace", "T1"], multi) == 0
+    assert capsys.readouterr().out.startswith("ci\t")

@@ -38,7 +38,7 @@ def test_home_shows_the_owners_krs_with_value_confidence_score_and_pace(okr):
     assert "Make self-serve onboarding effortless for mid-market customers* · Growth" in text
     assert "*Increase Day-7 activation rate from 22% to 35%*" in text
     assert "28.5% of 35%" in text and "on track" in text and "score 0.50" in text and "on pace" in text
-    assert "*Reach 40% weekly active usage of analytics*" in text and "no check-in yet" in text
+    assert "*Reach 40% weekly active usage of analytics* · `KR-3`" in text and "no check-in yet" in text
     assert "time-to-first-value" not in text  # Bob's KR
     assert "Teams you lead" not in text
     assert (None, ids.OPEN_CHECKIN, "home") in action_ids(home)

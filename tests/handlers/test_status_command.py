@@ -78,6 +78,8 @@ def test_team_status_shows_every_objective_and_key_result(checked_in):
     assert "▓▓▓▓▓░░░░░ 28.5% of 35%" in text
     assert ":large_green_circle: on track · on pace · +3.5% since the previous check-in · 3 days ago" in text
     assert "<@U0ALICE>" in text and "<@U0BOB>" in text
+    # Each KR's reference, the name scripts push its values to.
+    assert "*Increase Day-7 activation rate from 22% to 35%* · `KR-1` · <@U0ALICE>" in text
     # Time to first value (a decreasing target): 12 days is 29% of the way, 66% of the cycle has passed.
     assert "12 days of 7 days · :red_circle: off track · behind: 29% - needs 66% to be on pace · 3 days ago" in text
     # Weekly active usage has never been checked in.

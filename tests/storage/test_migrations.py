@@ -121,3 +121,33 @@ def test_0004_adds_holds_problems_and_deactivation_and_keeps_rows(db_url):
         _migrate(engine, "head")
     finally:
         engine.dispose()
+
+
+@pytest.mark.fresh_database  # it migrates down and up: a schema of its own
+def test_0008_numbers_existing_key_results_per_workspace(db_url):
+    engine = make_engine(db_url)
+    try:
+        _migrate(engine, "0003", down=True)
+        with engine.begin() as conn:
+            for workspace in ("", "T1"):
+                conn.execute(sa.text("INSERT INTO cycles (name, start, \"end\", workspace_id) VALUES ('Q4', "
+                                     "'2026-10-01', '2026-12-31', :w)"), {"w": workspace})
+                conn.execute(sa.text("INSERT INTO teams (name, channel, timezone, checkin_day, checkin_time, "
+                                     "digest_day, digest_time, workspace_id) VALUES ('Growth', 'C0G', 'UTC', 4, "
+                                     "'10:00', 0, '09:00', :w)"), {"w": workspace})
+            conn.execute(sa.text("INSERT INTO objectives (team_id, cycle_id, key, title, type, workspace_id) "
+                                 "VALUES (1, 1, 'o', 'O', 'aspirational', ''), (2, 2, 'o', 'O', 'aspirational', 'T1')"))
+            for objective, key, workspace in ((1, "a", ""), (2, "x", "T1"), (1, "b", ""), (2, "y", "T1")):
+                conn.execute(sa.text("INSERT INTO key_results (objective_id, key, title, owner_id, baseline, target, "
+                                     "unit, workspace_id) VALUES (:o, :k, :k, 'U1', 0, 1, '', :w)"),
+                             {"o": objective, "k": key, "w": workspace})
+        _migrate(engine, "head")
+        with engine.begin() as conn:
+            rows = conn.execute(sa.text("SELECT key, ref FROM key_results ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [("a", 1), ("x", 1), ("b", 2), ("y", 2)]
+        _migrate(engine, "0003", down=True)
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM key_results")).scalar() == 4
+        _migrate(engine, "head")
+    finally:
+        engine.dispose()

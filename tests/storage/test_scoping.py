@@ -17,8 +17,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from storage.db import UnscopedSession, open_session, session_scope
-from storage.models import (SCOPED_TABLES, CheckIn, Cycle, Delivery, Grading, KeyResult, KRGrade, Objective, Person,
-                            Problem, Prompt, PromptItem, Team, TeamLead)
+from storage.models import (SCOPED_TABLES, CheckIn, Cycle, Delivery, Grading, KeyResult, KRGrade, Objective,
+                            ObservedValue, Person, Problem, Prompt, PromptItem, Team, TeamLead)
 from storage.checkins import latest_checkins
 from storage.people import find_person
 from storage.teams import leads_by_team
@@ -72,6 +72,7 @@ def _seed(engine, workspace: str) -> Seeded:
         s.add(grading)
         s.flush()
         s.add(KRGrade(grading_id=grading.id, kr_id=krs[0], computed=0.5, grade=0.5))
+        s.add(ObservedValue(kr_id=krs[0], value=15, observed_at=T0, recorded_at=T0, origin="api"))
         s.flush()
         return Seeded(q4.id, team.id, objective.id, krs, checkins, prompt.id, delivery.id)
 

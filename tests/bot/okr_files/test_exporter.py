@@ -102,6 +102,7 @@ def test_yaml_latest_checkin_and_archived_rows(engine, tmp_path):
         "d7-activation", "Cut time to first dashboard from 3 days to 1 day", "p99",
         "Raise deploys/week from 2.5 to 10 — without pager noise"]
     assert ("      - id: d7-activation\n"
+            "        ref: KR-1\n"
             "        title: Increase Day-7 activation rate from 22% to 35%\n"
             "        owner: U0ALICE\n"
             "        baseline: 22\n"
@@ -163,8 +164,9 @@ def test_csv_one_row_per_kr_with_latest_checkin(engine, tmp_path):
         "kr_id": "d7-activation", "key_result": "Increase Day-7 activation rate from 22% to 35%", "owner": "U0ALICE",
         "baseline": "22", "target": "35", "unit": "%", "latest_value": "24.5", "confidence": "green",
         "checked_in_at": "2026-10-23T09:00:00+00:00", "note": 'Tour shipped, "finally"\nmore next week',
+        "ref": "KR-1", "observed_value": "", "observed_at": "", "observed_origin": "",
         # Not graded yet: the end-of-cycle columns are empty.
-        **{column: "" for column in CSV_HEADER[15:]},
+        **{column: "" for column in CSV_HEADER[19:]},
     }
     on_call = by_kr["on-call"]
     assert (on_call["objective"], on_call["objective_id"]) == ('Reliability: "boring" releases, every week', "2027")
@@ -181,3 +183,40 @@ def test_csv_one_row_per_kr_with_latest_checkin(engine, tmp_path):
     with session_scope(engine) as s:
         rows = list(csv.reader(io.StringIO(export_csv(session=s))))
     assert len(rows) == 1 + 4 and "p99" not in {row[5] for row in rows}
+
+
+def test_the_ref_is_written_for_people_and_ignored_on_import(engine, tmp_path):
+    import_text(engine, tmp_path, FILE)
+    with session_scope(engine) as s:
+        text = export_yaml(session=s)
+        csv_rows = list(csv.reader(io.StringIO(export_csv(session=s))))
+    assert "        ref: KR-2\n" in text
+    assert [row[CSV_HEADER.index("ref")] for row in csv_rows] == ["ref", "KR-1", "KR-2", "KR-3", "KR-4", "KR-5"]
+    # A file that says other refs changes none: okrbot assigns them, and a script relies on them staying put.
+    import_text(engine, tmp_path, text.replace("ref: KR-1\n", "ref: KR-99\n"), "edited.yaml")
+    with session_scope(engine) as s:
+        assert export_yaml(session=s) == text
+
+
+def test_the_latest_observed_value_is_exported_and_ignored_on_import(engine, tmp_path):
+    from storage.models import ObservedValue
+    from storage.observed import record_observed
+
+    import_text(engine, tmp_path, FILE)
+    at = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    with session_scope(engine) as s:
+        kr = s.exec(select(KeyResult).where(KeyResult.key == "d7-activation")).one()
+        for value, when in ((31.5, at), (30, at - timedelta(days=1))):
+            record_observed(ObservedValue(kr_id=kr.id, value=value, observed_at=when, recorded_at=at, origin="api"),
+                            session=s)
+    with session_scope(engine) as s:
+        text = export_yaml(session=s)
+        rows = {row["kr_id"]: row for row in csv.DictReader(io.StringIO(export_csv(session=s)))}
+    assert ("        observed:\n          value: 31.5\n          at: 2026-11-27 06:00:00+00:00\n"
+            "          origin: api\n") in text
+    assert (rows["d7-activation"]["observed_value"], rows["d7-activation"]["observed_at"],
+            rows["d7-activation"]["observed_origin"]) == ("31.5", "2026-11-27T06:00:00+00:00", "api")
+    assert rows["p99"]["observed_value"] == ""
+    import_text(engine, tmp_path, text, "again.yaml")
+    with session_scope(engine) as s:
+        assert export_yaml(session=s) == text

@@ -56,7 +56,9 @@ def _pace(n: int) -> Pace:
 def _kr(t: Texts, o: int, k: int) -> KRStatus:
     return KRStatus(id=o * 100 + k, title=f"{t.title} {o}.{k}", owner_id=OWNERS[k % len(OWNERS)], unit=t.unit,
                     baseline=0.0, target=TRILLION, value=TRILLION - 0.01, confidence="red", score=0.99,
-                    pace=_pace(k), trend=-TRILLION / 3, last_at=NOW - timedelta(days=3))
+                    pace=_pace(k), trend=-TRILLION / 3, last_at=NOW - timedelta(days=3), ref=10**9 - k,
+                    # Every other KR's value came from the API after its last check-in.
+                    value_origin="api" if k % 2 else None, value_at=NOW - timedelta(hours=2) if k % 2 else None)
 
 
 def team_status(t: Texts, s: Sizes, team_id: int = 1) -> TeamStatus:
@@ -81,8 +83,12 @@ def active(t: Texts, n: int) -> list[ActiveKR]:
     team = Team(id=1, name=t.team, channel=CHANNEL, timezone="America/Port_of_Spain")
     cycle = Cycle(id=1, name=t.cycle, start=date(2026, 10, 1), end=date(2026, 12, 31))
     objective = Objective(id=1, team_id=1, cycle_id=1, key="o", title=f"{t.title} objective")
+    # Every other KR has a value from the API, newer than its last check-in (and the one before).
     return [ActiveKR(KeyResult(id=k, objective_id=1, key=f"k{k}", title=f"{t.title} {k}", owner_id=OWNERS[0],
-                               baseline=-TRILLION, target=TRILLION, unit=t.unit), objective, team, cycle)
+                               baseline=-TRILLION, target=TRILLION, unit=t.unit, ref=10**9 - k,
+                               observed_value=TRILLION - 0.01 if k % 2 else None,
+                               observed_at=NOW - timedelta(hours=2) if k % 2 else None,
+                               observed_origin="api" if k % 2 else None), objective, team, cycle)
             for k in range(1, n + 1)]
 
 
@@ -125,6 +131,9 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     out.append(("checkin modal", "modal", checkin.checkin_modal(rows, latest, for_user=OWNERS[0], caller=OWNERS[1])))
     out.append(("checkin done", "modal", checkin.checkin_done_view(
         [(row, latest[row.kr.id], _checkin(row.kr.id, t, "green")) for row in rows])))
+    typed_over = [(row, CheckIn(id=row.kr.id, kr_id=row.kr.id, author_id=OWNERS[1], value=-TRILLION, confidence="red",
+                                note=t.note, created_at=NOW), None) for row in rows]
+    out.append(("checkin done over the data", "modal", checkin.checkin_done_view(typed_over)))
     for number, part in enumerate(digest.digest_messages(_digest(t, s)), start=1):
         message(f"digest part {number}", part)
     message("digest preview", digest.digest_message(_digest(t, s), preview=True))
