@@ -1,26 +1,67 @@
 """`python app.py demo`: the README's run command for people without a workspace, run as a real process."""
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+from app import run_http_app
+from bot.sim.demo import OKR_FILE, run_demo
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_demo_quarter_shows_prompts_checkins_digests_nudges_and_alerts(tmp_path):
-    done = subprocess.run([sys.executable, str(ROOT / "app.py"), "demo"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = done.stdout
-    assert "Traceback" not in out + done.stderr
+def _demo(tmp_path, name: str) -> subprocess.Popen:
+    cwd = tmp_path / name
+    cwd.mkdir()
+    return subprocess.Popen([sys.executable, str(ROOT / "app.py"), "demo"], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)})
+
+
+def test_demo_quarter_is_the_same_every_run_and_shows_prompts_checkins_digests_nudges_and_alerts(tmp_path):
+    # Two runs side by side: the alert used to land under whichever instant a listener thread finished in.
+    runs = [_demo(tmp_path, "one"), _demo(tmp_path, "two")]
+    (out, err), (again, _) = (run.communicate(timeout=300) for run in runs)
+    assert [run.returncode for run in runs] == [0, 0], err[-3000:]
+    assert "Traceback" not in out + err
+    assert out == again, "two runs of the demo printed different quarters"
     assert out.count("Week ") >= 13  # the whole quarter, week by week
     assert "DM to Alice (Fri 10:00 EDT)" in out and "DM to Bob (Fri 10:00 CEST)" in out  # their own 10:00
     assert "Weekly OKR digest" in out and "#growth (channel)" in out
     assert "Bob checks in (saved)" in out
     assert "3 weeks in a row" in out  # the lead hears about Dev's streak...
     assert "Haven't heard from you" in out  # ...and Dev gets the nudge
-    assert "Confidence drop" in out  # Bob's green -> red reaches Lena at once
+    # Bob's green -> red reaches Lena at once: printed right after his check-in, at the hour he checked in.
+    bob = out.index("Reduce median time-to-first-value from 14 days to 7 days: 12.6 days 🔴")
+    assert out.index("\n  → DM to Lena (Fri 11:00 GMT)\n    🚨 *Confidence drop*", bob) < out.index("→", bob + 1) + 4
     assert "skipped this week" in out  # Chen's leave
-    assert "End of the quarter:" in out
+    assert "End of the quarter\n" in out
+    assert "Check-in rate: 36 of 52 weekly prompts answered (69%), 1 week skipped." in out
+    assert "Nudges: 1 nudge to owners, 1 DM to leads" in out and "Alerts: 1 confidence-drop alert to leads." in out
+    assert "Final scores:\n  Make self-serve onboarding effortless for mid-market customers: 0.90\n" in out
     # Nothing is left behind: the demo's database lives in a temporary directory.
-    assert list(tmp_path.iterdir()) == [] or all(p.name.startswith(".") for p in tmp_path.iterdir())
+    for name in ("one", "two"):
+        assert [p for p in (tmp_path / name).iterdir() if not p.name.startswith(".")] == []
+
+
+def test_each_note_lands_under_its_own_kr():
+    out = io.StringIO()
+    assert run_demo(run_http_app, out=out, weeks=7) == 0
+    text = out.getvalue()
+    assert ("Increase Day-7 activation rate from 22% to 35%: 25.1% 🟠 — “Dipped after the pricing change."
+            in text)
+    assert "Cut invoice disputes from 120 to 40 a month: 100.8 disputes 🟠 — “The new invoice layout" in text
+    assert text.count("Dipped after the pricing change") == 1
+
+
+def test_a_shorter_demo_says_which_week_it_ended_in():
+    out = io.StringIO()
+    assert run_demo(run_http_app, out=out, weeks=4) == 0
+    text = out.getvalue()
+    assert "End of week 4\n" in text and "End of the quarter" not in text
+    assert "Week 5:" not in text
+    assert "Check-in rate: 11 of 16 weekly prompts answered (69%), 1 week skipped." in text
+
+
+def test_the_sample_okr_file_is_the_quarter_the_demo_plays():
+    assert (ROOT / "examples" / "okrs.yaml").read_bytes() == OKR_FILE.read_bytes()
