@@ -18,7 +18,9 @@ from bot.sim.fake_hooks import Hook, HookMethods
 from bot.sim.fake_messages import MessageMethods
 from bot.sim.fake_workspace import TS_BASE_SECONDS, Install, WorkspaceMethods
 from bot.sim.fake_render import render
+from bot.sim.fake_scopes import check_scope, scope_header
 from bot.sim.fake_validate import Violation
+from bot.slack.workspaces import BOT_SCOPES
 from bot.sim.fake_wire import (
     CLIENT_AUTH_METHODS,
     NO_AUTH_METHODS,
@@ -54,8 +56,11 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
     """
 
     def __init__(self, *, team_id: str = "T0FAKE", bot_user_id: str = "U0BOT", tokens: Iterable[str] | None = None,
-                 client_id: str | None = None, client_secret: str | None = None):
+                 client_id: str | None = None, client_secret: str | None = None,
+                 scopes: Iterable[str] | None = BOT_SCOPES):
         self.team_id = team_id
+        # The bot token's scopes (manifest.yaml's by default); None grants every scope.
+        self.scopes = tuple(scopes) if scopes is not None else None
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id_of(bot_user_id)
         self.team_name = "Fake Workspace"
@@ -211,9 +216,10 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
             self._user(user_id)["deleted"] = deleted
 
     def add_channel(
-        self, channel_id: str, *, name: str | None = None, is_private: bool = False, is_archived: bool = False
+        self, channel_id: str, *, name: str | None = None, is_private: bool = False, is_archived: bool = False,
+        member: bool = True,
     ) -> None:
-        """Add (or replace) a public or private channel the bot is a member of."""
+        """Add (or replace) a public or private channel; the bot is a member unless `member` is False."""
         with self._lock:
             self._channels[channel_id] = {
                 "id": channel_id,
@@ -221,6 +227,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                 "is_private": is_private,
                 "is_archived": is_archived,
                 "is_mpim": False,
+                "is_member": member,
             }
 
     def dm_channel_id(self, user_id: str) -> str:
@@ -240,7 +247,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
         enterprise_id: str | None = None,
         enterprise_name: str | None = None,
         installer: str = "U0INSTALLER",
-        scope: str = "chat:write,commands,users:read",
+        scope: str = ",".join(BOT_SCOPES),
     ) -> None:
         """Register the code Slack would redirect with after team_id approves the app; oauth.v2.access redeems it once.
 
@@ -353,6 +360,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
             # The secret is checked, never recorded: .calls ends up in test failure output.
             credentials = basic_credentials(headers.get("Authorization")) or (
                 str(params.get("client_id") or ""), str(params.pop("client_secret", "") or ""))
+        scope_headers: dict[str, str] = {}
         with self._lock:
             try:
                 self._inject_faults(method, params)
@@ -365,6 +373,9 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                         raise ApiError("token_revoked")
                     if self._tokens is not None and token not in self._tokens and token not in self._install_tokens:
                         raise ApiError("invalid_auth")
+                    granted = self._scopes_of(token)
+                    scope_headers = scope_header(granted)
+                    check_scope(self._scope_needed(method, params), granted)
                 if parse_error:
                     raise ApiError(parse_error)
                 handler = self._methods.get(method)
@@ -372,9 +383,10 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                     raise ApiError("unknown_method")
                 # auth.test is the one method whose answer depends on whose token asks.
                 answer = self._auth_test(params, token) if method == "auth.test" else handler(params)
-                status, extra, payload = 200, {}, {"ok": True, **answer}
+                status, extra, payload = 200, dict(scope_headers), {"ok": True, **answer}
             except ApiError as exc:
-                status, extra, payload = exc.status, exc.headers, {"ok": False, "error": exc.error}
+                status, extra, payload = exc.status, {**scope_headers, **exc.headers}, {"ok": False,
+                                                                                        "error": exc.error, **exc.fields}
                 if exc.details:
                     payload["response_metadata"] = {"messages": list(exc.details)}
             except Exception as exc:  # a bug in the fake must answer, not hang the client

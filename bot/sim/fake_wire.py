@@ -47,11 +47,13 @@ class ApiError(Exception):
     """An answer of {"ok": false, "error": ...}, with its HTTP status and headers."""
 
     def __init__(self, error: str, *, status: int = 200, headers: dict[str, str] | None = None, detail: str = "",
-                 details: tuple[str, ...] = ()):
+                 details: tuple[str, ...] = (), fields: dict[str, Any] | None = None):
         super().__init__(error)
         self.error = error
         self.status = status
         self.headers = headers or {}
+        # Top-level fields some errors carry, such as missing_scope's `needed` and `provided`.
+        self.fields = fields or {}
         # Slack's response_metadata.messages: one line per problem, e.g. naming a JSON pointer.
         self.details = (detail,) if detail else tuple(details)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.sim.fake_scopes import METHOD_SCOPES, conversation_scope
 from bot.sim.fake_wire import ApiError, bot_id_of, missing, truthy, tz_zone, user_ids
 
 # Timestamps count up from here so that tests see the same "1700000000.000100" sequence on every run.
@@ -65,6 +66,10 @@ class WorkspaceMethods:
             raise ApiError("channel_not_found")
         if found["is_archived"]:
             raise ApiError("is_archived")
+        if not found["is_member"]:
+            # With chat:write (and not chat:write.public) the bot posts only where it was invited; a private
+            # channel it is not in does not exist for it at all.
+            raise ApiError("channel_not_found" if found["is_private"] else "not_in_channel")
         return channel
 
     def _next_ts(self) -> str:
@@ -117,7 +122,7 @@ class WorkspaceMethods:
                 "is_user_deleted": user["deleted"],
             }
         found = self._channels.get(channel_id)
-        if found is None:
+        if found is None or (found["is_private"] and not found["is_member"]):
             raise ApiError("channel_not_found")
         return {
             "id": channel_id,
@@ -129,7 +134,7 @@ class WorkspaceMethods:
             "is_mpim": found["is_mpim"],
             "is_private": found["is_private"],
             "is_archived": found["is_archived"],
-            "is_member": True,
+            "is_member": found["is_member"],
         }
 
     def _check_client(self, client_id: str, client_secret: str) -> None:
@@ -241,6 +246,7 @@ class WorkspaceMethods:
                     "is_private": True,
                     "is_archived": False,
                     "is_mpim": True,
+                    "is_member": True,
                 }
         already = channel_id in self._opened_dms
         self._opened_dms.add(channel_id)
@@ -255,3 +261,15 @@ class WorkspaceMethods:
         if not channel:
             raise ApiError("channel_not_found")
         return {"channel": self._conversation_object(str(channel))}
+
+    def _scope_needed(self, method: str, params: dict[str, Any]) -> str | None:
+        """The bot scope this call needs (conversations.info: by the kind of channel asked about)."""
+        if method == "conversations.info":
+            channel = str(params.get("channel") or "")
+            return conversation_scope(self._channels.get(channel), channel)
+        return METHOD_SCOPES.get(method)
+
+    def _scopes_of(self, token: str | None) -> tuple[str, ...] | None:
+        """The scopes a token was granted: an install's own, else the fake's (None: every scope)."""
+        install = self._install_tokens.get(token) if token is not None else None
+        return tuple(install.scope.split(",")) if install is not None else self.scopes

@@ -146,3 +146,18 @@ def test_console_script_is_the_same_program(env, tmp_path):
     done = subprocess.run([str(script), "tick", "--now", "yesterday"], env=proc_env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "not an ISO 8601 time" in done.stderr
+
+
+def test_every_subcommands_help_says_what_it_does_with_an_example(capsys):
+    parser = cli.build_parser()
+    (subparsers,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    assert {"serve", "tick", "import", "lint", "export", "doctor", "prompt", "workspaces", "demo", "db"} <= set(
+        subparsers.choices)
+    for name in subparsers.choices:
+        with pytest.raises(SystemExit):
+            parser.parse_args([name, "--help"])
+        text = capsys.readouterr().out
+        usage, description = text.split("\n\n")[:2]
+        assert usage.startswith(f"usage: okrbot {name}")
+        assert len(description) > 20 and description.rstrip().endswith("."), (name, description)
+        assert f"examples:\n  okrbot {name}" in text, name
