@@ -17,7 +17,7 @@ from bot.jobs.tick import served, tick_all
 from bot.okr_files.checker import load_okr_file
 from bot.okr_files.exporter import CycleNotFound, export_csv, export_yaml
 from bot.okr_files.importer import apply_okr_set
-from bot.okr_files.lint import format_json, format_plain, format_warnings, lint_file, lint_okr_set
+from bot.okr_files.lint import errors, format_json, format_plain, format_warnings, lint_file, lint_okr_set
 from bot.okr_files.spec import OkrFileError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.client import check_slack, make_client
@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--workspace", help=WORKSPACE_HELP)
     lint = _command(sub, "lint", "coach notes on how the objectives and KRs in an OKR file are written",
                     "okrbot lint examples/okrs.yaml", "okrbot lint okrs.yaml --format json",
-                    more=" Needs no database or Slack; exits 1 only when the file cannot be imported.")
+                    more=" Needs no database or Slack. Exits 1 when import would refuse the file (the same rules, in the same "
+                         "words), 0 when there are only notes.")
     lint.add_argument("file")
     lint.add_argument("--format", choices=("plain", "json"), default="plain")
     exp = _command(sub, "export", "print the OKR set with each KR's latest check-in",
@@ -236,9 +237,9 @@ def _lint(path: str, fmt: str) -> int:
         findings = lint_file(path)
     except OkrFileError as exc:
         return _fail(f"{path} could not be linted.\n{exc}")
-    # Exit 0 whatever the coach finds: findings are advice, and CI should fail only on a file it cannot read.
+    # Notes are advice and exit 0; a file import would refuse exits 1, so CI fails exactly when import would.
     print(format_json(findings) if fmt == "json" else format_plain(findings, source=path))
-    return 0
+    return 1 if errors(findings) else 0
 
 
 def _export(settings: Settings, fmt: str, cycle: str | None, workspace: str) -> int:
