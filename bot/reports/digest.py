@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.reports.status import KRStatus, TeamStatus, assemble
 from bot.reports.weeks import kr_weeks
 from bot.rules.cadence import NUDGE_AFTER
+from bot.rules.glossary import is_mover
 from bot.rules.schedule import WEEK, days_around, local_day, most_recent_slot, parse_hhmm, zone
 from bot.rules.scoring import kr_score
 from bot.rules.weeks import KRWeeks
@@ -22,9 +23,8 @@ from storage.checkins import RecentCheckins, recent_checkins
 from storage.models import Team
 from storage.okrs import ActiveKR, live_key_results
 
+# The biggest movers shown; a mover moved at least glossary.MOVER_MIN.
 MOVERS = 3
-# Score changes smaller than this are rounding, not movement.
-MOVE_EPSILON = 0.005
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def build_digest(team: Team, rows: Sequence[ActiveKR], recent: RecentCheckins, w
         if kr.confidence and before.confidence != kr.confidence:
             moves.append(ConfidenceMove(kr, before.confidence, kr.confidence))
         then = kr_score(kr.baseline, kr.target, before.value)
-        if abs(kr.score - then) >= MOVE_EPSILON:
+        if is_mover(kr.score - then):
             movers.append(Mover(kr, then, kr.score))
     movers.sort(key=lambda m: -abs(m.change))
     late: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.reports.digest import Digest
 from bot.reports.status import KRStatus
+from bot.rules.glossary import MOVER_MIN
 from bot.rules.scoring import CONFIDENCE_EMOJI
 from bot.rules.text import plural
 from bot.slack import ids
@@ -53,10 +54,10 @@ def changes_lines(digest: Digest) -> list[str]:
     movers = [f"{'+' if m.change > 0 else ''}{m.change:.2f} *{escape(m.kr.title)}* "
               f"({m.before:.2f} → {m.after:.2f})" for m in digest.movers]
     if not moves and not movers:
-        lines.append("_No confidence changes and no score moves this week._")
+        lines.append(f"_No confidence changes, and no score moved by {MOVER_MIN:.2f} or more._")
     lines += moves
     if movers:
-        lines += ["_Biggest movers (score over the last 7 days):_", *movers]
+        lines += [f"_Biggest movers (score moved by {MOVER_MIN:.2f} or more in 7 days):_", *movers]
     return lines
 
 

@@ -8,9 +8,9 @@ from bot.reports.status import KRStatus, TeamStatus
 from bot.rules.scoring import progress_bar
 from bot.rules.text import plural
 from bot.slack import ids
-from bot.views.kit import (MODAL_BLOCKS, ago, button, confidence_label, context, escape, header, pack_lines, section,
+from bot.views.kit import (MODAL_BLOCKS, ago, button, context, escape, header, pack_lines, section,
                            value_text)
-from bot.views.status import pace_label, team_summary
+from bot.views.status import confidence_and_pace, pace_label, team_summary
 
 # KR lines shown in full before the rest are summed up.
 HOME_KR_LINES = 60
@@ -21,10 +21,8 @@ def home_kr_line(kr: KRStatus, *, now: datetime) -> str:
     target = value_text(kr.target, kr.unit)
     value = "no check-in yet" if kr.value is None else f"{value_text(kr.value, kr.unit)} of {target}"
     parts = [f"{progress_bar(kr.score)} {value}"]
-    if kr.value is not None:
-        parts.append(confidence_label(kr.confidence))
+    parts += confidence_and_pace(kr) if kr.value is not None else [pace_label(kr)]
     parts.append(f"score {kr.score:.2f}")
-    parts.append(pace_label(kr))
     if kr.value is not None:
         parts.append(ago(kr.last_at, now=now))
     return f"• *{escape(kr.title)}*\n      " + " · ".join(p for p in parts if p)

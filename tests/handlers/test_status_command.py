@@ -79,9 +79,9 @@ def test_team_status_shows_every_objective_and_key_result(checked_in):
     assert ":large_green_circle: on track · on pace · +3.5% since the previous check-in · 3 days ago" in text
     assert "<@U0ALICE>" in text and "<@U0BOB>" in text
     # Time to first value (a decreasing target): 12 days is 29% of the way, 66% of the cycle has passed.
-    assert "12 days of 7 days · :red_circle: off track · behind: 29% - needs 66% to be on pace · 3 days ago" in text
+    assert "12 days of 7 days · :red_circle: off track · behind: 29% of the way, 66% expected by now · 3 days ago" in text
     # Weekly active usage has never been checked in.
-    assert "no check-in yet · target 40% · behind: needs 66% to be on pace" in text
+    assert "no check-in yet · target 40% · behind: 66% expected by now" in text
     assert "Lead: <@U0LEAD>" in text
     assert body["text"].startswith("Growth: 1 objective, 3 key results")
     # Answered in the HTTP response itself, not through the Web API.

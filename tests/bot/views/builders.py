@@ -49,7 +49,7 @@ MOST = Sizes()
 
 
 def _pace(n: int) -> Pace:
-    return Pace(score=0.1, expected_score=0.66, behind=n % 2 == 0, text="10% - needs 66% to be on pace")
+    return Pace(score=0.1, expected_score=0.66, behind=n % 2 == 0, text="10% of the way, 66% expected by now")
 
 
 def _kr(t: Texts, o: int, k: int) -> KRStatus:
