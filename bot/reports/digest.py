@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.reports.status import KRStatus, TeamStatus, assemble
+from bot.reports.status import KRStatus, TeamStatus, assemble, trend_since
 from bot.reports.weeks import kr_weeks
 from bot.rules.cadence import NUDGE_AFTER
 from bot.rules.glossary import is_mover
@@ -117,7 +117,7 @@ def digest_inputs(rows: Sequence[ActiveKR], *, session: Session, now: datetime
                   ) -> tuple[RecentCheckins, dict[int, KRWeeks]]:
     """Recent check-ins (with last week's) and the check-in weeks of these KRs, in three queries."""
     ids = [r.kr.id for r in rows]
-    recent = recent_checkins(ids, session=session, now=now, since=now - WEEK)
+    recent = recent_checkins(ids, session=session, now=now, since=now - WEEK, history_since=trend_since(now=now))
     return recent, kr_weeks(ids, session=session, now=now)
 
 

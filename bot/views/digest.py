@@ -24,6 +24,7 @@ from bot.views.kit import (
     value_text,
     zone_text,
 )
+from bot.views.sparkline import trend_spark
 from bot.views.status import counts, objective_sections, pace_label
 
 # KR lines shown in full across the digest; past this, objectives summarise the rest ("…and 4 more KRs: …").
@@ -40,7 +41,8 @@ def kr_line(kr: KRStatus) -> str:
     else:
         value = f"{value_text(kr.value, kr.unit)} of {target}"
     confidence = CONFIDENCE_EMOJI.get(kr.confidence or "", "")
-    parts = [value, confidence, f"score {kr.score:.2f}", pace_label(kr), f"<@{kr.owner_id}>"]
+    score = f"score {kr.score:.2f} {trend_spark(kr)}".rstrip()
+    parts = [value, confidence, score, pace_label(kr), f"<@{kr.owner_id}>"]
     return f"• *{escape(kr.title)}* · " + " · ".join(p for p in parts if p)
 
 

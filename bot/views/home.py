@@ -10,6 +10,7 @@ from bot.rules.text import plural
 from bot.slack import ids
 from bot.views.kit import (MODAL_BLOCKS, ago, button, context, escape, header, pack_lines, section,
                            value_text)
+from bot.views.sparkline import trend_spark
 from bot.views.status import confidence_and_pace, pace_label, team_summary
 
 # KR lines shown in full before the rest are summed up.
@@ -22,7 +23,7 @@ def home_kr_line(kr: KRStatus, *, now: datetime) -> str:
     value = "no check-in yet" if kr.value is None else f"{value_text(kr.value, kr.unit)} of {target}"
     parts = [f"{progress_bar(kr.score)} {value}"]
     parts += confidence_and_pace(kr) if kr.value is not None else [pace_label(kr)]
-    parts.append(f"score {kr.score:.2f}")
+    parts.append(f"score {kr.score:.2f} {trend_spark(kr)}".rstrip())
     if kr.value is not None:
         parts.append(ago(kr.last_at, now=now))
     return f"• *{escape(kr.title)}*\n      " + " · ".join(p for p in parts if p)

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
 from bot.rules.glossary import pace_phrase
 from bot.rules.scoring import progress_bar
+from bot.views.sparkline import trend_spark
 from bot.rules.text import plural
 from bot.slack import ids
 from bot.views.kit import (
@@ -61,7 +62,8 @@ def kr_line(kr: KRStatus, *, now: datetime) -> str:
     if kr.value is None:
         parts = [f"{progress_bar(0.0)} no check-in yet · target {target}", pace_label(kr)]
     else:
-        parts = [f"{progress_bar(kr.score)} {value_text(kr.value, kr.unit)} of {target}", *confidence_and_pace(kr)]
+        value = f"{progress_bar(kr.score)} {value_text(kr.value, kr.unit)} of {target} {trend_spark(kr)}".rstrip()
+        parts = [value, *confidence_and_pace(kr)]
         if kr.trend is not None:
             parts.append(f"{signed(kr.trend, kr.unit)} since the previous check-in")
         parts.append(ago(kr.last_at, now=now))

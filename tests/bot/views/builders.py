@@ -55,7 +55,8 @@ def _pace(n: int) -> Pace:
 def _kr(t: Texts, o: int, k: int) -> KRStatus:
     return KRStatus(id=o * 100 + k, title=f"{t.title} {o}.{k}", owner_id=OWNERS[k % len(OWNERS)], unit=t.unit,
                     baseline=0.0, target=TRILLION, value=TRILLION - 0.01, confidence="red", score=0.99,
-                    pace=_pace(k), trend=-TRILLION / 3, last_at=NOW - timedelta(days=3))
+                    pace=_pace(k), trend=-TRILLION / 3, last_at=NOW - timedelta(days=3),
+                    weekly=(None, 0.0, 0.2, 0.4, 0.5, 0.7, 0.9, 0.99))
 
 
 def team_status(t: Texts, s: Sizes, team_id: int = 1) -> TeamStatus:
