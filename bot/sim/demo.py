@@ -23,6 +23,7 @@ from sqlmodel import select
 from bot.jobs.tick import run_tick
 from bot.okr_files.importer import import_file
 from bot.rules.schedule import local_instant, parse_hhmm, zone
+from bot.reports.chart import team_chart
 from bot.reports.status import statuses
 from bot.rules.text import plural
 from bot.rules.values import format_value
@@ -31,10 +32,12 @@ from bot.sim.fake_slack import FakeSlack
 from bot.sim.signed import Clock, SignedSlack
 from bot.slack import ids
 from bot.slack.client import make_client
+from bot.views.chart import chart_png
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Cycle, Delivery, KeyResult, Team
 
 OKR_FILE = Path(__file__).with_name("demo_okrs.yaml")
+CHART_FILE = "okrbot-demo-chart.png"
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,18 @@ def _simulate(fake, engine, clock, slack, krs, cycle, out, weeks) -> None:
     title = "End of the quarter" if end == cycle.end else f"End of week {played}"
     out.write(f"\n{'━' * 78}\n{title}\n")
     out.write(summary(engine, fake, tally, now=clock()) + "\n")
+    out.write(f"Chart of the quarter so far (each KR's score by week against the expected pace, as "
+              f"`/okr status Growth chart` posts it): {write_chart(engine, now=clock())}\n")
+
+
+def write_chart(engine, *, now: datetime) -> Path:
+    """Team Growth's chart as a PNG in the temporary directory; its path."""
+    with session_scope(engine) as session:
+        team = session.exec(select(Team)).one()
+        chart = team_chart(team, session=session, now=now)
+    path = Path(tempfile.gettempdir()) / CHART_FILE
+    path.write_bytes(chart_png(chart))
+    return path
 
 
 def summary(engine, fake: FakeSlack, tally: Tally, *, now: datetime) -> str:

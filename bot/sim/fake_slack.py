@@ -1,8 +1,8 @@
 """A fake of the Slack Web API on loopback, with call recording and deterministic fault injection.
 
-FakeSlack holds the workspace (users, channels, messages, views, installs), the fault rules and the record of
-calls; bot/sim/fake_workspace.py and fake_messages.py answer the methods, bot/sim/fake_faults.py fails them on demand, bot/sim/fake_wire.py speaks HTTP, bot/sim/fake_render.py
-reads messages back as text.
+FakeSlack holds the workspace (users, channels, messages, views, installs, files), the fault rules and the record
+of calls; fake_workspace, fake_messages and fake_files answer the methods, fake_scopes checks scopes, fake_faults
+fails calls on demand, fake_wire speaks HTTP, fake_render reads messages back as text.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from bot.sim.fake_faults import FaultInjection
+from bot.sim.fake_files import FileMethods
 from bot.sim.fake_hooks import Hook, HookMethods
 from bot.sim.fake_messages import MessageMethods
 from bot.sim.fake_workspace import TS_BASE_SECONDS, Install, WorkspaceMethods
@@ -41,7 +42,7 @@ from bot.sim.fake_wire import (
 __all__ = ["Call", "FakeSlack", "render", "sign_request"]
 
 
-class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
+class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods, FileMethods):
     """The Slack Web API on 127.0.0.1, for slack_sdk's WebClient(base_url=fake.url).
 
     Users and channels must be added before use, as in a real workspace (the bot user is always there).
@@ -59,17 +60,14 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                  client_id: str | None = None, client_secret: str | None = None,
                  scopes: Iterable[str] | None = BOT_SCOPES):
         self.team_id = team_id
-        # The bot token's scopes (manifest.yaml's by default); None grants every scope.
-        self.scopes = tuple(scopes) if scopes is not None else None
+        self.scopes = tuple(scopes) if scopes is not None else None  # manifest.yaml's by default; None: all
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id_of(bot_user_id)
-        self.team_name = "Fake Workspace"
-        self.team_domain = "fake-workspace"
+        self.team_name, self.team_domain = "Fake Workspace", "fake-workspace"
         self.errors: list[BaseException] = []
         self._tokens = frozenset(tokens) if tokens is not None else None
         # The app's OAuth credentials; None accepts any non-empty value, so tests need not configure them.
-        self._client_id = client_id
-        self._client_secret = client_secret
+        self._client_id, self._client_secret = client_id, client_secret
         self._installs: dict[str, Install] = {}
         self._install_tokens: dict[str, Install] = {}
         self._revoked: set[str] = set()
@@ -91,6 +89,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
         self._pushed: list[str] = []
         self._closed: set[str] = set()
         self._homes: dict[str, str] = {}
+        self._files: dict[str, dict[str, Any]] = {}
         # Payloads refused as Slack would refuse them (bot/sim/fake_validate.py), in order.
         self.violations: list[Violation] = []
         self._triggers: dict[str, float] = {}
@@ -125,6 +124,8 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
             "views.push": self._views_push,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
         self.add_user(bot_user_id, name="okrbot", real_name="OKR Bot", is_bot=True)
 

@@ -21,6 +21,7 @@ from bot.views.kit import (
     MESSAGE_TEXT_CHARS,
     ago,
     block_text,
+    button,
     clip,
     confidence_label,
     cut,
@@ -209,8 +210,12 @@ def fallback_text(teams: Sequence[TeamStatus]) -> str:
 
 def status_message(teams: Sequence[TeamStatus], *, now: datetime, intro: str | None = None
                    ) -> tuple[str, list[dict]]:
-    """The ephemeral answer to /okr status: fallback text and at most 50 blocks."""
-    return fallback_text(teams), status_blocks(teams, now=now, intro=intro)
+    """The ephemeral answer to /okr status: fallback text and at most 50 blocks; one team's has a Chart button."""
+    if len(teams) != 1:
+        return fallback_text(teams), status_blocks(teams, now=now, intro=intro)
+    blocks = status_blocks(teams, now=now, intro=intro, max_blocks=MESSAGE_BLOCKS - 1)
+    chart = {"type": "actions", "elements": [button(ids.OPEN_CHART, "Chart", ids.team_value(teams[0].id))]}
+    return fallback_text(teams), [*blocks, chart]
 
 
 def overview_message(overview: Sequence[tuple[int, str, int, int]], *, intro: str) -> tuple[str, list[dict]]:

@@ -12,10 +12,13 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _demo(tmp_path, name: str) -> subprocess.Popen:
-    cwd = tmp_path / name
+    cwd, temp = tmp_path / name, tmp_path / f"{name}-tmp"
     cwd.mkdir()
+    temp.mkdir()
+    # The chart goes to the temporary directory: one each, so the two runs cannot write the same file.
     return subprocess.Popen([sys.executable, str(ROOT / "app.py"), "demo"], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)})
+                            stderr=subprocess.PIPE, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "TMPDIR": str(temp)})
 
 
 def test_demo_quarter_is_the_same_every_run_and_shows_prompts_checkins_digests_nudges_and_alerts(tmp_path):
@@ -24,7 +27,8 @@ def test_demo_quarter_is_the_same_every_run_and_shows_prompts_checkins_digests_n
     (out, err), (again, _) = (run.communicate(timeout=300) for run in runs)
     assert [run.returncode for run in runs] == [0, 0], err[-3000:]
     assert "Traceback" not in out + err
-    assert out == again, "two runs of the demo printed different quarters"
+    assert out.replace(str(tmp_path / "one-tmp"), "TMP") == again.replace(str(tmp_path / "two-tmp"), "TMP"), \
+        "two runs of the demo printed different quarters"
     assert out.count("Week ") >= 13  # the whole quarter, week by week
     assert "DM to Alice (Fri 10:00 EDT)" in out and "DM to Bob (Fri 10:00 CEST)" in out  # their own 10:00
     assert "Weekly OKR digest" in out and "#growth (channel)" in out
@@ -39,6 +43,11 @@ def test_demo_quarter_is_the_same_every_run_and_shows_prompts_checkins_digests_n
     assert "Check-in rate: 36 of 52 weekly prompts answered (69%), 1 week skipped." in out
     assert "Nudges: 1 nudge to owners, 1 DM to leads" in out and "Alerts: 1 confidence-drop alert to leads." in out
     assert "Final scores:\n  Make self-serve onboarding effortless for mid-market customers: 0.90\n" in out
+    # The chart of the quarter, written where the demo says, the same picture both times.
+    chart = tmp_path / "one-tmp" / "okrbot-demo-chart.png"
+    assert out.rstrip().endswith(f"as `/okr status Growth chart` posts it): {chart}")
+    assert chart.read_bytes().startswith(b"\x89PNG") and chart.read_bytes() == (
+        tmp_path / "two-tmp" / "okrbot-demo-chart.png").read_bytes()
     # Nothing is left behind: the demo's database lives in a temporary directory.
     for name in ("one", "two"):
         assert [p for p in (tmp_path / name).iterdir() if not p.name.startswith(".")] == []
