@@ -71,4 +71,4 @@ def chart_message(chart: TeamChart, file_id: str) -> tuple[str, list[dict]]:
              "title": {"type": "plain_text", "text": clip(chart_title(chart), 2000)}}
     legend = context("Lines: each key result's score by week. Dashed: the expected pace. Dots: the confidence at "
                      "each check-in (green on track, amber at risk, red off track).")
-    return chart_title(chart), [section(f"*{escape(chart_title(chart))}*"), image, legend]
+    return escape(chart_title(chart)), [section(f"*{escape(chart_title(chart))}*"), image, legend]

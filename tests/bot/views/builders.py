@@ -10,7 +10,8 @@ from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
 from bot.rules.coach.table import Finding
 from bot.rules.scoring import Pace
 from bot.slack.payloads import KRRow, ObjectiveDraft
-from bot.views import alerts, authoring, checkin, digest, home, lint, nudges, status, teams
+from bot.reports.chart import KRTrend, TeamChart
+from bot.views import alerts, authoring, chart, checkin, digest, home, lint, nudges, status, teams
 from bot.views.kit import escape, info_modal
 from storage.models import CheckIn, Cycle, KeyResult, Objective, Team
 from storage.okrs import ActiveKR
@@ -149,4 +150,7 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     out.append(("edit picker", "modal", authoring.edit_picker(
         [(n, f"{t.team} · {t.cycle} · {t.title}") for n in range(120)], more=20)))
     out.append(("info", "modal", info_modal(t.team, escape(t.note))))
+    trends = tuple(KRTrend(f"{t.title} {n}", (0.1, 0.5), (None, "red")) for n in range(s.krs))
+    message("chart", chart.chart_message(TeamChart(t.team, t.cycle, (date(2026, 10, 1), date(2026, 10, 8)),
+                                                   (0.0, 0.08), trends), "F0000000001"))
     return out
