@@ -53,7 +53,7 @@ def test_demo_quarter_is_the_same_every_run_and_shows_prompts_checkins_digests_n
         assert [p for p in (tmp_path / name).iterdir() if not p.name.startswith(".")] == []
 
 
-def test_each_note_lands_under_its_own_kr():
+def test_a_shorter_demo_puts_each_note_under_its_own_kr_and_says_which_week_it_ended_in():
     out = io.StringIO()
     assert run_demo(run_http_app, out=out, weeks=7) == 0
     text = out.getvalue()
@@ -61,15 +61,8 @@ def test_each_note_lands_under_its_own_kr():
             in text)
     assert "Cut invoice disputes from 120 to 40 a month: 100.8 disputes 🟠 — “The new invoice layout" in text
     assert text.count("Dipped after the pricing change") == 1
-
-
-def test_a_shorter_demo_says_which_week_it_ended_in():
-    out = io.StringIO()
-    assert run_demo(run_http_app, out=out, weeks=4) == 0
-    text = out.getvalue()
-    assert "End of week 4\n" in text and "End of the quarter" not in text
-    assert "Week 5:" not in text
-    assert "Check-in rate: 11 of 16 weekly prompts answered (69%), 1 week skipped." in text
+    assert "End of week 7\n" in text and "End of the quarter" not in text and "Week 8:" not in text
+    assert "Check-in rate: 19 of 28 weekly prompts answered (68%), 1 week skipped." in text
 
 
 def test_the_sample_okr_file_is_the_quarter_the_demo_plays():

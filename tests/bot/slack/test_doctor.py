@@ -79,8 +79,8 @@ def test_a_token_without_a_scope_names_it(db_url, capsys):
         imported(env, capsys)
         code, lines = doctor(env, capsys)
     assert code == 1
-    assert lines[1].startswith("✗ scopes: the token lacks channels:read, groups:read: add them under OAuth & "
-                               "Permissions → Bot Token Scopes")
+    assert lines[1].startswith("✗ scopes: the token lacks channels:read, groups:read, files:write: add them under "
+                               "OAuth & Permissions → Bot Token Scopes")
     assert "reinstall the app" in lines[1]
 
 
