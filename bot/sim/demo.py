@@ -197,7 +197,16 @@ StartApp = Callable[..., Served]
 
 def run_demo(start_app: StartApp, *, out: TextIO, weeks: int | None = None) -> int:
     """Simulate a quarter (or `weeks` of it) and print what everyone sees; returns the exit code."""
-    logging.getLogger().setLevel(logging.CRITICAL)  # the demo's failures are scripted; keep the story readable
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.CRITICAL)  # the demo's failures are scripted; keep the story readable
+    try:
+        return _run_demo(start_app, out=out, weeks=weeks)
+    finally:
+        root.setLevel(level)  # run in a process that goes on (a test), the logs are its own again
+
+
+def _run_demo(start_app: StartApp, *, out: TextIO, weeks: int | None) -> int:
     secret = secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         for person in PEOPLE:
