@@ -7,6 +7,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -165,11 +167,19 @@ def _listen(port: int):
                             "or set PORT to a free port.") from None
 
 
-def start_http_app(settings: Settings, engine, *, clock, client=None, limits: Limits | None = None):
-    """Serve the app on a free loopback port in a background thread: its URL and a function that stops it.
+@dataclass(frozen=True)
+class HttpApp:
+    """The app served on loopback: its URL, how to stop it, and how to wait for the work its answers set off."""
 
-    For the demo, tests and benchmarks; `client` replaces the Web API client Bolt would build from the settings, and
-    `limits` the server's limits.
+    url: str
+    stop: Callable[[], None]
+    wait_idle: Callable[..., bool]
+
+
+def run_http_app(settings: Settings, engine, *, clock, client=None, limits: Limits | None = None) -> HttpApp:
+    """Serve the app on a free loopback port in a background thread (for the demo, tests and benchmarks).
+
+    `client` replaces the Web API client Bolt would build from the settings, and `limits` the server's limits.
     """
     limits = limits or _limits(settings)
     after_ack = AcksFirst(AFTER_ACK_WORKERS)
@@ -183,12 +193,18 @@ def start_http_app(settings: Settings, engine, *, clock, client=None, limits: Li
         web.close()
         after_ack.shutdown(wait=True)
 
-    return f"http://127.0.0.1:{server.port}{EVENTS_PATH}", stop
+    return HttpApp(f"http://127.0.0.1:{server.port}{EVENTS_PATH}", stop, after_ack.wait_idle)
+
+
+def start_http_app(settings: Settings, engine, *, clock, client=None, limits: Limits | None = None):
+    """run_http_app's URL and stop function."""
+    served = run_http_app(settings, engine, clock=clock, client=client, limits=limits)
+    return served.url, served.stop
 
 
 def demo(weeks: int | None) -> int:
     """Run the demo quarter against the in-process fake Slack."""
-    return run_demo(start_http_app, out=sys.stdout, weeks=weeks)
+    return run_demo(run_http_app, out=sys.stdout, weeks=weeks)
 
 
 def main(argv=None) -> int:

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from slack_sdk.errors import SlackApiError
+
+from bot.jobs.prompts import send_prompt_now
 from bot.jobs.tick import served, tick_all
 from bot.okr_files.checker import load_okr_file
 from bot.okr_files.exporter import CycleNotFound, export_csv, export_yaml
 from bot.okr_files.importer import apply_okr_set
-from bot.okr_files.lint import format_json, format_plain, format_warnings, lint_file, lint_okr_set
+from bot.okr_files.lint import errors, format_json, format_plain, format_warnings, lint_file, lint_okr_set
 from bot.okr_files.spec import OkrFileError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.client import check_slack, make_client
+from bot.slack.doctor import diagnose, failed
 from storage.db import DatabaseError, make_engine, session_scope, upgrade
 from storage.models import SINGLE_WORKSPACE
 from storage.tokens import TokenNameTaken, create_token, list_tokens, revoke_token
@@ -37,40 +43,85 @@ def parse_instant(text: str) -> datetime:
 WORKSPACE_HELP = "the Slack team (or enterprise) id whose OKRs these are; needed when SLACK_CLIENT_ID is set"
 
 
+def _command(sub, name: str, summary: str, *examples: str, more: str = "") -> argparse.ArgumentParser:
+    """A subcommand whose --help says what it does and shows how it is used."""
+    description = textwrap.fill(summary[:1].upper() + summary[1:] + "." + more, width=78)
+    return sub.add_parser(name, help=summary, description=description,
+                          epilog="examples:\n" + "\n".join(f"  {example}" for example in examples),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The okrbot argument parser."""
-    parser = argparse.ArgumentParser(prog="okrbot", description="A Slack app that keeps a team's OKRs alive.")
+    parser = argparse.ArgumentParser(prog="okrbot", description="A Slack app that keeps a team's OKRs alive.",
+                                     epilog="`okrbot COMMAND --help` says what a command does, with an example.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("serve", help="run the bot (HTTP or Socket Mode) with its scheduler; the default")
-    tick = sub.add_parser("tick", help="run every scheduled job due at an instant, then exit")
+    _command(sub, "serve", "run the bot (HTTP or Socket Mode) with its scheduler; the default", "okrbot serve",
+             more=" Reads .env; Slack posts to POST /slack/events on PORT (3000).")
+    tick = _command(sub, "tick", "run every scheduled job due at an instant, then exit",
+                    "okrbot tick", "okrbot tick --now 2026-11-27T09:05:00Z",
+                    more=" For cron, with OKRBOT_SCHEDULER=off in serve.")
     tick.add_argument("--now", type=parse_instant, help="the instant, e.g. 2026-11-27T09:05:00Z (default: now)")
     tick.add_argument("--workspace", help="only this workspace (default: every installed workspace)")
-    imp = sub.add_parser("import", help="create or update teams, the cycle, objectives and KRs from YAML")
+    imp = _command(sub, "import", "create or update teams, the cycle, objectives and KRs from YAML",
+                   "okrbot import examples/okrs.yaml",
+                   more=" Importing the same file again changes nothing and says so.")
     imp.add_argument("file")
     imp.add_argument("--workspace", help=WORKSPACE_HELP)
-    lint = sub.add_parser("lint", help="coach notes on how the objectives and KRs in an OKR file are written")
+    lint = _command(sub, "lint", "coach notes on how the objectives and KRs in an OKR file are written",
+                    "okrbot lint examples/okrs.yaml", "okrbot lint okrs.yaml --format json",
+                    more=" Needs no database or Slack. Exits 1 when import would refuse the file (the same rules, in the same "
+                         "words), 0 when there are only notes.")
     lint.add_argument("file")
     lint.add_argument("--format", choices=("plain", "json"), default="plain")
-    exp = sub.add_parser("export", help="print the OKR set with each KR's latest check-in")
+    exp = _command(sub, "export", "print the OKR set with each KR's latest check-in",
+                   "okrbot export > okrs.yaml", "okrbot export --format csv --cycle 2026-Q4")
     exp.add_argument("--format", choices=("yaml", "csv"), default="yaml")
     exp.add_argument("--cycle", help="cycle name (default: the latest cycle)")
     exp.add_argument("--workspace", help=WORKSPACE_HELP)
-    token = sub.add_parser("token", help="API tokens for pushing KR values (POST /api/v1/key-results/KR-7/values)")
+    token = _command(sub, "token", "API tokens for pushing KR values (POST /api/v1/key-results/KR-7/values)",
+                     "okrbot token create ci-activation", "okrbot token list", "okrbot token revoke ci-activation")
     token_sub = token.add_subparsers(dest="token_action", required=True)
-    create = token_sub.add_parser("create", help="make a token and print it once, as the last line")
+    create = _command(token_sub, "create", "make a token and print it once, as the last line",
+                      "okrbot token create ci-activation")
     create.add_argument("name")
     create.add_argument("--workspace", help=WORKSPACE_HELP)
-    listing = token_sub.add_parser("list", help="names, creation and last use (never the tokens)")
+    listing = _command(token_sub, "list", "names, creation and last use (never the tokens)", "okrbot token list")
     listing.add_argument("--workspace", help=WORKSPACE_HELP)
-    revoke = token_sub.add_parser("revoke", help="delete a token: requests with it get 401 from now on")
+    revoke = _command(token_sub, "revoke", "delete a token: requests with it get 401 from now on",
+                      "okrbot token revoke ci-activation")
     revoke.add_argument("name")
     revoke.add_argument("--workspace", help=WORKSPACE_HELP)
-    sub.add_parser("workspaces", help="list the workspaces okrbot is installed in (multi-workspace mode)")
-    demo = sub.add_parser("demo", help="simulate a quarter against a fake Slack and print what everyone sees")
+    doctor = _command(sub, "doctor", "check that okrbot can work: token, scopes, signing secret, public URL or "
+                      "Socket Mode, database, digest channels", "okrbot doctor",
+                      "okrbot doctor --url https://okrbot.example.com",
+                      more=" One line each, ✓ or what to fix; exits 1 when anything needs fixing. Changes nothing.")
+    doctor.add_argument("--url", help="okrbot's public URL, as in manifest.yaml, to check Slack can reach it")
+    prompt = _command(sub, "prompt", "send someone their weekly check-in prompt now",
+                      "okrbot prompt --me U0123ABCD",
+                      more=" Someone who owns no key result gets a preview of the prompt. Find your member ID in "
+                           "Slack: your profile, ⋮, Copy member ID.")
+    prompt.add_argument("--me", required=True, metavar="USER_ID", type=parse_user,
+                        help="the Slack member ID to send it to (U…), or <@U…>")
+    prompt.add_argument("--workspace", help=WORKSPACE_HELP)
+    prompt.add_argument("--now", type=parse_instant, help="as if it were this instant (default: now)")
+    _command(sub, "workspaces", "list the workspaces okrbot is installed in (multi-workspace mode)",
+             "okrbot workspaces")
+    demo = _command(sub, "demo", "simulate a quarter against a fake Slack and print what everyone sees",
+                    "okrbot demo", "okrbot demo --weeks 4", more=" Needs no Slack workspace, settings or database.")
     demo.add_argument("--weeks", type=int, help="stop after this many weeks (default: the whole quarter)")
-    db = sub.add_parser("db", help="database maintenance")
+    db = _command(sub, "db", "database maintenance: apply the migrations", "okrbot db upgrade")
     db.add_argument("action", choices=("upgrade",))
     return parser
+
+
+def parse_user(text: str) -> str:
+    """A Slack member ID as typed: U0123ABCD, @U0123ABCD or <@U0123ABCD>."""
+    found = re.fullmatch(r"<?@?([UW][A-Z0-9]{2,})(\|[^>]*)?>?", text.strip())
+    if found is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Slack member ID like U0123ABCD (in Slack: your profile, "
+                                         "⋮, Copy member ID)")
+    return found.group(1)
 
 
 def _configure_logging() -> None:
@@ -121,6 +172,11 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int],
             return _export(settings, args.format, args.cycle, _workspace(settings, args.workspace))
         if command == "token":
             return _token(settings, args, _workspace(settings, args.workspace))
+        if command == "doctor":
+            return _doctor(settings, args.url)
+        if command == "prompt":
+            return _prompt(settings, args.me, _workspace(settings, args.workspace),
+                           now=args.now or datetime.now(UTC))
     except SettingsError as exc:
         return _fail(str(exc), 2)
     except DatabaseError as exc:
@@ -197,9 +253,9 @@ def _lint(path: str, fmt: str) -> int:
         findings = lint_file(path)
     except OkrFileError as exc:
         return _fail(f"{path} could not be linted.\n{exc}")
-    # Exit 0 whatever the coach finds: findings are advice, and CI should fail only on a file it cannot read.
+    # Notes are advice and exit 0; a file import would refuse exits 1, so CI fails exactly when import would.
     print(format_json(findings) if fmt == "json" else format_plain(findings, source=path))
-    return 0
+    return 1 if errors(findings) else 0
 
 
 def _export(settings: Settings, fmt: str, cycle: str | None, workspace: str) -> int:
@@ -245,4 +301,37 @@ def _token(settings: Settings, args, workspace: str) -> int:
         return _fail(str(exc))
     print(f"Created API token {name}. It is shown this once; okrbot keeps only its hash:")
     print(token)
+    return 0
+
+
+def _doctor(settings: Settings, url: str | None) -> int:
+    checks = diagnose(settings, public_url=url)
+    for check in checks:
+        print(check.line())
+    if failed(checks):
+        print("okrbot is not ready: fix the ✗ lines above, then run `okrbot doctor` again.")
+        return 1
+    print("okrbot is ready.")
+    return 0
+
+
+def _prompt(settings: Settings, user_id: str, workspace: str, *, now: datetime) -> int:
+    if settings.multi_workspace:
+        installed = {t.workspace: t.token for t in served(settings, _engine(settings))}
+        if workspace not in installed:
+            return _fail(f"workspace {workspace} has not installed okrbot (`okrbot workspaces` lists them).")
+        token = installed[workspace]
+    else:
+        token = settings.require_bot_token()
+    client = make_client(token, settings.api_url)
+    check_slack(client, settings.api_url)
+    engine = _engine(settings)
+    try:
+        with session_scope(engine, workspace) as session:
+            done = send_prompt_now(user_id, now=now, session=session, client=client)
+    except SlackApiError as exc:
+        return _fail(f"Slack refused the DM to {user_id} ({exc.response.get('error')}): check the member ID.")
+    if not done.ok:
+        return _fail(done.says[:1].upper() + done.says[1:] + ".")
+    print(done.says[:1].upper() + done.says[1:] + ".")
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers import authoring, checkin, grading, skip, status
+from bot.answers import authoring, chart, checkin, grading, skip, status
 from bot.slack import ids
 from bot.slack.payloads import draft_from_json
 from handlers.deps import Deps
@@ -24,6 +24,13 @@ def register(app, deps: Deps) -> None:
         ack()
         with deps.session(context) as session:
             answer = status.status_modal(action.get("value") or "", session=session, now=deps.clock())
+        to_click(client, body, answer)
+
+    @app.action(ids.OPEN_CHART)
+    def open_chart(ack, body, action, client, context):
+        ack()
+        with deps.session(context) as session:
+            answer = chart.chart_click(action.get("value") or "", session=session, now=deps.clock(), client=client)
         to_click(client, body, answer)
 
     @app.action(ids.SKIP_WEEK)

@@ -34,15 +34,18 @@ def latest_checkins(kr_ids: Iterable[int], *, session: Session) -> dict[int, Che
 
 @dataclass(frozen=True)
 class RecentCheckins:
-    """Each KR's latest check-ins (newest first, at most two) and, optionally, its check-in as of an earlier instant."""
+    """Each KR's latest check-ins (newest first, at most two), optionally its check-in as of an earlier instant, and
+    optionally its history: every check-in since an instant, with the one in force then, oldest first."""
 
     latest: dict[int, tuple[CheckIn, ...]] = field(default_factory=dict)
     as_of: dict[int, CheckIn] = field(default_factory=dict)
+    history: dict[int, tuple[CheckIn, ...]] = field(default_factory=dict)
 
 
 def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
-                    since: datetime | None = None) -> RecentCheckins:
-    """The two latest check-ins at or before `now` of each KR, and the latest at or before `since`, in one query."""
+                    since: datetime | None = None, history_since: datetime | None = None) -> RecentCheckins:
+    """The two latest check-ins at or before `now` of each KR, the latest at or before `since`, and (for trends)
+    every check-in after `history_since` with the one in force at it, in one query."""
     ids = list(set(kr_ids))
     if not ids:
         return RecentCheckins()
@@ -52,19 +55,32 @@ def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
         old = CheckIn.created_at <= since
         columns.append(sa.func.row_number().over(partition_by=(CheckIn.kr_id, old), order_by=_NEWEST_FIRST)
                        .label("rn_old"))
+    if history_since is not None:
+        before = CheckIn.created_at <= history_since
+        columns.append(sa.func.row_number().over(partition_by=(CheckIn.kr_id, before), order_by=_NEWEST_FIRST)
+                       .label("rn_history"))
     ranked = select(*columns).where(CheckIn.kr_id.in_(ids), CheckIn.created_at <= now).subquery()
     wanted = ranked.c.rn <= 2
     if since is not None:
         wanted = sa.or_(wanted, sa.and_(ranked.c.rn_old == 1, CheckIn.created_at <= since))
+    if history_since is not None:
+        wanted = sa.or_(wanted, CheckIn.created_at > history_since, ranked.c.rn_history == 1)
     stmt = select(CheckIn).join(ranked, ranked.c.id == CheckIn.id).where(wanted)
     latest: dict[int, list[CheckIn]] = defaultdict(list)
     as_of: dict[int, CheckIn] = {}
+    history: dict[int, list[CheckIn]] = defaultdict(list)
     for row in session.exec(stmt.order_by(CheckIn.kr_id, CheckIn.created_at.desc(), CheckIn.id.desc())):
         if len(latest[row.kr_id]) < 2:
             latest[row.kr_id].append(row)
         if since is not None and row.created_at <= since and row.kr_id not in as_of:
             as_of[row.kr_id] = row
-    return RecentCheckins({k: tuple(v) for k, v in latest.items()}, as_of)
+        if history_since is not None:
+            kept = history[row.kr_id]
+            # Newest first: everything after history_since, then the one in force at it, then nothing older.
+            if row.created_at > history_since or not kept or kept[-1].created_at > history_since:
+                kept.append(row)
+    return RecentCheckins({k: tuple(v) for k, v in latest.items()}, as_of,
+                          {k: tuple(reversed(v)) for k, v in history.items()})
 
 
 def red_checkins_since(start: datetime, *, session: Session, now: datetime

@@ -233,3 +233,18 @@ def check_connection(engine: Engine) -> None:
     except sa.exc.OperationalError as exc:
         raise DatabaseError(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
                             f"{exc.orig}") from exc
+
+
+def migration_state(engine: Engine) -> tuple[str | None, str]:
+    """The database's migration revision (None if never migrated) and the newest one okrbot has; reads only."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except sa.exc.OperationalError as exc:
+        raise DatabaseError(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
+                            f"{exc.orig}") from exc
+    return current, head

@@ -38,6 +38,7 @@ class AcksFirst(ThreadPoolExecutor):
         super().__init__(max_workers=workers, thread_name_prefix="okrbot-after")
         self.patience = patience
         self._answering = 0
+        self._pending = 0  # jobs submitted and not finished
         self._quiet = threading.Condition()
 
     def answering(self, delta: int) -> None:
@@ -51,9 +52,26 @@ class AcksFirst(ThreadPoolExecutor):
         def when_quiet():
             with self._quiet:
                 self._quiet.wait_for(lambda: self._answering == 0, timeout=self.patience)
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._quiet:
+                    self._pending -= 1
+                    self._quiet.notify_all()
 
+        with self._quiet:
+            self._pending += 1
         return super().submit(when_quiet)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until every job submitted so far (and any it submitted) has finished; False on timeout.
+
+        Bolt submits a request's lazy listeners before it answers the request, so once a caller has its answer,
+        this waits for everything that answer set off: the demo prints a check-in's alert with the check-in, not
+        whenever a thread happens to get to it.
+        """
+        with self._quiet:
+            return self._quiet.wait_for(lambda: self._pending == 0, timeout=timeout)
 
 
 class SlackEndpoint:

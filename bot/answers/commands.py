@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.answers import authoring, checkin, digest, grading, lint, status, teams
+from bot.answers import authoring, chart, checkin, digest, grading, lint, status, teams
 from bot.answers.answer import Answer
 from bot.rules.text import clean
 from bot.rules.validation import USER_MENTION
@@ -22,6 +22,7 @@ HELP = "\n".join([
     "• `/okr checkin @someone` — (team leads) check in on behalf of someone in your team",
     "• `/okr status` — your teams' objectives and key results: score, confidence, pace and trend",
     "• `/okr status TEAM`, `/okr status @someone`, `/okr status me` — one team, or one person's key results",
+    "• `/okr status TEAM chart` — a chart of the team's key results by week, against the expected pace",
     "• `/okr digest [TEAM] preview` — see this week's team digest now, without posting it",
     "• `/okr lint [TEAM]` — coach notes on how your team's objectives and key results are written",
     "• `/okr team` — the teams with their channel, leads, time zone and schedules (and why okrbot cannot post to a "
@@ -86,6 +87,8 @@ def run(cmd: Command, user_id: str, *, session: Session, now: datetime, client=N
                 return Answer.say(f"`{code(cmd.args[0][:40])}` is not a person. Use `/okr checkin` for yourself or "
                                   "`/okr checkin @someone` for someone in a team you lead.")
         return checkin.checkin_form(user_id, target, session=session, now=now)
+    if cmd.name == "status" and len(cmd.args) > 1 and cmd.args[-1].lower() == "chart":
+        return chart.chart_command(cmd.args[:-1], session=session, now=now, client=client)
     if cmd.name == "status":
         mentioned = user_id_of(cmd.args[0]) if len(cmd.args) == 1 else None
         return status.status_reply(cmd.args, user_id, mentioned=mentioned, session=session, now=now)

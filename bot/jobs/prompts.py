@@ -13,8 +13,9 @@ from sqlmodel import Session
 from bot.jobs.sending import Message, Report, Sender
 from bot.rules.cadence import MIN_WEEK
 from bot.rules.schedule import days_around, most_recent_slot, owner_zone, parse_hhmm, week_key
-from bot.slack.people import refresh_zones
-from bot.views.checkin import prompt_message
+from bot.rules.text import plural
+from bot.slack.people import refresh_zones, send_dm
+from bot.views.checkin import prompt_message, prompt_preview
 from storage import keys
 from storage.checkins import latest_checkins
 from storage.db import recover
@@ -118,3 +119,52 @@ def _sent_weeks(pairs: set[tuple[str, str]], *, sender: Sender, session: Session
     """Which of these (owner, week_key) prompts were delivered already, or are held until a later hourly try."""
     weeks = {keys.prompt(prompt_id): week for prompt_id, week in prompts_of_weeks(pairs, session=session).items()}
     return {weeks[key] for key, state in sender.settle(weeks).items() if state in DONE}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What `okrbot prompt --me` did, in a sentence for the person who asked."""
+
+    ok: bool
+    says: str
+
+
+def send_prompt_now(user_id: str, *, now: datetime, session: Session, client: WebClient) -> Sent:
+    """The user's check-in prompt for this week, at once (`okrbot prompt --me`); owning no KR, a preview.
+
+    A week whose prompt was never sent is sent through the outbox, so the scheduler will not send it again; a week
+    already prompted gets a copy, as the person asked for one.
+    """
+    first_day, last_day = days_around(now=now, back=8)
+    rows = live_key_results(session=session, first_day=first_day, last_day=last_day)
+    owned = [r for r in rows if r.kr.owner_id == user_id]
+    if not owned:
+        running = [r for r in rows if r.cycle.start <= now.date() <= r.cycle.end]
+        if not running:
+            return Sent(False, "there is no key result in a running cycle yet: import an OKR file first "
+                               "(okrbot import examples/okrs.yaml)")
+        latest = latest_checkins([r.kr.id for r in running], session=session)
+        text, blocks = prompt_preview(running, latest)
+        send_dm(user_id, text, blocks, session=session, client=client)()
+        return Sent(True, f"sent {user_id} a preview of the weekly prompt with {plural(len(running), 'key result')}"
+                          ": they own none, so it has no Check in button. Make them a KR's owner in the OKR file "
+                          "and import it again for a real one")
+    people = refresh_zones({user_id}, session=session, client=client, now=now, stale=False)
+    weeks = _due_weeks(user_id, owned, people, now=now)
+    if not weeks:
+        return Sent(False, f"{user_id}'s key results have no check-in week running now (their cycle starts "
+                           "later, or the first check-in slot has not come yet)")
+    sender = Sender(now=now, session=session, client=client)
+    for week in weeks:
+        prompt = open_week(week.owner_id, week.key, week.due, [r.kr.id for r in week.rows], session=session)
+        message = _message(prompt, week.rows, session=session)
+        if sender.pending([message.key]):
+            sender.send(message)
+        else:
+            text, blocks = message.build()
+            send_dm(user_id, text, blocks, session=session, client=client)()
+            sender.report.sent.append(user_id)
+    if sender.report.failed:
+        return Sent(False, f"Slack refused the prompt to {user_id}; the log line above says why")
+    return Sent(True, f"sent {user_id} the check-in prompt for {plural(sum(len(w.rows) for w in weeks), 'key result')}"
+                      ": it is in their DMs with okrbot")

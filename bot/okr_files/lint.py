@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.okr_files.checker import read_okr_file
 from bot.okr_files.spec import OkrFileError, OkrSet, Problem
-from bot.rules.coach.subjects import KRSubject, ObjectiveSubject, kr_target_equals_baseline
+from bot.rules.coach.subjects import KRSubject, ObjectiveSubject
 from bot.rules.coach.table import CLEAN, INVALID, Finding, group_findings, lint_subjects
 from bot.rules.text import plural
 from bot.rules.values import InvalidValue, parse_value
@@ -98,12 +98,14 @@ def lint_file(path: str | os.PathLike[str]) -> list[Finding]:
     if doc is None and any(p.field in ("file", "syntax") for p in problems):
         raise OkrFileError(problems)
     objectives = _document_objectives(doc)
-    coached = lint_subjects(objectives)
-    # The importer refuses baseline == target too; the coach's finding says it with a rewrite, so keep only that.
-    equal = {f"{o.path}.key_results[{j}].target" for o in objectives for j, kr in enumerate(o.key_results or ())
-             if kr.title and kr_target_equals_baseline(kr)}
-    invalid = [_invalid(p, objectives) for p in problems if p.field not in equal]
-    return invalid + coached
+    # Every problem import finds, in import's words: one set of rules (okr_files.checker, rules.validation) decides
+    # both, so lint's errors are exactly import's.
+    return [_invalid(p, objectives) for p in problems] + lint_subjects(objectives)
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that make `okrbot import` refuse the file."""
+    return [f for f in findings if f.rule == INVALID]
 
 
 
@@ -149,9 +151,9 @@ def format_plain(findings: Sequence[Finding], *, source: str) -> str:
     if not findings:
         return f"{source}: {CLEAN}"
     invalid = sum(f.rule == INVALID for f in findings)
-    summary = _notes_text(len(findings) - invalid)
-    if invalid:
-        summary = f"{plural(invalid, 'problem')} that stop import, {summary}"
+    notes = len(findings) - invalid
+    parts = [f"{plural(invalid, 'problem')} that {'stops' if invalid == 1 else 'stop'} import"] if invalid else []
+    summary = ", ".join(parts + ([_notes_text(notes)] if notes or not invalid else []))
     return "\n".join([f"{source}: {summary}", *_plain_lines(findings)])
 
 

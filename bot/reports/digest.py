@@ -12,9 +12,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.reports.status import KRStatus, TeamStatus, assemble
+from bot.reports.status import KRStatus, TeamStatus, assemble, trend_since
 from bot.reports.weeks import kr_weeks
 from bot.rules.cadence import NUDGE_AFTER
+from bot.rules.glossary import is_mover
 from bot.rules.schedule import WEEK, days_around, local_day, most_recent_slot, parse_hhmm, zone
 from bot.rules.scoring import kr_score
 from bot.rules.weeks import KRWeeks
@@ -23,9 +24,8 @@ from storage.models import Team
 from storage.okrs import ActiveKR, live_key_results
 from storage.problems import deactivated
 
+# The biggest movers shown; a mover moved at least glossary.MOVER_MIN.
 MOVERS = 3
-# Score changes smaller than this are rounding, not movement.
-MOVE_EPSILON = 0.005
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def build_digest(team: Team, rows: Sequence[ActiveKR], recent: RecentCheckins, w
         if kr.confidence and before.confidence != kr.confidence:
             moves.append(ConfidenceMove(kr, before.confidence, kr.confidence))
         then = kr_score(kr.baseline, kr.target, before.value)
-        if abs(kr.score - then) >= MOVE_EPSILON:
+        if is_mover(kr.score - then):
             movers.append(Mover(kr, then, kr.score))
     movers.sort(key=lambda m: -abs(m.change))
     late: list[str] = []
@@ -122,7 +122,7 @@ def digest_inputs(rows: Sequence[ActiveKR], *, session: Session, now: datetime
                   ) -> tuple[RecentCheckins, dict[int, KRWeeks]]:
     """Recent check-ins (with last week's) and the check-in weeks of these KRs, in three queries."""
     ids = [r.kr.id for r in rows]
-    recent = recent_checkins(ids, session=session, now=now, since=now - WEEK)
+    recent = recent_checkins(ids, session=session, now=now, since=now - WEEK, history_since=trend_since(now=now))
     return recent, kr_weeks(ids, session=session, now=now)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from bot.rules.schedule import days_around, local_day
 from bot.rules.scoring import Pace, meets, objective_score, pace, threshold_of, trend
+from bot.rules.sparkline import WEEKS as SPARK_WEEKS, weekly_scores
 from storage.checkins import RecentCheckins, recent_checkins
 from storage.models import CheckIn, KeyResult, Team
 from storage.okrs import ActiveKR, live_key_results
@@ -38,6 +39,8 @@ class KRStatus:
     # Where `value` came from when the data said it after the last check-in: "api", with the value's time.
     value_origin: str | None = None
     value_at: datetime | None = None
+    # The score at the end of each of the last sparkline.WEEKS weeks, oldest first (None: before the cycle).
+    weekly: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,11 @@ def observed_is_newer(kr: KeyResult, last: CheckIn | None, *, now: datetime | No
     return last is None or kr.observed_at > last.created_at
 
 
-def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date, now: datetime | None = None) -> KRStatus:
+def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date, now: datetime | None = None,
+              history: Sequence[CheckIn] = ()) -> KRStatus:
     """A KR's status from its check-ins (newest first) and its latest observed value, whichever is newer, measured
-    against its cycle on `on`."""
+    against its cycle on `on`; `history` (oldest first, see storage.checkins.recent_checkins) gives its weekly
+    trend."""
     kr, cycle = row.kr, row.cycle
     last = checkins[0] if checkins else None
     value = last.value if last else None
@@ -97,6 +102,8 @@ def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date, now: date
         trend=trend([c.value for c in reversed(checkins[:2])]),
         last_at=last.created_at if last else None, ref=kr.ref,
         value_origin=kr.observed_origin if observed else None, value_at=kr.observed_at if observed else None,
+        weekly=weekly_scores([(local_day(row.team.timezone, now=c.created_at), c.value) for c in history],
+                             baseline=kr.baseline, target=kr.target, start=cycle.start, on=on),
     )
 
 
@@ -118,7 +125,8 @@ def assemble(teams: Sequence[Team], rows: Sequence[ActiveKR], recent: RecentChec
     for team in teams:
         objectives = []
         for objective_rows in by_team[team.id].values():
-            statuses = [kr_status(r, recent.latest.get(r.kr.id, ()), on=days[team.id], now=now) for r in objective_rows]
+            statuses = [kr_status(r, recent.latest.get(r.kr.id, ()), on=days[team.id], now=now,
+                                  history=recent.history.get(r.kr.id, ())) for r in objective_rows]
             shown = tuple(s for s in statuses if owner_id is None or s.owner_id == owner_id)
             if not shown:
                 continue
@@ -136,6 +144,11 @@ def assemble(teams: Sequence[Team], rows: Sequence[ActiveKR], recent: RecentChec
     return out
 
 
+def trend_since(*, now: datetime) -> datetime:
+    """How far back check-ins are read for the sparklines: their weeks, and a day for the widest zone."""
+    return now - timedelta(weeks=SPARK_WEEKS, days=1)
+
+
 def statuses(teams: Sequence[Team], *, session: Session, now: datetime,
              owner_id: str | None = None) -> list[TeamStatus]:
     """The status of these teams in three queries: KRs, their two latest check-ins, and leads."""
@@ -144,7 +157,7 @@ def statuses(teams: Sequence[Team], *, session: Session, now: datetime,
     if owner_id is not None:
         objectives = {r.objective.id for r in rows if r.kr.owner_id == owner_id}
         rows = [r for r in rows if r.objective.id in objectives]
-    recent = recent_checkins([r.kr.id for r in rows], session=session, now=now)
+    recent = recent_checkins([r.kr.id for r in rows], session=session, now=now, history_since=trend_since(now=now))
     leads = leads_by_team([t.id for t in teams], session=session)
     return assemble(teams, rows, recent, leads, now=now, owner_id=owner_id)
 

@@ -9,6 +9,9 @@ from datetime import date
 from fractions import Fraction
 from typing import Final
 
+# The words are the glossary's; imported here too, where scoring code has always found them.
+from bot.rules.glossary import CONFIDENCE_WORDS, ON_PACE, behind_numbers, whole_percent
+
 __all__ = [
     "BEHIND_MARGIN",
     "CONFIDENCES",
@@ -46,7 +49,6 @@ OBJECTIVE_TYPES: Final = tuple(SUCCESS_THRESHOLDS)
 CONFIDENCE_LEVELS: Final = {"green": 2, "amber": 1, "red": 0}
 CONFIDENCES: Final = tuple(CONFIDENCE_LEVELS)
 CONFIDENCE_EMOJI: Final = {"green": ":large_green_circle:", "amber": ":large_orange_circle:", "red": ":red_circle:"}
-CONFIDENCE_WORDS: Final = {"green": "on track", "amber": "at risk", "red": "off track"}
 
 PROGRESS_FULL: Final = "\u2593"
 PROGRESS_EMPTY: Final = "\u2591"
@@ -61,11 +63,6 @@ def _exact(name: str, number: float) -> Fraction:
 
 def _clamp01(number: float) -> float:
     return 0.0 if number < 0.0 else 1.0 if number > 1.0 else number
-
-
-def whole_percent(score: float) -> int:
-    """A 0..1 score as a whole percent, rounding halves up (Python's round() would make 62.5% into 62%)."""
-    return math.floor(score * 100 + 0.5)
 
 
 def kr_score(baseline: float, target: float, value: float | None) -> float:
@@ -152,10 +149,7 @@ def pace(
         return Pace(0.0, expected, expected > BEHIND_MARGIN + _TOLERANCE, "no check-in yet")
     score = kr_score(baseline, target, value)
     behind = expected - score > BEHIND_MARGIN + _TOLERANCE
-    if behind:
-        text = f"{whole_percent(score)}% - needs {whole_percent(expected)}% to be on pace"
-    else:
-        text = "on pace"
+    text = behind_numbers(score, expected) if behind else ON_PACE
     return Pace(score, expected, behind, text)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from sqlmodel import select
 
@@ -25,6 +25,7 @@ from bot.rules.schedule import local_instant, parse_hhmm, zone
 from bot.rules.values import format_value
 from bot.settings import Settings
 from bot.sim.demo_end import add_next_cycle, play_end_of_quarter
+from bot.sim.demo_summary import Tally, summary, write_chart
 from bot.sim.fake_slack import FakeSlack
 from bot.sim.signed import Clock, SignedSlack
 from bot.slack import ids
@@ -74,12 +75,18 @@ def _progress(kr: KeyResult, fraction: float) -> float:
     return round(kr.baseline + (kr.target - kr.baseline) * fraction, 1)
 
 
+# Notes that belong to one KR, by the KR's id in the OKR file (its `key`), so each lands under its own KR.
+ALICE_WEEK_7 = {
+    "d7-activation": "Dipped after the pricing change. Decision: A/B test the new tour from Monday.",
+    "disputes": "The new invoice layout confused customers. Decision: roll it back on Tuesday.",
+}
+
+
 def script(user_id: str, week: int, kr: KeyResult) -> Scripted | str | None:
     """What each person does in a given week: a Scripted check-in, "skip", or None for silence."""
     if user_id == "U0ALICE":
         if week == 6:
-            return Scripted(_progress(kr, 0.04 * week), "amber",
-                          "Dipped after the pricing change. Decision: A/B test the new tour from Monday.")
+            return Scripted(_progress(kr, 0.04 * week), "amber", ALICE_WEEK_7.get(kr.key, ""))
         return Scripted(_progress(kr, min(1.0, 0.085 * (week + 1))), "green")
     if user_id == "U0BOB":
         if week == 5:
@@ -179,12 +186,29 @@ def _instants(engine, start: date, end: date) -> list[datetime]:
     return sorted(instants)
 
 
-StartApp = Callable[..., tuple[str, Callable[[], None]]]
+class Served(Protocol):
+    """The app served on loopback (app.HttpApp)."""
+
+    url: str
+    stop: Callable[[], None]
+    wait_idle: Callable[..., bool]
+
+
+StartApp = Callable[..., Served]
 
 
 def run_demo(start_app: StartApp, *, out: TextIO, weeks: int | None = None) -> int:
     """Simulate a quarter (or `weeks` of it) and print what everyone sees; returns the exit code."""
-    logging.getLogger().setLevel(logging.CRITICAL)  # the demo's failures are scripted; keep the story readable
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.CRITICAL)  # the demo's failures are scripted; keep the story readable
+    try:
+        return _run_demo(start_app, out=out, weeks=weeks)
+    finally:
+        root.setLevel(level)  # run in a process that goes on (a test), the logs are its own again
+
+
+def _run_demo(start_app: StartApp, *, out: TextIO, weeks: int | None) -> int:
     secret = secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         for person in PEOPLE:
@@ -202,13 +226,51 @@ def run_demo(start_app: StartApp, *, out: TextIO, weeks: int | None = None) -> i
         settings = Settings(bot_token="xoxb-demo", signing_secret=secret, api_url=fake.url,
                             database_url=database_url, scheduler=False)
         clock = Clock(datetime.combine(cycle.start, time(0), tzinfo=UTC))
-        url, stop = start_app(settings, engine, clock=clock)
+        served = start_app(settings, engine, clock=clock)
         try:
-            _simulate(fake, engine, clock, SignedSlack(url, secret, fake=fake), krs, cycle, out, weeks)
+            _simulate(fake, engine, clock, Settling(SignedSlack(served.url, secret, fake=fake), served.wait_idle),
+                      krs, cycle, out, weeks)
         finally:
-            stop()
+            served.stop()
             engine.dispose()
     return 0
+
+
+class Settling:
+    """A person's clicks and submissions, each followed by the work okrbot's answer set off (alerts, Home tabs).
+
+    Bolt runs that work in threads after it answers Slack; printing before it finished would put a check-in's alert
+    under a later instant, or after the next message, depending on which thread got there first. Waiting for the
+    app to be idle makes every run of the demo print the same thing.
+    """
+
+    def __init__(self, slack: SignedSlack, wait_idle: Callable[..., bool]):
+        self.slack = slack
+        self.wait_idle = wait_idle
+
+    def click(self, *args, **kwargs):
+        """SignedSlack.click, then wait until the app is idle."""
+        return self._settled(self.slack.click(*args, **kwargs))
+
+    def submit(self, *args, **kwargs):
+        """SignedSlack.submit, then wait until the app is idle."""
+        return self._settled(self.slack.submit(*args, **kwargs))
+
+    def command(self, *args, **kwargs):
+        """SignedSlack.command, then wait until the app is idle."""
+        return self._settled(self.slack.command(*args, **kwargs))
+
+    def interactive(self, *args, **kwargs):
+        """SignedSlack.interactive, then wait until the app is idle."""
+        return self._settled(self.slack.interactive(*args, **kwargs))
+
+    def __getattr__(self, name: str):
+        return getattr(self.slack, name)  # trigger(), team_id: nothing to wait for
+
+    def _settled(self, response):
+        if not self.wait_idle():
+            raise RuntimeError("okrbot did not finish the work after an answer within 30 seconds")
+        return response
 
 
 def _simulate(fake, engine, clock, slack, krs, cycle, out, weeks) -> None:
@@ -219,7 +281,7 @@ def _simulate(fake, engine, clock, slack, krs, cycle, out, weeks) -> None:
               "Alice and Bob always answer, Chen goes on leave once, Dev never answers.\n")
     printer = Printer(fake, out, cycle.start)
     answered: set[str] = set()
-    checkins = 0
+    tally = Tally()
     next_cycle_at = datetime.combine(cycle.end - timedelta(days=14), time(11, 0), tzinfo=UTC)
     for at in _instants(engine, cycle.start, end):
         if weeks is None and next_cycle_at is not None and at >= next_cycle_at:
@@ -238,13 +300,16 @@ def _simulate(fake, engine, clock, slack, krs, cycle, out, weeks) -> None:
             # People answer an hour or two after the prompt arrives.
             later = at + timedelta(hours=1 + len(owner) % 2)
             clock.set(later)
-            checkins += _answer(slack, fake, owner, prompt, krs, cycle, later, printer)
+            _answer(slack, fake, owner, prompt, krs, cycle, later, printer, tally)
             printer.flush(later)
+    played = (end - cycle.start).days // 7 + 1
+    title = "End of the quarter" if end == cycle.end else f"End of week {played}"
+    out.write(f"\n{'━' * 78}\n{title}\n")
+    out.write(summary(engine, fake, tally, now=clock()) + "\n")
+    out.write(f"Chart of the quarter so far (each KR's score by week against the expected pace, as "
+              f"`/okr status Growth chart` posts it): {write_chart(engine, now=clock())}\n")
     if weeks is None:
         play_end_of_quarter(fake, engine, clock, slack, client, cycle, krs, printer, out)
-    out.write(f"\n{'━' * 78}\nEnd of the quarter: {checkins} check-ins, "
-              f"{sum(1 for c in fake.calls if c.method == 'chat.postMessage' and c.status == 200)} messages "
-              "sent by okrbot.\n")
 
 
 def _prompt_id(message: dict) -> str | None:
@@ -263,23 +328,24 @@ def _owner_of(message: dict) -> str | None:
     return None
 
 
-def _answer(slack: SignedSlack, fake: FakeSlack, owner: str, prompt: str, krs: dict, cycle, at: datetime,
-            printer: Printer) -> int:
+def _answer(slack: Settling, fake: FakeSlack, owner: str, prompt: str, krs: dict, cycle, at: datetime,
+            printer: Printer, tally: Tally) -> None:
     week = (at.date() - cycle.start).days // 7
     mine = [kr for kr in krs.values() if kr.owner_id == owner]
     plans = {kr.id: script(owner, week, kr) for kr in mine}
     name = NAMES[owner]
     if all(plan is None for plan in plans.values()):
-        return 0
+        return
     if any(plan == "skip" for plan in plans.values()):
         printer.line(at, f"\n  ← {name} clicks “Skip this week” (on leave)")
         slack.click(owner, ids.SKIP_WEEK, prompt)
-        return 0
+        tally.skips += 1
+        return
     slack.click(owner, ids.OPEN_CHECKIN, prompt)
     view = fake.calls_to("views.open")[-1].params["view"]
     answers = {kr_id: (str(plan.value), plan.confidence, plan.note) for kr_id, plan in plans.items()
                if isinstance(plan, Scripted)}
-    response = slack.submit(owner, view, answers, view_id=f"V{secrets.token_hex(5).upper()}")
+    response = slack.submit(owner, view, answers, view_id=f"VDEMO{tally.checkins + 1}")
     lines = []
     for kr_id, plan in plans.items():
         if isinstance(plan, Scripted):
@@ -289,4 +355,4 @@ def _answer(slack: SignedSlack, fake: FakeSlack, owner: str, prompt: str, krs: d
     verdict = json.loads(response.body or "{}").get("response_action", "?")
     outcome = "saved" if verdict == "update" else verdict
     printer.line(at, f"\n  ← {name} checks in ({outcome}):\n" + "\n".join(lines))
-    return 1
+    tally.checkins += 1

@@ -39,7 +39,7 @@ class MessageMethods:
             raise ApiError("invalid_attachments")
         if required and not params.get("text") and not blocks and not attachments:
             raise ApiError("no_text")
-        refusal = check_message(params)
+        refusal = check_message(params) or self._slack_file_refusal(blocks)
         if refusal is not None:
             raise self._refuse(method, refusal)
 

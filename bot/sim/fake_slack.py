@@ -1,8 +1,8 @@
 """A fake of the Slack Web API on loopback, with call recording and deterministic fault injection.
 
-FakeSlack holds the workspace (users, channels, messages, views, installs), the fault rules and the record of
-calls; bot/sim/fake_workspace.py and fake_messages.py answer the methods, bot/sim/fake_faults.py fails them on demand, bot/sim/fake_wire.py speaks HTTP, bot/sim/fake_render.py
-reads messages back as text.
+FakeSlack holds the workspace (users, channels, messages, views, installs, files), the fault rules and the record
+of calls; fake_workspace, fake_messages and fake_files answer the methods, fake_scopes checks scopes, fake_faults
+fails calls on demand, fake_wire speaks HTTP, fake_render reads messages back as text.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from bot.sim.fake_faults import FaultInjection
+from bot.sim.fake_files import FileMethods
 from bot.sim.fake_hooks import Hook, HookMethods
 from bot.sim.fake_messages import MessageMethods
 from bot.sim.fake_workspace import TS_BASE_SECONDS, Install, WorkspaceMethods
 from bot.sim.fake_render import render
+from bot.sim.fake_scopes import check_scope, scope_header
 from bot.sim.fake_validate import Violation
+from bot.slack.workspaces import BOT_SCOPES
 from bot.sim.fake_wire import (
     APP_TOKEN_METHODS,
     APP_TOKEN_PREFIX,
@@ -41,7 +44,7 @@ from bot.sim.fake_wire import (
 __all__ = ["Call", "FakeSlack", "render", "sign_request"]
 
 
-class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
+class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods, FileMethods):
     """The Slack Web API on 127.0.0.1, for slack_sdk's WebClient(base_url=fake.url).
 
     Users and channels must be added before use, as in a real workspace (the bot user is always there).
@@ -56,17 +59,17 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
     """
 
     def __init__(self, *, team_id: str = "T0FAKE", bot_user_id: str = "U0BOT", tokens: Iterable[str] | None = None,
-                 client_id: str | None = None, client_secret: str | None = None):
+                 client_id: str | None = None, client_secret: str | None = None,
+                 scopes: Iterable[str] | None = BOT_SCOPES):
         self.team_id = team_id
+        self.scopes = tuple(scopes) if scopes is not None else None  # manifest.yaml's by default; None: all
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id_of(bot_user_id)
-        self.team_name = "Fake Workspace"
-        self.team_domain = "fake-workspace"
+        self.team_name, self.team_domain = "Fake Workspace", "fake-workspace"
         self.errors: list[BaseException] = []
         self._tokens = frozenset(tokens) if tokens is not None else None
         # The app's OAuth credentials; None accepts any non-empty value, so tests need not configure them.
-        self._client_id = client_id
-        self._client_secret = client_secret
+        self._client_id, self._client_secret = client_id, client_secret
         self._installs: dict[str, Install] = {}
         self._install_tokens: dict[str, Install] = {}
         self._revoked: set[str] = set()
@@ -91,6 +94,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
         self._pushed: list[str] = []
         self._closed: set[str] = set()
         self._homes: dict[str, str] = {}
+        self._files: dict[str, dict[str, Any]] = {}
         # Payloads refused as Slack would refuse them (bot/sim/fake_validate.py), in order.
         self.violations: list[Violation] = []
         self._triggers: dict[str, float] = {}
@@ -126,6 +130,8 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
             "views.push": self._views_push,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
         self.add_user(bot_user_id, name="okrbot", real_name="OKR Bot", is_bot=True)
 
@@ -205,36 +211,6 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                 "is_bot": is_bot,
             }
 
-    def set_user_tz(self, user_id: str, tz: str) -> None:
-        """Move a known user to another IANA time zone."""
-        tz_zone(tz)
-        with self._lock:
-            self._user(user_id)["tz"] = tz
-
-    def set_user_deleted(self, user_id: str, deleted: bool = True) -> None:
-        """Deactivate (or reactivate) a known user: DMs answer user_not_found / account_inactive, as Slack's do."""
-        with self._lock:
-            self._user(user_id)["deleted"] = deleted
-
-    def add_channel(
-        self, channel_id: str, *, name: str | None = None, is_private: bool = False, is_archived: bool = False,
-        member: bool = True,
-    ) -> None:
-        """Add (or replace) a channel; the bot is a member unless member=False, and posts only where it is one
-        (else not_in_channel, or channel_not_found for a private channel), as in Slack."""
-        with self._lock:
-            self._channels[channel_id] = {
-                "id": channel_id,
-                "name": name or channel_id.lower(),
-                "is_private": is_private,
-                "is_archived": is_archived,
-                "is_mpim": False,
-                "is_member": member,
-            }
-
-    def dm_channel_id(self, user_id: str) -> str:
-        """The bot's DM channel id with user_id (what conversations.open answers)."""
-        return "D" + user_id
 
     # --- installs (multi-workspace OAuth) ----------------------------------------------------------
 
@@ -249,7 +225,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
         enterprise_id: str | None = None,
         enterprise_name: str | None = None,
         installer: str = "U0INSTALLER",
-        scope: str = "chat:write,commands,users:read",
+        scope: str = ",".join(BOT_SCOPES),
     ) -> None:
         """Register the code Slack would redirect with after team_id approves the app; oauth.v2.access redeems it once.
 
@@ -362,6 +338,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
             # The secret is checked, never recorded: .calls ends up in test failure output.
             credentials = basic_credentials(headers.get("Authorization")) or (
                 str(params.get("client_id") or ""), str(params.pop("client_secret", "") or ""))
+        scope_headers: dict[str, str] = {}
         with self._lock:
             try:
                 self._inject_faults(method, params)
@@ -378,6 +355,9 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                         raise ApiError("not_allowed_token_type")
                     if self._tokens is not None and token not in self._tokens and token not in self._install_tokens:
                         raise ApiError("invalid_auth")
+                    granted = self._scopes_of(token)
+                    scope_headers = scope_header(granted)
+                    check_scope(self._scope_needed(method, params), granted)
                 if parse_error:
                     raise ApiError(parse_error)
                 handler = self._methods.get(method)
@@ -385,9 +365,10 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                     raise ApiError("unknown_method")
                 # auth.test is the one method whose answer depends on whose token asks.
                 answer = self._auth_test(params, token) if method == "auth.test" else handler(params)
-                status, extra, payload = 200, {}, {"ok": True, **answer}
+                status, extra, payload = 200, dict(scope_headers), {"ok": True, **answer}
             except ApiError as exc:
-                status, extra, payload = exc.status, exc.headers, {"ok": False, "error": exc.error}
+                status, extra, payload = exc.status, {**scope_headers, **exc.headers}, {"ok": False,
+                                                                                        "error": exc.error, **exc.fields}
                 if exc.details:
                     payload["response_metadata"] = {"messages": list(exc.details)}
             except Exception as exc:  # a bug in the fake must answer, not hang the client

@@ -51,11 +51,13 @@ class ApiError(Exception):
     """An answer of {"ok": false, "error": ...}, with its HTTP status and headers."""
 
     def __init__(self, error: str, *, status: int = 200, headers: dict[str, str] | None = None, detail: str = "",
-                 details: tuple[str, ...] = ()):
+                 details: tuple[str, ...] = (), fields: dict[str, Any] | None = None):
         super().__init__(error)
         self.error = error
         self.status = status
         self.headers = headers or {}
+        # Top-level fields some errors carry, such as missing_scope's `needed` and `provided`.
+        self.fields = fields or {}
         # Slack's response_metadata.messages: one line per problem, e.g. naming a JSON pointer.
         self.details = (detail,) if detail else tuple(details)
 
@@ -145,6 +147,8 @@ class Answering(Protocol):
 
     def _answer_hook(self, path: str, headers: Mapping[str, str], body: bytes) -> tuple[int, str]: ...
 
+    def _answer_upload(self, path: str, body: bytes) -> tuple[int, str]: ...
+
 
 class WireServer(ThreadingHTTPServer):
     """The HTTP server, holding a reference to its FakeSlack."""
@@ -176,13 +180,11 @@ class WireHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         if parts.path.startswith("/commands/") and self.command == "POST":
             # A slash command's response_url (Slack serves these on hooks.slack.com); answered in plain text.
-            status, text = self.server.fake._answer_hook(parts.path, self.headers, body)
-            data = text.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self._send_text(*self.server.fake._answer_hook(parts.path, self.headers, body))
+            return
+        if parts.path.startswith("/upload/v1/") and self.command == "POST":
+            # An upload URL from files.getUploadURLExternal (Slack serves these on files.slack.com).
+            self._send_text(*self.server.fake._answer_upload(parts.path, body))
             return
         if not parts.path.startswith("/api/"):
             self._send(404, {}, {"ok": False, "error": "not_found"})
@@ -191,6 +193,14 @@ class WireHandler(BaseHTTPRequestHandler):
         self._send(status, headers, payload)
 
     do_GET = do_POST
+
+    def _send_text(self, status: int, text: str) -> None:
+        data = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send(self, status: int, headers: Mapping[str, str], payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode("utf-8")

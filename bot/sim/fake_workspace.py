@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.sim.fake_scopes import METHOD_SCOPES, conversation_scope
 from bot.sim.fake_wire import APP_TOKEN_PREFIX, ApiError, bot_id_of, missing, truthy, tz_zone, user_ids
 
 # Timestamps count up from here so that tests see the same "1700000000.000100" sequence on every run.
@@ -47,6 +48,37 @@ class WorkspaceMethods:
             return self._users[user_id]
         except KeyError:
             raise KeyError(f"unknown user {user_id!r}; add it with add_user() first") from None
+
+    def set_user_tz(self, user_id: str, tz: str) -> None:
+        """Move a known user to another IANA time zone."""
+        tz_zone(tz)
+        with self._lock:
+            self._user(user_id)["tz"] = tz
+
+    def set_user_deleted(self, user_id: str, deleted: bool = True) -> None:
+        """Deactivate (or reactivate) a known user: DMs answer user_not_found / account_inactive, as Slack's do."""
+        with self._lock:
+            self._user(user_id)["deleted"] = deleted
+
+    def add_channel(
+        self, channel_id: str, *, name: str | None = None, is_private: bool = False, is_archived: bool = False,
+        member: bool = True,
+    ) -> None:
+        """Add (or replace) a channel; the bot is a member unless member=False, and posts only where it is one
+        (else not_in_channel, or channel_not_found for a private channel), as in Slack."""
+        with self._lock:
+            self._channels[channel_id] = {
+                "id": channel_id,
+                "name": name or channel_id.lower(),
+                "is_private": is_private,
+                "is_archived": is_archived,
+                "is_mpim": False,
+                "is_member": member,
+            }
+
+    def dm_channel_id(self, user_id: str) -> str:
+        """The bot's DM channel id with user_id (what conversations.open answers)."""
+        return "D" + user_id
 
     def set_member(self, channel_id: str, member: bool = True) -> None:
         """The bot joins (someone types `/invite @okrbot`) or leaves a known channel."""
@@ -90,7 +122,9 @@ class WorkspaceMethods:
             raise ApiError("channel_not_found")
         if found["is_archived"]:
             raise ApiError("is_archived")
-        if post and not found.get("is_member", True):
+        if post and not found["is_member"]:
+            # With chat:write (and not chat:write.public) the bot posts only where it was invited; a private
+            # channel it is not in does not exist for it at all.
             raise ApiError("channel_not_found" if found["is_private"] else "not_in_channel")
         return channel
 
@@ -144,7 +178,7 @@ class WorkspaceMethods:
                 "is_user_deleted": user["deleted"],
             }
         found = self._channels.get(channel_id)
-        if found is None:
+        if found is None or (found["is_private"] and not found["is_member"]):
             raise ApiError("channel_not_found")
         return {
             "id": channel_id,
@@ -156,7 +190,7 @@ class WorkspaceMethods:
             "is_mpim": found["is_mpim"],
             "is_private": found["is_private"],
             "is_archived": found["is_archived"],
-            "is_member": found.get("is_member", True),
+            "is_member": found["is_member"],
         }
 
     def _check_client(self, client_id: str, client_secret: str) -> None:
@@ -286,6 +320,7 @@ class WorkspaceMethods:
                     "is_private": True,
                     "is_archived": False,
                     "is_mpim": True,
+                    "is_member": True,
                 }
         already = channel_id in self._opened_dms
         self._opened_dms.add(channel_id)
@@ -300,3 +335,15 @@ class WorkspaceMethods:
         if not channel:
             raise ApiError("channel_not_found")
         return {"channel": self._conversation_object(str(channel))}
+
+    def _scope_needed(self, method: str, params: dict[str, Any]) -> str | None:
+        """The bot scope this call needs (conversations.info: by the kind of channel asked about)."""
+        if method == "conversations.info":
+            channel = str(params.get("channel") or "")
+            return conversation_scope(self._channels.get(channel), channel)
+        return METHOD_SCOPES.get(method)
+
+    def _scopes_of(self, token: str | None) -> tuple[str, ...] | None:
+        """The scopes a token was granted: an install's own, else the fake's (None: every scope)."""
+        install = self._install_tokens.get(token) if token is not None else None
+        return tuple(install.scope.split(",")) if install is not None else self.scopes

@@ -73,7 +73,7 @@ def installed_workspaces(bots: sa.Table, *, client_id: str, engine: Engine) -> l
 
 
 # The bot scopes okrbot asks for when a workspace installs it; manifest.yaml lists the same (tested).
-BOT_SCOPES = ("chat:write", "commands", "users:read", "channels:read", "groups:read")
+BOT_SCOPES = ("chat:write", "commands", "users:read", "channels:read", "groups:read", "files:write")
 
 
 def installation_store(client_id: str, engine: Engine):

@@ -74,6 +74,14 @@ def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prom
     return text, out
 
 
+def prompt_preview(rows: Sequence[ActiveKR], latest: dict[int, CheckIn]) -> tuple[str, list[dict]]:
+    """The weekly DM as an owner gets it, for someone who owns none of these KRs: no buttons, and says so."""
+    _, blocks = prompt_message(rows, latest, prompt_id=0)
+    note = context("Preview of the weekly check-in prompt. You own none of these key results, so there is nothing "
+                   "to check in: each owner gets their own, with a *Check in* button.")
+    return "Preview of the weekly OKR check-in prompt.", [note, *blocks[:-1]]
+
+
 def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_user: str,
                   caller: str) -> dict:
     """The check-in modal: per KR its range and last check-in, then value, confidence and note inputs."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.reports.digest import Digest
 from bot.reports.status import KRStatus
+from bot.rules.glossary import MOVER_MIN
 from bot.rules.scoring import CONFIDENCE_EMOJI
 from bot.rules.text import plural
 from bot.slack import ids
@@ -23,6 +24,7 @@ from bot.views.kit import (
     value_text,
     zone_text,
 )
+from bot.views.sparkline import trend_spark
 from bot.views.status import counts, objective_sections, origin_label, pace_label
 
 # KR lines shown in full across the digest; past this, objectives summarise the rest ("…and 4 more KRs: …").
@@ -41,7 +43,8 @@ def kr_line(kr: KRStatus) -> str:
         if kr.value_origin is not None:
             value += f" ({origin_label(kr)})"
     confidence = CONFIDENCE_EMOJI.get(kr.confidence or "", "")
-    parts = [value, confidence, f"score {kr.score:.2f}", pace_label(kr), f"<@{kr.owner_id}>"]
+    score = f"score {kr.score:.2f} {trend_spark(kr)}".rstrip()
+    parts = [value, confidence, score, pace_label(kr), f"<@{kr.owner_id}>"]
     return f"• *{escape(kr.title)}* · " + " · ".join(p for p in parts if p)
 
 
@@ -55,10 +58,10 @@ def changes_lines(digest: Digest) -> list[str]:
     movers = [f"{'+' if m.change > 0 else ''}{m.change:.2f} *{escape(m.kr.title)}* "
               f"({m.before:.2f} → {m.after:.2f})" for m in digest.movers]
     if not moves and not movers:
-        lines.append("_No confidence changes and no score moves this week._")
+        lines.append(f"_No confidence changes, and no score moved by {MOVER_MIN:.2f} or more._")
     lines += moves
     if movers:
-        lines += ["_Biggest movers (score over the last 7 days):_", *movers]
+        lines += [f"_Biggest movers (score moved by {MOVER_MIN:.2f} or more in 7 days):_", *movers]
     return lines
 
 

@@ -8,9 +8,10 @@ from bot.reports.status import KRStatus, TeamStatus
 from bot.rules.scoring import progress_bar
 from bot.rules.text import plural
 from bot.slack import ids
-from bot.views.kit import (MODAL_BLOCKS, ago, button, confidence_label, context, escape, header, pack_lines, section,
+from bot.views.kit import (MODAL_BLOCKS, ago, button, context, escape, header, pack_lines, section,
                            value_text)
-from bot.views.status import origin_label, pace_label, ref_label, team_summary
+from bot.views.sparkline import trend_spark
+from bot.views.status import confidence_and_pace, origin_label, pace_label, ref_label, team_summary
 
 # KR lines shown in full before the rest are summed up.
 HOME_KR_LINES = 60
@@ -24,9 +25,10 @@ def home_kr_line(kr: KRStatus, *, now: datetime) -> str:
     if kr.value_origin is not None:
         parts.append(origin_label(kr, now=now))
     if kr.value is not None and (kr.confidence or kr.value_origin is None):
-        parts.append(confidence_label(kr.confidence))
-    parts.append(f"score {kr.score:.2f}")
-    parts.append(pace_label(kr))
+        parts += confidence_and_pace(kr)
+    else:
+        parts.append(pace_label(kr))
+    parts.append(f"score {kr.score:.2f} {trend_spark(kr)}".rstrip())
     if kr.value is not None and kr.value_origin is None:
         parts.append(ago(kr.last_at, now=now))
     return f"• *{escape(kr.title)}*{ref_label(kr)}\n      " + " · ".join(p for p in parts if p)

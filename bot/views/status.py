@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
+from bot.rules.glossary import pace_phrase
 from bot.rules.scoring import progress_bar
+from bot.views.sparkline import trend_spark
 from bot.rules.text import plural
 from bot.slack import ids
 from bot.rules.refs import ref_text
@@ -20,6 +22,7 @@ from bot.views.kit import (
     MESSAGE_TEXT_CHARS,
     ago,
     block_text,
+    button,
     clip,
     confidence_label,
     cut,
@@ -28,7 +31,6 @@ from bot.views.kit import (
     fair_caps,
     header,
     pack_lines,
-    percent,
     plain,
     section,
     signed,
@@ -42,10 +44,18 @@ MODAL_KR_LINES = 80
 
 
 def pace_label(kr: KRStatus) -> str:
-    """Pace.text, said to be behind when it is: 'behind: 31% - needs 68% to be on pace' or 'on pace'."""
-    if kr.value is None:
-        return f"behind: needs {percent(kr.pace.expected_score)} to be on pace" if kr.pace.behind else ""
-    return f"behind: {kr.pace.text}" if kr.pace.behind else kr.pace.text
+    """The pace beside the confidence, in the glossary's words: 'behind: 31% of the way, 68% expected by now'."""
+    return pace_phrase(behind=kr.pace.behind, score=kr.pace.score, expected=kr.pace.expected_score,
+                       checked_in=kr.value is not None, confidence=kr.confidence)
+
+
+def confidence_and_pace(kr: KRStatus) -> list[str]:
+    """The confidence and the pace, one thought when they disagree: ':red_circle: off track, though the number is on
+    pace'."""
+    said = confidence_label(kr.confidence)
+    pace = pace_phrase(behind=kr.pace.behind, score=kr.pace.score, expected=kr.pace.expected_score, checked_in=True,
+                       confidence=kr.confidence, confidence_said=True)
+    return [f"{said}, {pace}"] if pace.startswith("though") else [said, pace]
 
 
 def kr_line(kr: KRStatus, *, now: datetime) -> str:
@@ -55,11 +65,12 @@ def kr_line(kr: KRStatus, *, now: datetime) -> str:
         parts = [f"{progress_bar(0.0)} no check-in yet · target {target}", pace_label(kr)]
     elif kr.value_origin is not None:
         # The data's value is newer than the last check-in: say where it came from and how old it is.
-        parts = [f"{progress_bar(kr.score)} {value_text(kr.value, kr.unit)} of {target}", origin_label(kr, now=now),
+        parts = [f"{progress_bar(kr.score)} {value_text(kr.value, kr.unit)} of {target} {trend_spark(kr)}".rstrip(),
+                 origin_label(kr, now=now),
                  confidence_label(kr.confidence) if kr.confidence else "", pace_label(kr)]
     else:
-        parts = [f"{progress_bar(kr.score)} {value_text(kr.value, kr.unit)} of {target}",
-                 confidence_label(kr.confidence), pace_label(kr)]
+        value = f"{progress_bar(kr.score)} {value_text(kr.value, kr.unit)} of {target} {trend_spark(kr)}".rstrip()
+        parts = [value, *confidence_and_pace(kr)]
         if kr.trend is not None:
             parts.append(f"{signed(kr.trend, kr.unit)} since the previous check-in")
         parts.append(ago(kr.last_at, now=now))
@@ -96,8 +107,7 @@ def more_krs_line(hidden: Sequence[KRStatus]) -> str:
     """'…and 12 more KRs: 3 behind, 2 red', so nothing is dropped silently."""
     behind = sum(1 for kr in hidden if kr.pace.behind)
     red = sum(1 for kr in hidden if kr.confidence == "red")
-    word = "KR" if len(hidden) == 1 else "KRs"
-    return f"…and {len(hidden)} more {word}: {behind} behind, {red} red"
+    return f"…and {plural(len(hidden), 'more KR')}: {behind} behind, {red} red"
 
 
 def objective_text(obj: ObjectiveStatus, cap: int, line: Callable[[KRStatus], str]) -> str:
@@ -223,8 +233,12 @@ def fallback_text(teams: Sequence[TeamStatus]) -> str:
 
 def status_message(teams: Sequence[TeamStatus], *, now: datetime, intro: str | None = None
                    ) -> tuple[str, list[dict]]:
-    """The ephemeral answer to /okr status: fallback text and at most 50 blocks."""
-    return fallback_text(teams), status_blocks(teams, now=now, intro=intro)
+    """The ephemeral answer to /okr status: fallback text and at most 50 blocks; one team's has a Chart button."""
+    if len(teams) != 1:
+        return fallback_text(teams), status_blocks(teams, now=now, intro=intro)
+    blocks = status_blocks(teams, now=now, intro=intro, max_blocks=MESSAGE_BLOCKS - 1)
+    chart = {"type": "actions", "elements": [button(ids.OPEN_CHART, "Chart", ids.team_value(teams[0].id))]}
+    return fallback_text(teams), [*blocks, chart]
 
 
 def overview_message(overview: Sequence[tuple[int, str, int, int]], *, intro: str) -> tuple[str, list[dict]]:

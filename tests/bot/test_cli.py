@@ -180,3 +180,18 @@ def test_a_token_belongs_to_the_workspace_named(env, capsys):
     assert capsys.readouterr().out == ""
     assert run(["token", "list", "--workspace", "T1"], multi) == 0
     assert capsys.readouterr().out.startswith("ci\t")
+
+
+def test_every_subcommands_help_says_what_it_does_with_an_example(capsys):
+    parser = cli.build_parser()
+    (subparsers,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    assert {"serve", "tick", "import", "lint", "export", "doctor", "prompt", "workspaces", "demo", "db"} <= set(
+        subparsers.choices)
+    for name in subparsers.choices:
+        with pytest.raises(SystemExit):
+            parser.parse_args([name, "--help"])
+        text = capsys.readouterr().out
+        usage, description = text.split("\n\n")[:2]
+        assert usage.startswith(f"usage: okrbot {name}")
+        assert len(description) > 20 and description.rstrip().endswith("."), (name, description)
+        assert f"examples:\n  okrbot {name}" in text, name

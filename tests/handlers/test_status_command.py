@@ -75,15 +75,16 @@ def test_team_status_shows_every_objective_and_key_result(checked_in):
     # Objective: type and mean score (0.50 + 0.29 + 0.00) / 3, against aspirational's 0.70.
     assert "_aspirational_ · score *0.26* · success at 0.70" in text
     # Day-7 activation: bar, value vs target, confidence, pace, trend with unit, owner, age.
-    assert "▓▓▓▓▓░░░░░ 28.5% of 35%" in text
+    # Its weekly trend beside it: the baseline until the 25% of last week, then this week's 28.5%.
+    assert "▓▓▓▓▓░░░░░ 28.5% of 35% `▁▁▁▁▁▁▃▅`" in text
     assert ":large_green_circle: on track · on pace · +3.5% since the previous check-in · 3 days ago" in text
     assert "<@U0ALICE>" in text and "<@U0BOB>" in text
     # Each KR's reference, the name scripts push its values to.
     assert "*Increase Day-7 activation rate from 22% to 35%* · `KR-1` · <@U0ALICE>" in text
     # Time to first value (a decreasing target): 12 days is 29% of the way, 66% of the cycle has passed.
-    assert "12 days of 7 days · :red_circle: off track · behind: 29% - needs 66% to be on pace · 3 days ago" in text
+    assert "12 days of 7 days `▁▁▁▁▁▁▁▃` · :red_circle: off track · behind: 29% of the way, 66% expected by now · 3 days ago" in text
     # Weekly active usage has never been checked in.
-    assert "no check-in yet · target 40% · behind: needs 66% to be on pace" in text
+    assert "no check-in yet · target 40% · behind: 66% expected by now" in text
     assert "Lead: <@U0LEAD>" in text
     assert body["text"].startswith("Growth: 1 objective, 3 key results")
     # Answered in the HTTP response itself, not through the Web API.

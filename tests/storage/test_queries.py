@@ -87,3 +87,33 @@ def test_sent_keys_are_only_the_sent_ones(engine):
         keys = ["digest:1:2026-11-30", "digest:2:2026-11-30", "digest:3:2026-11-30"]
         assert set(sent(keys, session=s)) == {"digest:1:2026-11-30"}
         assert sent([], session=s) == {}
+
+
+def test_recent_checkins_history_keeps_the_one_in_force_and_everything_after(engine):
+    from datetime import UTC, datetime, timedelta
+
+    from storage.checkins import recent_checkins
+    from storage.db import session_scope
+    from storage.models import CheckIn, Cycle, KeyResult, Objective, Team
+
+    start = datetime(2026, 10, 1, 12, tzinfo=UTC)
+    with session_scope(engine) as session:
+        team = Team(name="Growth", channel="C0GROWTH")
+        cycle = Cycle(name="2026-Q4", start=start.date(), end=(start + timedelta(days=90)).date())
+        session.add_all([team, cycle])
+        session.flush()
+        objective = Objective(team_id=team.id, cycle_id=cycle.id, key="o", title="O")
+        session.add(objective)
+        session.flush()
+        kr = KeyResult(objective_id=objective.id, key="k", title="K", owner_id="U0A", baseline=0, target=10)
+        session.add(kr)
+        session.flush()
+        for week in range(6):
+            session.add(CheckIn(kr_id=kr.id, author_id="U0A", value=week, confidence="green",
+                                created_at=start + timedelta(weeks=week)))
+        kr_id = kr.id
+    with session_scope(engine) as session:
+        recent = recent_checkins([kr_id], session=session, now=start + timedelta(weeks=10),
+                                 history_since=start + timedelta(weeks=2, days=1))
+    assert [c.value for c in recent.history[kr_id]] == [2, 3, 4, 5]  # week 2 was in force; weeks 0 and 1 were not
+    assert [c.value for c in recent.latest[kr_id]] == [5, 4]

@@ -109,3 +109,23 @@ def test_work_after_an_ack_waits_until_no_slack_request_is_being_answered():
         impatient.shutdown()
     finally:
         pool.shutdown()
+
+
+def test_wait_idle_returns_once_every_job_after_an_ack_has_finished():
+    from web.slack import AcksFirst
+
+    pool = AcksFirst(2, patience=0.0)
+    try:
+        done = []
+        gate = threading.Event()
+        pool.submit(lambda: (gate.wait(2), done.append("first")))
+        pool.submit(lambda: done.append("second"))
+        assert pool.wait_idle(timeout=0.1) is False  # the first job is still running
+        gate.set()
+        assert pool.wait_idle(timeout=2) is True
+        assert sorted(done) == ["first", "second"]
+        # A failing job counts as finished too.
+        pool.submit(lambda: 1 / 0)
+        assert pool.wait_idle(timeout=2) is True
+    finally:
+        pool.shutdown()

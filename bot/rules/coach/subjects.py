@@ -244,8 +244,10 @@ def kr_has_no_baseline(kr: KRSubject) -> bool:
 
 
 def kr_target_equals_baseline(kr: KRSubject) -> bool:
+    """The title promises no change ("from 40 to 40"). Typed numbers are validation's (rules.validation.kr_change):
+    equal ones are an error that import and the forms refuse, so the coach does not repeat it as a note."""
     if kr.baseline is not None and kr.target is not None:
-        return kr.baseline == kr.target
+        return False
     if kr.from_to:
         start, end = (amount(v) for v in kr.from_to)
         return start is not None and start == end

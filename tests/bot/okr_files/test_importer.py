@@ -129,8 +129,9 @@ def test_reimport_is_idempotent(engine, tmp_path):
         summary = import_file(path, session=s)
     assert counts(engine) == before
     assert (summary.teams_created, summary.objectives_created, summary.key_results_created) == (0, 0, 0)
-    assert (summary.teams_updated, summary.objectives_updated, summary.key_results_updated) == (2, 2, 3)
-    assert "updated" in str(summary)
+    assert (summary.teams_updated, summary.objectives_updated, summary.key_results_updated) == (0, 0, 0)
+    assert (summary.teams_unchanged, summary.objectives_unchanged, summary.key_results_unchanged) == (2, 2, 3)
+    assert str(summary) == "unchanged (cycle 2026-Q4, 2 teams, 2 objectives, 3 key results, as in the file)"
 
 
 def test_stable_id_updates_in_place(engine, tmp_path):
@@ -147,6 +148,8 @@ def test_stable_id_updates_in_place(engine, tmp_path):
     with session_scope(engine) as s:
         summary = import_file(write(tmp_path, changed, "v2.yaml"), session=s)
     assert summary.key_results_created == 0
+    assert str(summary) == ("cycle 2026-Q4 updated; teams: 1 updated, 1 unchanged; objectives: 2 unchanged; "
+                            "key results: 1 updated, 2 unchanged")
 
     with session_scope(engine) as s:
         kr = s.exec(select(KeyResult).where(KeyResult.key == "d7-activation")).one()
@@ -176,6 +179,7 @@ objectives:
 """
     with session_scope(engine) as s:
         summary = import_file(write(tmp_path, partial, "partial.yaml"), session=s)
+    # The partial file leaves out the objective's type and the KR's unit, so they take the defaults.
     assert (summary.objectives_updated, summary.key_results_updated, summary.teams_updated) == (1, 1, 0)
     assert counts(engine) == before
     with session_scope(engine) as s:

@@ -145,7 +145,8 @@ def test_the_labelled_set_is_big_and_balanced():
     ("Reach 40% weekly active usage", {"target": 40, "unit": "%"}, {"no-baseline"}),
     ("Weekly active teams", {"baseline": 120, "target": 500}, set()),
     ("Weekly active teams", {"baseline": 120}, {"no-number"}),
-    ("Weekly active teams", {"baseline": 120, "target": 120}, {"target-equals-baseline"}),
+    # Equal numbers: an error of validation.kr_change, which import and the forms refuse; no note repeats it.
+    ("Weekly active teams", {"baseline": 120, "target": 120}, set()),
     ("Partner program", {"baseline": 0, "target": 1}, {"binary-target"}),
     ("Launch the partner portal", {"baseline": 0, "target": 1}, {"task-not-outcome"}),
     ("Conduct 20 customer interviews", {"baseline": 0, "target": 20}, {"task-not-outcome"}),
@@ -163,8 +164,11 @@ def test_a_finding_says_why_and_how_to_rewrite():
     assert finding.hint == "Add today's value. Try: Reduce <metric> from <today's value> to 2% by <date>."
     (task,) = check_key_result("Conduct 20 customer interviews")
     assert "Try: Increase <metric> from <baseline> to <target> by <date>" in task.hint
-    (same,) = check_key_result("p95 latency", baseline=300, target=300, unit="ms")
-    assert "300 ms" in same.message
+    (same,) = check_key_result("Cut p95 latency from 300 ms to 300 ms")
+    assert "starts and ends at 300" in same.message
+    # Equal typed numbers are validation's error (import and the forms refuse them), not a coach note.
+    assert check_key_result("Cut p95 latency from 300 ms to 300 ms", baseline=300, target=300, unit="ms") == []
+    assert [f.rule for f in check_key_result("Cut p95 latency", baseline=300, target=300, unit="ms")] == ["vague-verb"]
 
 
 def test_every_rule_has_an_id_a_kind_a_reason_and_a_hint():
@@ -253,12 +257,13 @@ def test_a_file_import_refuses_is_still_coached(tmp_path):
     got = [(f.kind, f.title, f.rule) for f in findings]
     assert got == [
         ("team", "teams[0].timezone", "invalid"),
+        ("key_result", "Increase NPS from 40 to 45", "invalid"),
         ("objective", "Launch v2", "objective-is-task"),
         ("key_result", "Ship AI dashboard in Q2", "task-not-outcome"),
-        ("key_result", "Increase NPS from 40 to 45", "target-equals-baseline"),
     ]
     assert f"{path}:5: teams[0].timezone" in findings[0].message
-    assert findings[2].line == 10 and findings[2].objective == "Launch v2" and findings[2].team == "Growth"
+    assert "the baseline and target are both 40" in findings[1].message
+    assert findings[3].line == 10 and findings[3].objective == "Launch v2" and findings[3].team == "Growth"
 
 
 def test_unreadable_and_non_yaml_files_raise(tmp_path):
@@ -282,7 +287,7 @@ def test_plain_and_json_formats(tmp_path):
     path.write_text(BAD)
     findings = lint_file(path)
     plain = file_lint.format_plain(findings, source=str(path))
-    assert plain.splitlines()[0] == f"{path}: 1 problem that stop import, 3 notes"
+    assert plain.splitlines()[0] == f"{path}: 2 problems that stop import, 2 notes"
     assert "Objective “Launch v2” · Growth (line 7)" in plain
     assert "  Key result “Ship AI dashboard in Q2” (line 10)" in plain
     assert "Try: Increase <metric> from <baseline> to <target> by <date>" in " ".join(plain.split())

@@ -208,17 +208,17 @@ def day(n: int) -> date:
         # expected 68%, score 63%: short by 5 points, which is not behind
         (0, 100, 63, day(68), Pace(0.63, 0.68, False, "on pace")),
         # expected 68%, score 40%: short by 28 points
-        (0, 100, 40, day(68), Pace(0.4, 0.68, True, "40% - needs 68% to be on pace")),
+        (0, 100, 40, day(68), Pace(0.4, 0.68, True, "40% of the way, 68% expected by now")),
         # short by exactly a quarter is still on pace
         (0, 100, 25, day(50), Pace(0.25, 0.5, False, "on pace")),
-        (0, 100, 24, day(50), Pace(0.24, 0.5, True, "24% - needs 50% to be on pace")),
+        (0, 100, 24, day(50), Pace(0.24, 0.5, True, "24% of the way, 50% expected by now")),
         # ahead of pace
         (0, 100, 90, day(50), Pace(0.9, 0.5, False, "on pace")),
         # decreasing KR, from 45 to 12 by the end
-        (45, 12, 40, day(80), Pace(5 / 33, 0.8, True, "15% - needs 80% to be on pace")),
+        (45, 12, 40, day(80), Pace(5 / 33, 0.8, True, "15% of the way, 80% expected by now")),
         (45, 12, 20, day(80), Pace(25 / 33, 0.8, False, "on pace")),
         # the cycle is over
-        (0, 100, 60, day(151), Pace(0.6, 1.0, True, "60% - needs 100% to be on pace")),
+        (0, 100, 60, day(151), Pace(0.6, 1.0, True, "60% of the way, 100% expected by now")),
         # before the cycle nothing is expected
         (0, 100, 0, day(-31), Pace(0.0, 0.0, False, "on pace")),
         # no check-in yet: behind only once more than a quarter of the cycle is gone
@@ -227,7 +227,7 @@ def day(n: int) -> date:
         (0, 100, None, day(31), Pace(0.0, 0.31, True, "no check-in yet")),
         # hold-at-X KRs are expected at X all cycle long
         (5, 5, 5, day(1), Pace(1.0, 1.0, False, "on pace")),
-        (5, 5, 6, day(1), Pace(0.0, 1.0, True, "0% - needs 100% to be on pace")),
+        (5, 5, 6, day(1), Pace(0.0, 1.0, True, "0% of the way, 100% expected by now")),
     ],
 )
 def test_pace(baseline: float, target: float, value: float | None, on: date, expected: Pace) -> None:
@@ -240,8 +240,8 @@ def test_pace(baseline: float, target: float, value: float | None, on: date, exp
 
 def test_pace_text_rounds_half_up() -> None:
     # 62.5% would print as 62% with Python's banker's rounding.
-    assert pace(0, 1000, 125, SHORT_START, SHORT_END, day(59)).text == "13% - needs 59% to be on pace"
-    assert pace(0, 8, 5, SHORT_START, SHORT_END, day(100)).text == "63% - needs 100% to be on pace"
+    assert pace(0, 1000, 125, SHORT_START, SHORT_END, day(59)).text == "13% of the way, 59% expected by now"
+    assert pace(0, 8, 5, SHORT_START, SHORT_END, day(100)).text == "63% of the way, 100% expected by now"
 
 
 def test_pace_is_frozen() -> None:

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.sim.fake_slack import Call, FakeSlack, render
+from bot.slack.workspaces import BOT_SCOPES
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Weekly check-in* for <@U1>"}}
 DIVIDER = {"type": "divider"}
@@ -22,7 +23,8 @@ DIVIDER = {"type": "divider"}
 
 @pytest.fixture
 def fake():
-    with FakeSlack() as running:
+    # Every scope: these tests are about the methods; scopes are checked in test_fake_scopes.py.
+    with FakeSlack(scopes=None) as running:
         running.add_user("U1", tz="America/New_York", name="ada", real_name="Ada Lovelace")
         running.add_user("U2", tz="Asia/Kolkata", name="alan")
         yield running
@@ -447,7 +449,7 @@ def test_oauth_v2_access_redeems_an_install_code_once(fake):
     fake.add_install("code-1", team_id="T1", team_name="One", bot_token="xoxb-one", bot_user_id="U1BOT")
     answer = exchange(fake, "code-1").data
     assert answer == {
-        "ok": True, "access_token": "xoxb-one", "token_type": "bot", "scope": "chat:write,commands,users:read",
+        "ok": True, "access_token": "xoxb-one", "token_type": "bot", "scope": ",".join(BOT_SCOPES),
         "bot_user_id": "U1BOT", "app_id": "A0FAKE", "team": {"id": "T1", "name": "One"}, "enterprise": None,
         "is_enterprise_install": False, "authed_user": {"id": "U0INSTALLER"},
     }

@@ -10,8 +10,9 @@ from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
 from bot.rules.coach.table import Finding
 from bot.rules.scoring import Pace
 from bot.slack.payloads import KRRow, ObjectiveDraft
+from bot.reports.chart import KRTrend, TeamChart
 from bot.reports.grading import CycleGrades, KRGradeLine, ObjectiveGrades
-from bot.views import alerts, authoring, checkin, digest, grading, home, lint, nudges, problems, status, teams
+from bot.views import alerts, authoring, chart, checkin, digest, grading, home, lint, nudges, problems, status, teams
 from bot.views.kit import escape, info_modal
 from storage.models import CheckIn, Cycle, Grading, KeyResult, Objective, Problem, Team
 from storage.okrs import ActiveKR
@@ -50,7 +51,7 @@ MOST = Sizes()
 
 
 def _pace(n: int) -> Pace:
-    return Pace(score=0.1, expected_score=0.66, behind=n % 2 == 0, text="10% - needs 66% to be on pace")
+    return Pace(score=0.1, expected_score=0.66, behind=n % 2 == 0, text="10% of the way, 66% expected by now")
 
 
 def _kr(t: Texts, o: int, k: int) -> KRStatus:
@@ -58,7 +59,8 @@ def _kr(t: Texts, o: int, k: int) -> KRStatus:
                     baseline=0.0, target=TRILLION, value=TRILLION - 0.01, confidence="red", score=0.99,
                     pace=_pace(k), trend=-TRILLION / 3, last_at=NOW - timedelta(days=3), ref=10**9 - k,
                     # Every other KR's value came from the API after its last check-in.
-                    value_origin="api" if k % 2 else None, value_at=NOW - timedelta(hours=2) if k % 2 else None)
+                    value_origin="api" if k % 2 else None, value_at=NOW - timedelta(hours=2) if k % 2 else None,
+                    weekly=(None, 0.0, 0.2, 0.4, 0.5, 0.7, 0.9, 0.99))
 
 
 def team_status(t: Texts, s: Sizes, team_id: int = 1) -> TeamStatus:
@@ -193,4 +195,7 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     lessons = authoring.FormContext(teams=[(1, t.team)], cycles=[(1, t.cycle)],
                                     lessons=[(t.team, t.cycle, [t.note[:300]] * 10)] * 3)
     out.append(("new form with lessons", "modal", authoring.objective_form(new, lessons)))
+    trends = tuple(KRTrend(f"{t.title} {n}", (0.1, 0.5), (None, "red")) for n in range(s.krs))
+    message("chart", chart.chart_message(TeamChart(t.team, t.cycle, (date(2026, 10, 1), date(2026, 10, 8)),
+                                                   (0.0, 0.08), trends), "F0000000001"))
     return out
