@@ -75,6 +75,8 @@ class Team(WorkspaceScoped, table=True):
     checkin_time: str = Field(default="10:00", max_length=5)
     digest_day: int = 0
     digest_time: str = Field(default="09:00", max_length=5)
+    # A public-holiday calendar of the `holidays` package, "GB" or "US-CA" (country-subdivision); None: no holidays.
+    holidays: str | None = Field(default=None, max_length=16)
 
 
 class TeamLead(WorkspaceScoped, table=True):
@@ -127,6 +129,12 @@ class Person(WorkspaceScoped, table=True):
     # Workspace admin or owner, as users.info / users.list / user_change last said; None until okrbot has asked.
     is_admin: bool | None = Field(default=None)
     admin_checked_at: datetime | None = utc_field()
+    # The Slack status as users.info / users.list / user_change last said (bot.rules.away reads it);
+    # status_expiration is Slack's Unix time, 0 for a status that does not expire.
+    status_text: str = Field(default="", max_length=100)
+    status_emoji: str = Field(default="", max_length=100)
+    status_expiration: int = 0
+    status_fetched_at: datetime | None = utc_field()
 
 
 class Prompt(WorkspaceScoped, table=True):
@@ -142,6 +150,9 @@ class Prompt(WorkspaceScoped, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     # "Skip this week" (on leave, say): the week is not counted as missed.
     skipped_at: datetime | None = utc_field()
+    # Why okrbot skipped the week by itself, so that no prompt went out: "away" (/okr away) or "status" (the
+    # owner's Slack status said away). None for a week prompted as usual, or skipped with the button.
+    away: str | None = Field(default=None, max_length=16)
 
 
 class PromptItem(WorkspaceScoped, table=True):
@@ -169,6 +180,20 @@ class CheckIn(WorkspaceScoped, table=True):
     source_key: str | None = Field(default=None, max_length=80, unique=True)
 
 
+class Absence(WorkspaceScoped, table=True):
+    """A stretch of days an owner is away (/okr away): weeks whose check-in day falls in it are skipped, unprompted."""
+
+    __tablename__ = "absences"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32, index=True)
+    # Local dates on the owner's wall clock, both included; until None: away until /okr back.
+    start: date
+    until: date | None = None
+    set_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
 class Delivery(WorkspaceScoped, table=True):
     """The outbox: every message okrbot sends on its own is claimed here under a unique key before it is sent.
 
@@ -193,7 +218,7 @@ class Delivery(WorkspaceScoped, table=True):
 
 # The tables whose every query storage.db scopes to the session's workspace.
 SCOPED_TABLES: tuple[type[WorkspaceScoped], ...] = (Cycle, Team, TeamLead, Objective, KeyResult, Person, Prompt,
-                                                    PromptItem, CheckIn, Delivery)
+                                                    PromptItem, CheckIn, Delivery, Absence)
 
 
 class Workspace(SQLModel, table=True):

@@ -23,7 +23,8 @@ from storage.teams import all_teams, find_team, has_leads, leads_by_team
 
 TEAM_USAGE = ("Team commands: `/okr team` lists the teams; `/okr team add NAME #channel`, "
               "`/okr team lead NAME @someone`, `/okr team unlead NAME @someone`, "
-              "`/okr team schedule NAME checkin|digest DAY HH:MM` and `/okr team zone NAME Europe/London` change them.")
+              "`/okr team schedule NAME checkin|digest DAY HH:MM`, `/okr team zone NAME Europe/London` and "
+              "`/okr team holidays NAME GB|US-CA|none` change them.")
 CYCLE_USAGE = "Cycle commands: `/okr cycle` lists the cycles; `/okr cycle add NAME YYYY-MM-DD YYYY-MM-DD` adds one."
 SCHEDULES = {"checkin": "checkin", "check-in": "checkin", "digest": "digest"}
 
@@ -36,7 +37,8 @@ def team_command(args: Sequence[str], caller: str, *, session: Session, now: dat
         return list_teams(session=session)
     if sub == "help":
         return Answer.say(TEAM_USAGE)
-    handlers = {"add": _add, "lead": _lead, "unlead": _unlead, "schedule": _schedule, "zone": _zone}
+    handlers = {"add": _add, "lead": _lead, "unlead": _unlead, "schedule": _schedule, "zone": _zone,
+                "holidays": _holidays}
     if sub in handlers:
         return Answer.say(handlers[sub](rest, caller, session=session, now=now, client=client))
     # `/okr team Growth`: one team's settings.
@@ -214,6 +216,32 @@ def _zone(rest: list[str], caller: str, *, session: Session, now: datetime, clie
     return (f"{escape(team.name)}'s time zone is now {zone_text(zone)}: its digest goes out "
             f"{schedule_text(team.digest_day, team.digest_time)} there, and owners whose own zone "
             "Slack doesn't know are prompted in it.")
+
+
+def _holidays(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
+    usage = ("Say the team and a public-holiday calendar, a country code with an optional subdivision: "
+             "`/okr team holidays Growth GB`, `/okr team holidays Growth US-CA`, or `none`.")
+    split = _split_last(rest, 1)
+    if split is None:
+        return usage
+    name, (code_arg,) = split
+    team = named_team(name, session=session)
+    if isinstance(team, str):
+        return team
+    calendar_code = None
+    if code_arg.lower() not in validation.NO_CALENDAR:
+        try:
+            calendar_code = validation.holiday_calendar(code_arg)
+        except Invalid as exc:
+            return sentence(exc)
+    if not can_manage(caller, team, session=session, client=client, now=now):
+        return manage_refusal(team, "change its holidays")
+    team.holidays = calendar_code
+    session.add(team)
+    if calendar_code is None:
+        return f"{escape(team.name)} follows no public-holiday calendar now: only weekends are days off."
+    return (f"{escape(team.name)} now follows the {code(calendar_code)} public holidays: a check-in prompt, "
+            "reminder or digest due on one goes out on the next working day at the same time.")
 
 
 # --------------------------------------------------------------------------- cycles

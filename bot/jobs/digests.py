@@ -38,7 +38,7 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
         slot = digest_slot(team, now=now)
         if slot is None:
             logger.warning("team %s has an unreadable digest time %r; no digest", team.name, team.digest_time)
-        elif cycle.start <= slot[0] <= cycle.end:
+        elif slot[1] is not None and cycle.start <= slot[0] <= cycle.end:
             # Only a cycle covering the digest's own local date counts, so a finished cycle sends nothing.
             due[team.id] = (team, slot[0])
     planned = {keys.digest(team.id, week_of): (team, week_of) for team, week_of in due.values()}

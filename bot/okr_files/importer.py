@@ -74,7 +74,7 @@ def apply_okr_set(okr: OkrSet, *, session: Session) -> ImportSummary:
             summary.teams_created += 1
         else:
             summary.teams_updated += 1
-        team.channel, team.timezone = spec.channel, spec.timezone
+        team.channel, team.timezone, team.holidays = spec.channel, spec.timezone, spec.holidays
         team.checkin_day, team.checkin_time = spec.checkin_day, spec.checkin_time
         team.digest_day, team.digest_time = spec.digest_day, spec.digest_time
         session.add(team)

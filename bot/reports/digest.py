@@ -15,7 +15,8 @@ from sqlmodel import Session
 from bot.reports.status import KRStatus, TeamStatus, assemble
 from bot.reports.weeks import kr_weeks
 from bot.rules.cadence import NUDGE_AFTER
-from bot.rules.schedule import WEEK, days_around, local_day, most_recent_slot, parse_hhmm, zone
+from bot.rules.holidays import moved_day
+from bot.rules.schedule import WEEK, days_around, local_day, local_instant, most_recent_slot, parse_hhmm, zone
 from bot.rules.scoring import kr_score
 from bot.rules.weeks import KRWeeks
 from storage.checkins import RecentCheckins, recent_checkins
@@ -74,13 +75,25 @@ class Digest:
     missed: tuple[MissedKR, ...]
 
 
-def digest_slot(team: Team, *, now: datetime) -> tuple[date, datetime] | None:
-    """The team's latest digest slot at or before `now` (its local date and instant); None if its time is unreadable."""
+def digest_slot(team: Team, *, now: datetime) -> tuple[date, datetime | None] | None:
+    """The team's latest digest slot at or before `now`: its local date, and the instant it goes out; None if its
+    time is unreadable.
+
+    A slot on a public holiday of the team's calendar goes out on the next working day at the same time: until
+    then (or, for a week with no working day, never) the instant is None, and the slot is not due.
+    """
     try:
         at = parse_hhmm(team.digest_time)
     except ValueError:
         return None
-    return most_recent_slot(zone(team.timezone) or zone("UTC"), team.digest_day % 7, at, now=now)
+    tz = zone(team.timezone) or zone("UTC")
+    day, instant = most_recent_slot(tz, team.digest_day % 7, at, now=now)
+    moved = moved_day(day, [team.holidays])
+    if moved != day:
+        instant = local_instant(moved, at, tz) if moved is not None else None
+        if instant is not None and instant > now:
+            instant = None
+    return day, instant
 
 
 def build_digest(team: Team, rows: Sequence[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *,

@@ -16,6 +16,8 @@ class Week:
     due_at: datetime
     skipped: bool
     checked_in: bool
+    # Why okrbot skipped the week without prompting (bot.rules.away.BY_COMMAND / BY_STATUS), or None.
+    away: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,11 @@ class KRWeeks:
         return current is not None and (current.checked_in or current.skipped)
 
 
-def weeks_of(rows: Sequence[tuple[int, int, datetime, datetime | None]], checked: set[tuple[int, int]]
-             ) -> dict[int, KRWeeks]:
-    """Assemble KRWeeks from (kr_id, prompt_id, due_at, skipped_at) rows and the (kr_id, prompt_id) check-ins."""
+def weeks_of(rows: Sequence[tuple], checked: set[tuple[int, int]]) -> dict[int, KRWeeks]:
+    """Assemble KRWeeks from (kr_id, prompt_id, due_at, skipped_at[, away]) rows and the (kr_id, prompt_id)
+    check-ins."""
     by_kr: dict[int, list[Week]] = defaultdict(list)
-    for kr_id, prompt_id, due_at, skipped_at in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
-        by_kr[kr_id].append(Week(prompt_id, due_at, skipped_at is not None, (kr_id, prompt_id) in checked))
+    for kr_id, prompt_id, due_at, skipped_at, *away in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+        by_kr[kr_id].append(Week(prompt_id, due_at, skipped_at is not None, (kr_id, prompt_id) in checked,
+                                 away[0] if away else None))
     return {kr_id: KRWeeks(tuple(weeks)) for kr_id, weeks in by_kr.items()}

@@ -197,7 +197,16 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods):
                 "deleted": deleted,
                 "email": email,
                 "is_bot": is_bot,
+                "status_text": "",
+                "status_emoji": "",
+                "status_expiration": 0,
             }
+
+    def set_user_status(self, user_id: str, text: str = "", emoji: str = "", expiration: int = 0) -> None:
+        """Set (or, with no arguments, clear) a known user's custom status, as their profile shows it; expiration
+        is a Unix time, 0 for a status that does not expire."""
+        with self._lock:
+            self._user(user_id).update(status_text=text, status_emoji=emoji, status_expiration=expiration)
 
     def set_user_tz(self, user_id: str, tz: str) -> None:
         """Move a known user to another IANA time zone."""

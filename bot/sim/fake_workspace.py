@@ -80,6 +80,11 @@ class WorkspaceMethods:
             "display_name": user["name"],
             "display_name_normalized": user["name"],
             "team": self.team_id,
+            # Slack always sends the custom status, empty when there is none. Slack clears an expired status by
+            # itself; the fake keeps it (tests run on a simulated clock), so okrbot must read the expiry.
+            "status_text": user.get("status_text", ""),
+            "status_emoji": user.get("status_emoji", ""),
+            "status_expiration": user.get("status_expiration", 0),
         }
         if user["email"]:
             profile["email"] = user["email"]
@@ -255,3 +260,4 @@ class WorkspaceMethods:
         if not channel:
             raise ApiError("channel_not_found")
         return {"channel": self._conversation_object(str(channel))}
+

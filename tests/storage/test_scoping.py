@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from storage.db import UnscopedSession, open_session, session_scope
-from storage.models import (SCOPED_TABLES, CheckIn, Cycle, Delivery, KeyResult, Objective, Person, Prompt,
+from storage.models import (SCOPED_TABLES, Absence, CheckIn, Cycle, Delivery, KeyResult, Objective, Person, Prompt,
                             PromptItem, Team, TeamLead)
 from storage.checkins import latest_checkins
 from storage.people import find_person
@@ -66,6 +66,7 @@ def _seed(engine, workspace: str) -> Seeded:
                      is_admin=workspace == "T2"))
         delivery = Delivery(key="digest:Growth:2026-11-23", kind="digest", claimed_at=T0, sent_at=T0, attempts=1)
         s.add(delivery)
+        s.add(Absence(user_id=SAME, start=T0.date(), until=None, set_by=SAME, created_at=T0))
         s.flush()
         return Seeded(q4.id, team.id, objective.id, krs, checkins, prompt.id, delivery.id)
 
