@@ -13,26 +13,19 @@ from storage.models import CheckIn, Prompt, PromptItem
 
 
 def week_rows(kr_ids: Iterable[int], *, session: Session, now: datetime
-              ) -> list[tuple[int, int, datetime, datetime | None, str | None]]:
-    """(kr_id, prompt_id, due_at, skipped_at, away) of every prompt up to `now` that asked about these KRs."""
+              ) -> list[tuple[int, int, datetime, datetime | None, str | None, str, bool]]:
+    """(kr_id, prompt_id, due_at, skipped_at, away, week_key, checked in) of every prompt up to `now` that asked
+    about these KRs, "checked in" meaning the KR has a check-in up to `now` for that week; one query."""
     ids = list(set(kr_ids))
     if not ids:
         return []
+    checked = (sa.exists().where(CheckIn.kr_id == PromptItem.kr_id, CheckIn.prompt_id == Prompt.id,
+                                 CheckIn.created_at <= now))
     return list(session.exec(
-        select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at, Prompt.away)
+        select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at, Prompt.away, Prompt.week_key,
+               checked.label("checked"))
         .join(Prompt, Prompt.id == PromptItem.prompt_id)
         .where(PromptItem.kr_id.in_(ids), Prompt.due_at <= now)
-    ).all())
-
-
-def checked_weeks(kr_ids: Iterable[int], *, session: Session, now: datetime) -> set[tuple[int, int]]:
-    """(kr_id, prompt_id) of every week of these KRs that has a check-in up to `now`."""
-    ids = list(set(kr_ids))
-    if not ids:
-        return set()
-    return set(session.exec(
-        select(CheckIn.kr_id, CheckIn.prompt_id).distinct()
-        .where(CheckIn.kr_id.in_(ids), CheckIn.prompt_id.is_not(None), CheckIn.created_at <= now)
     ).all())
 
 
@@ -116,6 +109,12 @@ def mark_skipped(prompt_id: int, *, session: Session, now: datetime) -> None:
     """Skip the prompt's week; only the first skip writes, so a double click keeps the original time."""
     session.execute(sa.update(Prompt).where(Prompt.id == prompt_id, Prompt.skipped_at.is_(None))
                     .values(skipped_at=now))
+
+
+def mark_away(prompt_id: int, reason: str, *, session: Session, now: datetime) -> None:
+    """Skip the prompt's week because its owner is away; a week skipped already keeps its skip."""
+    session.execute(sa.update(Prompt).where(Prompt.id == prompt_id, Prompt.skipped_at.is_(None))
+                    .values(skipped_at=now, away=reason))
 
 
 def clear_skip(prompt_id: int, *, session: Session) -> None:

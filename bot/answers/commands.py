@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.answers import authoring, checkin, digest, lint, status, teams
+from bot.answers import authoring, away, checkin, digest, lint, participation, status, teams
 from bot.answers.answer import Answer
 from bot.rules.text import clean
 from bot.rules.validation import USER_MENTION
@@ -29,6 +29,9 @@ HELP = "\n".join([
     "• `/okr cycle` — the OKR cycles; `/okr cycle add NAME START END` (admins) adds one",
     "• `/okr new [TEAM]` — (team leads, admins) write an objective and its key results; the KR coach reviews it",
     "• `/okr edit [TEAM]` — (team leads, admins) change or archive an objective or its key results",
+    "• `/okr away [until 2026-12-08]`, `/okr back` — away: no prompts or reminders, weeks not missed (leads: "
+    "`/okr away @someone …`)",
+    "• `/okr participation [TEAM]` — who checked in, week by week this cycle, and the team's rate per week",
     "• `/okr help` — this list",
     "Each week okrbot DMs every key result owner at their team's check-in time, in the owner's own time zone.",
     "On leave? Press *Skip this week* on that DM: the week won't count as missed and you won't get a reminder.",
@@ -87,6 +90,12 @@ def run(cmd: Command, user_id: str, *, session: Session, now: datetime, client=N
         return status.status_reply(cmd.args, user_id, mentioned=mentioned, session=session, now=now)
     if cmd.name == "digest":
         return digest.digest_reply(cmd.args, user_id, session=session, now=now)
+    if cmd.name == "away":
+        return away.away_command(cmd.args, user_id, session=session, now=now, client=client)
+    if cmd.name == "back":
+        return away.back_command(cmd.args, user_id, session=session, now=now, client=client)
+    if cmd.name == "participation":
+        return participation.participation_reply(cmd.args, user_id, session=session, now=now)
     if cmd.name == "lint":
         return lint.lint_command(cmd.args, user_id, session=session, now=now)
     return Answer.say(f"I don't know `/okr {code(cmd.name[:40])}`.\n\n{HELP}")

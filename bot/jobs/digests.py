@@ -47,14 +47,15 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
         batch = [planned[key] for key in todo[start:start + TEAMS_PER_BATCH]]
         rows = live_key_results(session=session, first_day=first_day, last_day=last_day,
                                 team_ids=[t.id for t, _ in batch])
-        recent, weeks = digest_inputs(rows, session=session, now=now)
+        recent, weeks, reminded = digest_inputs(rows, session=session, now=now)
         by_team: dict[int, list[ActiveKR]] = {}
         for row in rows:
             by_team.setdefault(row.team.id, []).append(row)
 
         for team, week_of in batch:
             try:
-                parts = _digest(team, by_team.get(team.id, []), recent, weeks, now=now, week_of=week_of)
+                parts = _digest(team, by_team.get(team.id, []), recent, weeks, now=now, week_of=week_of,
+                                reminded=reminded)
             except Exception:
                 recover(session)
                 logger.exception("digest of team %s failed to build; it will be retried on the next tick", team.name)
@@ -88,7 +89,7 @@ def _send_in_order(sender: Sender, messages: list[Message]) -> None:
 
 
 def _digest(team: Team, rows: list[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *, now: datetime,
-            week_of: date) -> list[tuple[str, list[dict]]]:
+            week_of: date, reminded: set[int]) -> list[tuple[str, list[dict]]]:
     # No KR of the team in a cycle covering the digest's date (it ended or has not begun): nothing to say.
-    digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of)
+    digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of, reminded=reminded)
     return [] if digest is None else digest_messages(digest)

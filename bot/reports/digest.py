@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from bot.reports.participation import TeamParticipation, participation_of, reminded_prompts
 from bot.reports.status import KRStatus, TeamStatus, assemble
 from bot.reports.weeks import kr_weeks
 from bot.rules.cadence import NUDGE_AFTER
@@ -73,6 +74,8 @@ class Digest:
     movers: tuple[Mover, ...]
     not_checked_in: tuple[str, ...]
     missed: tuple[MissedKR, ...]
+    # This cycle's check-in rate and this week's state per owner (away ones say why).
+    participation: TeamParticipation | None = None
 
 
 def digest_slot(team: Team, *, now: datetime) -> tuple[date, datetime | None] | None:
@@ -97,7 +100,7 @@ def digest_slot(team: Team, *, now: datetime) -> tuple[date, datetime | None] | 
 
 
 def build_digest(team: Team, rows: Sequence[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *,
-                 now: datetime, week_of: date, on: date) -> Digest | None:
+                 now: datetime, week_of: date, on: date, reminded: set[int] = frozenset()) -> Digest | None:
     """The digest of one team from its KRs, their recent check-ins and weeks; None when no KR is live on `on`."""
     (status,) = assemble([team], rows, recent, {}, now=now, on={team.id: on})
     if not status.objectives:
@@ -123,23 +126,26 @@ def build_digest(team: Team, rows: Sequence[ActiveKR], recent: RecentCheckins, w
                      if kr.id in weeks and weeks[kr.id].missed_streak >= NUDGE_AFTER), key=lambda m: -m.weeks)
     return Digest(team=status, week_of=week_of, digest_day=team.digest_day % 7, digest_time=team.digest_time,
                   timezone=team.timezone, moves=tuple(moves), movers=tuple(movers[:MOVERS]),
-                  not_checked_in=tuple(late), missed=tuple(missed))
+                  not_checked_in=tuple(late), missed=tuple(missed),
+                  participation=participation_of(team, rows, weeks, reminded, on=on))
 
 
 def digest_inputs(rows: Sequence[ActiveKR], *, session: Session, now: datetime
-                  ) -> tuple[RecentCheckins, dict[int, KRWeeks]]:
-    """Recent check-ins (with last week's) and the check-in weeks of these KRs, in three queries."""
+                  ) -> tuple[RecentCheckins, dict[int, KRWeeks], set[int]]:
+    """Recent check-ins (with last week's), the check-in weeks of these KRs and the prompts that were reminded, in
+    four queries."""
     ids = [r.kr.id for r in rows]
     recent = recent_checkins(ids, session=session, now=now, since=now - WEEK)
-    return recent, kr_weeks(ids, session=session, now=now)
+    weeks = kr_weeks(ids, session=session, now=now)
+    return recent, weeks, reminded_prompts(weeks, session=session)
 
 
 def team_digest(team: Team, *, session: Session, now: datetime) -> Digest | None:
-    """The team's digest as it would read at `now`, in four queries (for the preview and the benchmark)."""
+    """The team's digest as it would read at `now`, in five queries (for the preview and the benchmark)."""
     slot = digest_slot(team, now=now)
     today = local_day(team.timezone, now=now)
     week_of = slot[0] if slot else today
     first_day, last_day = days_around(now=now)
     rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[team.id])
-    recent, weeks = digest_inputs(rows, session=session, now=now)
-    return build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=today)
+    recent, weeks, reminded = digest_inputs(rows, session=session, now=now)
+    return build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=today, reminded=reminded)

@@ -18,6 +18,8 @@ class Week:
     checked_in: bool
     # Why okrbot skipped the week without prompting (bot.rules.away.BY_COMMAND / BY_STATUS), or None.
     away: str | None = None
+    # The prompt's week key, "2026-11-27@10:00": its local check-in date names the week.
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,11 @@ class KRWeeks:
 
 
 def weeks_of(rows: Sequence[tuple], checked: set[tuple[int, int]]) -> dict[int, KRWeeks]:
-    """Assemble KRWeeks from (kr_id, prompt_id, due_at, skipped_at[, away]) rows and the (kr_id, prompt_id)
-    check-ins."""
+    """Assemble KRWeeks from (kr_id, prompt_id, due_at, skipped_at[, away, week_key]) rows and the (kr_id,
+    prompt_id) check-ins."""
     by_kr: dict[int, list[Week]] = defaultdict(list)
-    for kr_id, prompt_id, due_at, skipped_at, *away in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+    for kr_id, prompt_id, due_at, skipped_at, *more in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+        away, key = (more + [None, ""])[:2]
         by_kr[kr_id].append(Week(prompt_id, due_at, skipped_at is not None, (kr_id, prompt_id) in checked,
-                                 away[0] if away else None))
+                                 away, key))
     return {kr_id: KRWeeks(tuple(weeks)) for kr_id, weeks in by_kr.items()}
