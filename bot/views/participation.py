@@ -52,7 +52,8 @@ def week_line(p: TeamParticipation) -> str:
     parts = []
     for week in p.weeks[-ROW_WEEKS:]:
         month_day = week.day[5:].replace("-", "/")
-        parts.append(f"{month_day} {rate_text(week.rate)}" + (f" ({week.away} away)" if week.away else ""))
+        off = f" ({week.away} away or skipped)" if week.away else ""
+        parts.append(f"{month_day} {rate_text(week.rate)}{off}")
     return " · ".join(parts)
 
 
