@@ -176,8 +176,13 @@ class CheckIn(WorkspaceScoped, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     # The owner's most recent prompted week when the check-in arrived; None before any prompt.
     prompt_id: int | None = Field(default=None, foreign_key="prompts.id", index=True)
-    # Slack view id + KR: a retried or double-submitted view maps to the same key and is stored once.
+    # Slack view id + KR (+ the version an edit started from): a retried or double-submitted view maps to the same
+    # key and is stored once.
     source_key: str | None = Field(default=None, max_length=80, unique=True)
+    # An edit after submitting: the old version stays as history with replaced_at set, and every version of the
+    # week's check-in names the first one (first_id), which is what its alerts are keyed by.
+    replaced_at: datetime | None = utc_field()
+    first_id: int | None = Field(default=None, foreign_key="checkins.id")
 
 
 class Absence(WorkspaceScoped, table=True):

@@ -10,6 +10,8 @@ OPEN_CHECKIN = "okr_open_checkin"
 SKIP_WEEK = "okr_skip_week"
 UNDO_SKIP = "okr_undo_skip"
 OPEN_STATUS = "okr_open_status"
+# The check-in confirmation's Edit button (its value: whose check-in).
+EDIT_CHECKIN = "okr_edit_checkin"
 
 # Per-KR input blocks in the check-in modal; the KR id follows the prefix.
 VALUE_BLOCK = "value:"

@@ -59,11 +59,18 @@ def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prom
 
 
 def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_user: str,
-                  caller: str) -> dict:
-    """The check-in modal: per KR its range and last check-in, then value, confidence and note inputs."""
+                  caller: str, current: dict[int, CheckIn] | None = None) -> dict:
+    """The check-in modal: per KR its range and last check-in, then value, confidence and note inputs.
+
+    `current` holds this week's check-ins already made: their fields are filled in, and saving replaces them.
+    """
+    current = current or {}
     shown = list(rows[:MODAL_KRS])
     intro = ("Fill in the key results you have news on; leave the others blank."
              if len(shown) > 1 else "What is the current value, and how confident are you?")
+    if any(row.kr.id in current for row in shown):
+        intro = ("You checked in this week already: change what you need, and saving replaces that check-in "
+                 "(the first version is kept in the history). " + intro)
     if for_user != caller:
         intro = f"Checking in on behalf of <@{for_user}>. " + intro
     body: list[dict] = [section(intro)]
@@ -72,39 +79,46 @@ def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_u
         last = latest.get(kr.id)
         unit = f" ({kr.unit})" if kr.unit else ""
         body.append(section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"))
+        mine = current.get(kr.id)
+        value_input = {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
+                       "placeholder": plain(format_value(last.value if last else kr.baseline, kr.unit))}
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.VALUE_BLOCK, kr.id), "optional": True,
             "label": plain(f"Current value{unit}"),
             "hint": plain("e.g. 35, 35%, 1,200, 3.5k or 12 min"),
-            "element": {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
-                        "placeholder": plain(format_value(last.value if last else kr.baseline, kr.unit))},
+            "element": value_input | ({"initial_value": format_value(mine.value, kr.unit)} if mine else {}),
         })
         options = [{"text": plain(f"{CONFIDENCE_EMOJI[c]} {label}"), "value": c} for c, label in
                    (("green", "On track"), ("amber", "At risk"), ("red", "Off track, needs help"))]
+        radios = {"type": "radio_buttons", "action_id": ids.CONFIDENCE_ACTION, "options": options}
+        chosen = [o for o in options if mine and o["value"] == mine.confidence]
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.CONFIDENCE_BLOCK, kr.id), "optional": True,
             "label": plain("Confidence"),
-            "element": {"type": "radio_buttons", "action_id": ids.CONFIDENCE_ACTION, "options": options},
+            "element": radios | ({"initial_option": chosen[0]} if chosen else {}),
         })
+        note_input = {"type": "plain_text_input", "action_id": ids.NOTE_ACTION, "multiline": True, "max_length": 3000}
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.NOTE_BLOCK, kr.id), "optional": True,
             "label": plain("Note"),
             "hint": plain("Amber or red: what changes before next week, or what help do you need?"),
-            "element": {"type": "plain_text_input", "action_id": ids.NOTE_ACTION, "multiline": True,
-                        "max_length": 3000},
+            "element": note_input | ({"initial_value": mine.note} if mine and mine.note else {}),
         })
         body.append({"type": "divider"})
     if len(rows) > len(shown):
         body.append(context(f"{plural(len(rows) - len(shown), 'more key result')} did not fit; check in again for them."))
-    metadata = json.dumps({"for": for_user, "krs": [r.kr.id for r in shown]})
+    base = {str(r.kr.id): current[r.kr.id].id for r in shown if r.kr.id in current}
+    metadata = json.dumps({"for": for_user, "krs": [r.kr.id for r in shown]} | ({"base": base} if base else {}))
     return {
         "type": "modal", "callback_id": ids.CHECKIN_VIEW, "title": plain("Weekly check-in"),
         "submit": plain("Save"), "close": plain("Cancel"), "private_metadata": metadata, "blocks": body,
     }
 
 
-def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]]) -> dict:
-    """The modal after a check-in: each KR's new value and score (and the score it had before)."""
+def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]], *, for_user: str | None = None
+                      ) -> dict:
+    """The modal after a check-in: each KR's new value and score (and the score it had before), and an Edit button
+    that brings the form back filled in while the week is open."""
     lines = []
     for row, new, old in saved:
         score = kr_score(row.kr.baseline, row.kr.target, new.value)
@@ -114,6 +128,8 @@ def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]])
         lines.append(f"*{escape(row.kr.title)}*\n{value_text(new.value, row.kr.unit)} · score "
                      f"*{score:.2f}*{was} · {confidence_label(new.confidence)}")
     body = [section(":white_check_mark: *Check-in saved.* Thank you!")]
-    body += [section(line) for line in lines[: MODAL_BLOCKS - 2]]
+    body += [section(line) for line in lines[: MODAL_BLOCKS - 3]]
+    if for_user:
+        body.append({"type": "actions", "elements": [button(ids.EDIT_CHECKIN, "Edit", for_user)]})
     return {"type": "modal", "callback_id": ids.CHECKIN_DONE_VIEW, "title": plain("Weekly check-in"),
             "close": plain("Done"), "blocks": body}

@@ -1,11 +1,11 @@
-"""a cadence that fits people's lives: holiday calendars, away weeks, Slack statuses
+"""a cadence that fits people's lives: holiday calendars, away weeks, Slack statuses, edited check-ins
 
 Revision ID: 0005
 Revises: 0003
 Create Date: 2026-12-04 18:45:00
 
 Teams name a public-holiday calendar; people keep their Slack status; prompts say why okrbot skipped a week by
-itself; absences hold /okr away. Every new column is empty or has a default, so existing rows keep their meaning.
+itself; absences hold /okr away; an edited check-in keeps its old version, marked replaced. Every new column is empty or has a default, so existing rows keep their meaning.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,6 +42,10 @@ def upgrade() -> None:
                                       server_default=''))
         batch_op.add_column(sa.Column('status_expiration', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('status_fetched_at', storage.models.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('replaced_at', storage.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('first_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_checkins_first_id', 'checkins', ['first_id'], ['id'])
     # The defaults served the rows that existed; new rows always say their status.
     with op.batch_alter_table('people', schema=None) as batch_op:
         for column in ('status_text', 'status_emoji', 'status_expiration'):
@@ -49,6 +53,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('checkins', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_checkins_first_id', type_='foreignkey')
+        batch_op.drop_column('first_id')
+        batch_op.drop_column('replaced_at')
     with op.batch_alter_table('people', schema=None) as batch_op:
         for column in ('status_fetched_at', 'status_expiration', 'status_emoji', 'status_text'):
             batch_op.drop_column(column)

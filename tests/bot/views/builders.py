@@ -123,8 +123,10 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     message("alert", alerts.alert_message(rows[0], _checkin(1, t), _checkin(1, t, "green")))
     message("prompt", checkin.prompt_message(rows, latest, prompt_id=1))
     out.append(("checkin modal", "modal", checkin.checkin_modal(rows, latest, for_user=OWNERS[0], caller=OWNERS[1])))
+    out.append(("checkin modal to edit", "modal", checkin.checkin_modal(rows, latest, for_user=OWNERS[0],
+                                                                        caller=OWNERS[1], current=latest)))
     out.append(("checkin done", "modal", checkin.checkin_done_view(
-        [(row, latest[row.kr.id], _checkin(row.kr.id, t, "green")) for row in rows])))
+        [(row, latest[row.kr.id], _checkin(row.kr.id, t, "green")) for row in rows], for_user=OWNERS[0])))
     for number, part in enumerate(digest.digest_messages(_digest(t, s)), start=1):
         message(f"digest part {number}", part)
     message("digest preview", digest.digest_message(_digest(t, s), preview=True))
