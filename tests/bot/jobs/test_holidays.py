@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from bot.reports.weeks import kr_weeks
 from storage.models import Prompt, Team
-from tests.flows import NUDGE, PROMPT, at, deliveries, dms, kr_ids, lead_nudges
+from tests.flows import NUDGE, PROMPT, REMINDER, at, deliveries, dms, kr_ids, lead_nudges
 
 SPRING = """\
 cycle: {name: 2027-spring, start: 2027-03-01, end: 2027-04-30}
@@ -163,3 +163,17 @@ def test_import_reads_and_export_writes_the_calendar(okr, tmp_path):
     else:
         raise AssertionError("import accepted an unknown calendar")
 
+
+
+def test_a_reminder_never_lands_on_a_holiday(okr, tmp_path):
+    # Prompted on the Thursday before Good Friday: the next working morning is Monday March 29 (in GB as a whole,
+    # Easter Monday is a working day), not the Friday.
+    import_text(okr, tmp_path, SPRING.replace("    holidays: GB\n",
+                                              "    holidays: GB\n    checkin: {day: thursday, time: \"10:00\"}\n"))
+    okr.tick(at("2027-03-25T09:00"))  # Thursday, 10:00 in Berlin
+    assert len(dms(okr, "U0BOB", PROMPT)) == 1
+    okr.tick(at("2027-03-26T08:00"))  # Good Friday, 09:00 in Berlin
+    okr.tick(at("2027-03-26T12:00"))
+    assert dms(okr, "U0BOB", REMINDER) == []
+    okr.tick(at("2027-03-29T07:00"))  # Monday 09:00 in Berlin (summer time)
+    assert len(dms(okr, "U0BOB", REMINDER)) == 1
