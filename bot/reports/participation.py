@@ -105,8 +105,9 @@ def participation_of(team: Team, rows: Sequence[ActiveKR], weeks: dict[int, KRWe
 
 
 def reminded_prompts(weeks: dict[int, KRWeeks], *, session: Session) -> set[int]:
-    """The prompts among these weeks whose reminder was sent, in bounded queries."""
-    by_key = {keys.reminder(w.prompt_id): w.prompt_id for kr in weeks.values() for w in kr.weeks}
+    """The prompts among these checked-in weeks whose reminder was sent (what tells late from on time), in bounded
+    queries."""
+    by_key = {keys.reminder(w.prompt_id): w.prompt_id for kr in weeks.values() for w in kr.weeks if w.checked_in}
     return {by_key[key] for key in sent(by_key, session=session)}
 
 
