@@ -41,16 +41,22 @@ def current_prompt_for(kr_id: int, *, session: Session, now: datetime) -> Prompt
     return session.exec(stmt).first()
 
 
-def prompts_for_weeks(pairs: set[tuple[str, str]], *, session: Session) -> dict[tuple[str, str], Prompt]:
-    """The prompt rows of these (owner, week_key) weeks that exist, in bounded queries."""
-    found: dict[tuple[str, str], Prompt] = {}
+def prompts_for_weeks(pairs: set[tuple[str, str]], *, session: Session
+                      ) -> dict[tuple[str, str], tuple[int, str | None]]:
+    """The (prompt id, away) of these (owner, week_key) weeks that exist, in bounded queries.
+
+    Plain rows, not ORM objects: an idle tick asks this about every owner's week every minute.
+    """
+    found: dict[tuple[str, str], tuple[int, str | None]] = {}
     if not pairs:
         return found
     keys = sorted({key for _, key in pairs})
     for chunk in chunked(sorted({owner for owner, _ in pairs})):
-        for prompt in session.exec(select(Prompt).where(Prompt.user_id.in_(chunk), Prompt.week_key.in_(keys))):
-            if (prompt.user_id, prompt.week_key) in pairs:
-                found[(prompt.user_id, prompt.week_key)] = prompt
+        stmt = select(Prompt.id, Prompt.user_id, Prompt.week_key, Prompt.away).where(Prompt.user_id.in_(chunk),
+                                                                                    Prompt.week_key.in_(keys))
+        for prompt_id, owner, key, away in session.exec(stmt):
+            if (owner, key) in pairs:
+                found[(owner, key)] = (prompt_id, away)
     return found
 
 

@@ -55,7 +55,7 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
     # per owner.
     existing = prompts_for_weeks({(w.owner_id, w.key) for w in due}, session=session)
     done = _sent_weeks(existing, session=session)
-    done |= {pair for pair, prompt in existing.items() if prompt.away is not None}
+    done |= {pair for pair, (_, away) in existing.items() if away is not None}
     done |= _overlapping([w for w in due if (w.owner_id, w.key) not in done], session=session)
     sender.report.skipped += sum(1 for w in due if (w.owner_id, w.key) in done)
     new = [w for w in due if (w.owner_id, w.key) not in done and (w.owner_id, w.key) not in existing]
@@ -162,7 +162,8 @@ def _overlapping(weeks: list[_DueWeek], *, session: Session) -> set[tuple[str, s
     return blocked
 
 
-def _sent_weeks(existing: dict[tuple[str, str], Prompt], *, session: Session) -> set[tuple[str, str]]:
+def _sent_weeks(existing: dict[tuple[str, str], tuple[int, str | None]], *, session: Session
+                ) -> set[tuple[str, str]]:
     """Which of these (owner, week_key) prompts were delivered already."""
-    weeks = {keys.prompt(prompt.id): week for week, prompt in existing.items()}
+    weeks = {keys.prompt(prompt_id): week for week, (prompt_id, _) in existing.items()}
     return {weeks[key] for key in sent(weeks, session=session)}
