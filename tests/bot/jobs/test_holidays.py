@@ -177,3 +177,32 @@ def test_a_reminder_never_lands_on_a_holiday(okr, tmp_path):
     assert dms(okr, "U0BOB", REMINDER) == []
     okr.tick(at("2027-03-29T07:00"))  # Monday 09:00 in Berlin (summer time)
     assert len(dms(okr, "U0BOB", REMINDER)) == 1
+
+
+SECOND_TEAM = """\
+cycle: {name: 2026-Q4, start: 2026-10-01, end: 2026-12-31}
+teams:
+  - name: Payments
+    channel: C0GROWTH
+    leads: [U0LEAD]
+    timezone: America/Los_Angeles
+    holidays: US-CA
+objectives:
+  - team: Payments
+    id: payments
+    title: Make paying us effortless
+    key_results:
+      - {id: failed, title: Reduce failed payments from 4.5% to 2%, owner: U0BOB, baseline: 4.5, target: 2, unit: "%"}
+"""
+
+
+def test_an_owner_in_several_teams_follows_any_of_their_calendars(okr, tmp_path):
+    say(okr, "U0LEAD", "team holidays Growth GB")
+    okr.tick(at("2026-11-26T12:00"))
+    import_text(okr, tmp_path, SECOND_TEAM)  # Bob now owns a KR in a Californian team too
+    okr.tick(at("2026-11-27T09:00"))  # the day after Thanksgiving: a holiday in one of Bob's calendars
+    okr.tick(at("2026-11-27T16:00"))
+    assert len(dms(okr, "U0BOB", PROMPT)) == 1 and len(dms(okr, "U0ALICE", PROMPT)) == 2  # Alice is only in Growth
+    okr.tick(at("2026-11-30T09:00"))
+    (moved,) = dms(okr, "U0BOB", PROMPT)[1:]
+    assert "Reduce failed payments" in okr.fake.render(moved) and "time-to-first-value" in okr.fake.render(moved)
