@@ -123,9 +123,9 @@ def assemble(teams: Sequence[Team], rows: Sequence[ActiveKR], recent: RecentChec
 
 
 def statuses(teams: Sequence[Team], *, session: Session, now: datetime,
-             owner_id: str | None = None) -> list[TeamStatus]:
-    """The status of these teams in six queries: KRs, their two latest check-ins, leads, and (for whole teams) the
-    weeks, their check-ins and reminders, for participation."""
+             owner_id: str | None = None, participation: bool = True) -> list[TeamStatus]:
+    """The status of these teams in six queries: KRs, their two latest check-ins, leads, and (for whole teams, unless
+    participation=False) the weeks with their check-ins, and their reminders, for participation."""
     first_day, last_day = days_around(now=now)
     rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[t.id for t in teams])
     if owner_id is not None:
@@ -134,7 +134,7 @@ def statuses(teams: Sequence[Team], *, session: Session, now: datetime,
     recent = recent_checkins([r.kr.id for r in rows], session=session, now=now)
     leads = leads_by_team([t.id for t in teams], session=session)
     out = assemble(teams, rows, recent, leads, now=now, owner_id=owner_id)
-    if owner_id is not None:
+    if owner_id is not None or not participation:
         return out
     weeks = kr_weeks([r.kr.id for r in rows], session=session, now=now)
     reminded = reminded_prompts(weeks, session=session)
