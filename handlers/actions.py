@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.answers import authoring, chart, checkin, grading, skip, status
+from bot.rules.validation import mentioned_user
 from bot.slack import ids
 from bot.slack.payloads import draft_from_json
 from handlers.deps import Deps
@@ -17,6 +18,15 @@ def register(app, deps: Deps) -> None:
         ack()
         with deps.session(context) as session:
             answer = checkin.checkin_form(body["user"]["id"], None, session=session, now=deps.clock())
+        to_click(client, body, answer)
+
+    @app.action(ids.EDIT_CHECKIN)
+    def edit_checkin(ack, body, action, client, context):
+        # From the confirmation: the form again, filled in with what was just saved, in place of the confirmation.
+        ack()
+        for_user = mentioned_user(action.get("value") or "")
+        with deps.session(context) as session:
+            answer = checkin.checkin_form(body["user"]["id"], for_user, session=session, now=deps.clock())
         to_click(client, body, answer)
 
     @app.action(ids.OPEN_STATUS)

@@ -1,6 +1,7 @@
 """Queries about check-ins: the latest of each KR, the recent ones, and red check-ins compared with their history.
 
-Each is one statement whatever the number of KRs.
+Each is one statement whatever the number of KRs. A version replaced by an edit (replaced_at set) is history: only
+the current versions are read here, except by the queries that say otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlmodel import Session, select
 from storage.models import CheckIn
 
 _NEWEST_FIRST = (CheckIn.created_at.desc(), CheckIn.id.desc())
+_CURRENT = CheckIn.replaced_at.is_(None)
 
 
 def latest_checkins(kr_ids: Iterable[int], *, session: Session) -> dict[int, CheckIn]:
@@ -25,7 +27,7 @@ def latest_checkins(kr_ids: Iterable[int], *, session: Session) -> dict[int, Che
         return {}
     ranked = (
         select(CheckIn.id, sa.func.row_number().over(partition_by=CheckIn.kr_id, order_by=_NEWEST_FIRST).label("rn"))
-        .where(CheckIn.kr_id.in_(ids))
+        .where(CheckIn.kr_id.in_(ids), _CURRENT)
         .subquery()
     )
     rows = session.exec(select(CheckIn).join(ranked, ranked.c.id == CheckIn.id).where(ranked.c.rn == 1)).all()
@@ -59,7 +61,7 @@ def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
         before = CheckIn.created_at <= history_since
         columns.append(sa.func.row_number().over(partition_by=(CheckIn.kr_id, before), order_by=_NEWEST_FIRST)
                        .label("rn_history"))
-    ranked = select(*columns).where(CheckIn.kr_id.in_(ids), CheckIn.created_at <= now).subquery()
+    ranked = select(*columns).where(CheckIn.kr_id.in_(ids), CheckIn.created_at <= now, _CURRENT).subquery()
     wanted = ranked.c.rn <= 2
     if since is not None:
         wanted = sa.or_(wanted, sa.and_(ranked.c.rn_old == 1, CheckIn.created_at <= since))
@@ -100,7 +102,7 @@ def red_checkins_since(start: datetime, *, session: Session, now: datetime
             sa.func.max(sa.case((CheckIn.confidence == "red", 1), else_=0))
             .over(partition_by=CheckIn.kr_id, order_by=order, rows=(None, -1)).label("red_before"),
         )
-        .where(CheckIn.kr_id.in_(recent_krs), CheckIn.created_at <= now)
+        .where(CheckIn.kr_id.in_(recent_krs), CheckIn.created_at <= now, _CURRENT)
         .subquery()
     )
     rows = session.exec(select(ranked.c.id, ranked.c.old_id, ranked.c.old, ranked.c.red_before)
@@ -112,6 +114,23 @@ def checkins_by_id(ids: Iterable[int], *, session: Session) -> dict[int, CheckIn
     """These check-ins by id, in one query."""
     wanted = list(set(ids))
     return {c.id: c for c in session.exec(select(CheckIn).where(CheckIn.id.in_(wanted)))} if wanted else {}
+
+
+def week_checkins(weeks: dict[int, int], *, session: Session) -> dict[int, CheckIn]:
+    """The current check-in of each KR for its week ({kr_id: prompt_id}), if it has one: what an edit replaces."""
+    if not weeks:
+        return {}
+    wanted = sa.tuple_(CheckIn.kr_id, CheckIn.prompt_id).in_(list(weeks.items()))
+    found: dict[int, CheckIn] = {}
+    for row in session.exec(select(CheckIn).where(wanted, _CURRENT).order_by(*_NEWEST_FIRST)):
+        found.setdefault(row.kr_id, row)
+    return found
+
+
+def replace_checkin(old: CheckIn, new: CheckIn, *, now: datetime) -> None:
+    """Make `new` the week's check-in in place of `old`, which stays as history."""
+    old.replaced_at = now
+    new.first_id = old.first_id or old.id
 
 
 def checkins_by_source(keys: Iterable[str], *, session: Session) -> list[CheckIn]:

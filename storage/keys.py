@@ -30,7 +30,7 @@ def lead_nudge(streak_start_prompt_id: int, owner_id: str, lead_id: str) -> str:
 
 
 def alert(checkin_id: int, lead_id: str) -> str:
-    """One lead's confidence-drop alert about one check-in."""
+    """One lead's confidence-drop alert about one check-in (for an edited one, its week's first version)."""
     return f"alert:{checkin_id}:{lead_id}"
 
 

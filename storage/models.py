@@ -75,6 +75,8 @@ class Team(WorkspaceScoped, table=True):
     checkin_time: str = Field(default="10:00", max_length=5)
     digest_day: int = 0
     digest_time: str = Field(default="09:00", max_length=5)
+    # A public-holiday calendar of the `holidays` package, "GB" or "US-CA" (country-subdivision); None: no holidays.
+    holidays: str | None = Field(default=None, max_length=16)
 
 
 class TeamLead(WorkspaceScoped, table=True):
@@ -139,6 +141,12 @@ class Person(WorkspaceScoped, table=True):
     # When okrbot learned the account was deactivated (a DM answered user_not_found, or user_change said deleted):
     # no prompts, reminders or nudges from then on, and not listed as "not checked in".
     deactivated_at: datetime | None = utc_field()
+    # The Slack status as users.info / users.list / user_change last said (bot.rules.away reads it);
+    # status_expiration is Slack's Unix time, 0 for a status that does not expire.
+    status_text: str = Field(default="", max_length=100)
+    status_emoji: str = Field(default="", max_length=100)
+    status_expiration: int = 0
+    status_fetched_at: datetime | None = utc_field()
 
 
 class Prompt(WorkspaceScoped, table=True):
@@ -154,6 +162,9 @@ class Prompt(WorkspaceScoped, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     # "Skip this week" (on leave, say): the week is not counted as missed.
     skipped_at: datetime | None = utc_field()
+    # Why okrbot skipped the week by itself, so that no prompt went out: "away" (/okr away) or "status" (the
+    # owner's Slack status said away). None for a week prompted as usual, or skipped with the button.
+    away: str | None = Field(default=None, max_length=16)
 
 
 class PromptItem(WorkspaceScoped, table=True):
@@ -177,8 +188,27 @@ class CheckIn(WorkspaceScoped, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     # The owner's most recent prompted week when the check-in arrived; None before any prompt.
     prompt_id: int | None = Field(default=None, foreign_key="prompts.id", index=True)
-    # Slack view id + KR: a retried or double-submitted view maps to the same key and is stored once.
+    # Slack view id + KR (+ the version an edit started from): a retried or double-submitted view maps to the same
+    # key and is stored once.
     source_key: str | None = Field(default=None, max_length=80, unique=True)
+    # An edit after submitting: the old version stays as history with replaced_at set, and every version of the
+    # week's check-in names the first one (first_id), which is what its alerts are keyed by.
+    replaced_at: datetime | None = utc_field()
+    first_id: int | None = Field(default=None, foreign_key="checkins.id")
+
+
+class Absence(WorkspaceScoped, table=True):
+    """A stretch of days an owner is away (/okr away): weeks whose check-in day falls in it are skipped, unprompted."""
+
+    __tablename__ = "absences"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32, index=True)
+    # Local dates on the owner's wall clock, both included; until None: away until /okr back.
+    start: date
+    until: date | None = None
+    set_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 class Delivery(WorkspaceScoped, table=True):
@@ -283,7 +313,7 @@ class ObservedValue(WorkspaceScoped, table=True):
 # The tables whose every query storage.db scopes to the session's workspace.
 SCOPED_TABLES: tuple[type[WorkspaceScoped], ...] = (Cycle, Team, TeamLead, Objective, KeyResult, Person, Prompt,
                                                     PromptItem, CheckIn, Delivery, Grading, KRGrade, Problem,
-                                                    ObservedValue)
+                                                    ObservedValue, Absence)
 
 
 class Workspace(SQLModel, table=True):

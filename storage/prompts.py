@@ -13,26 +13,19 @@ from storage.models import CheckIn, Prompt, PromptItem
 
 
 def week_rows(kr_ids: Iterable[int], *, session: Session, now: datetime
-              ) -> list[tuple[int, int, datetime, datetime | None]]:
-    """(kr_id, prompt_id, due_at, skipped_at) of every prompt up to `now` that asked about these KRs."""
+              ) -> list[tuple[int, int, datetime, datetime | None, str | None, str, bool]]:
+    """(kr_id, prompt_id, due_at, skipped_at, away, week_key, checked in) of every prompt up to `now` that asked
+    about these KRs, "checked in" meaning the KR has a check-in up to `now` for that week; one query."""
     ids = list(set(kr_ids))
     if not ids:
         return []
+    checked = (sa.exists().where(CheckIn.kr_id == PromptItem.kr_id, CheckIn.prompt_id == Prompt.id,
+                                 CheckIn.created_at <= now))
     return list(session.exec(
-        select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at)
+        select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at, Prompt.away, Prompt.week_key,
+               checked.label("checked"))
         .join(Prompt, Prompt.id == PromptItem.prompt_id)
         .where(PromptItem.kr_id.in_(ids), Prompt.due_at <= now)
-    ).all())
-
-
-def checked_weeks(kr_ids: Iterable[int], *, session: Session, now: datetime) -> set[tuple[int, int]]:
-    """(kr_id, prompt_id) of every week of these KRs that has a check-in up to `now`."""
-    ids = list(set(kr_ids))
-    if not ids:
-        return set()
-    return set(session.exec(
-        select(CheckIn.kr_id, CheckIn.prompt_id).distinct()
-        .where(CheckIn.kr_id.in_(ids), CheckIn.prompt_id.is_not(None), CheckIn.created_at <= now)
     ).all())
 
 
@@ -48,18 +41,22 @@ def current_prompt_for(kr_id: int, *, session: Session, now: datetime) -> Prompt
     return session.exec(stmt).first()
 
 
-def prompts_of_weeks(pairs: set[tuple[str, str]], *, session: Session) -> dict[int, tuple[str, str]]:
-    """The prompt ids of these (owner, week_key) weeks that exist, with their week, in bounded queries."""
-    found: dict[int, tuple[str, str]] = {}
+def prompts_for_weeks(pairs: set[tuple[str, str]], *, session: Session
+                      ) -> dict[tuple[str, str], tuple[int, str | None]]:
+    """The (prompt id, away) of these (owner, week_key) weeks that exist, in bounded queries.
+
+    Plain rows, not ORM objects: an idle tick asks this about every owner's week every minute.
+    """
+    found: dict[tuple[str, str], tuple[int, str | None]] = {}
     if not pairs:
         return found
     keys = sorted({key for _, key in pairs})
     for chunk in chunked(sorted({owner for owner, _ in pairs})):
-        stmt = select(Prompt.id, Prompt.user_id, Prompt.week_key).where(Prompt.user_id.in_(chunk),
-                                                                        Prompt.week_key.in_(keys))
-        for prompt_id, owner, key in session.exec(stmt):
+        stmt = select(Prompt.id, Prompt.user_id, Prompt.week_key, Prompt.away).where(Prompt.user_id.in_(chunk),
+                                                                                    Prompt.week_key.in_(keys))
+        for prompt_id, owner, key, away in session.exec(stmt):
             if (owner, key) in pairs:
-                found[prompt_id] = (owner, key)
+                found[(owner, key)] = (prompt_id, away)
     return found
 
 
@@ -76,14 +73,16 @@ def prompted_krs_since(owner_ids: Iterable[str], after: datetime, *, session: Se
     return recent
 
 
-def open_week(owner_id: str, key: str, due: datetime, kr_ids: list[int], *, session: Session) -> Prompt:
+def open_week(owner_id: str, key: str, due: datetime, kr_ids: list[int], *, session: Session,
+              away: str | None = None, now: datetime | None = None) -> Prompt:
     """The owner's prompt row for that week with these KRs recorded, created on first sight, and committed.
 
+    With `away` (a reason) a new row is created skipped at `now`: the week okrbot skips without prompting.
     A commit point (see storage.db): concurrent ticks racing to create the same week agree on one row.
     """
     prompt = session.exec(select(Prompt).where(Prompt.user_id == owner_id, Prompt.week_key == key)).first()
     if prompt is None:
-        prompt = Prompt(user_id=owner_id, week_key=key, due_at=due)
+        prompt = Prompt(user_id=owner_id, week_key=key, due_at=due, away=away, skipped_at=now if away else None)
         session.add(prompt)
         try:
             session.commit()
@@ -118,6 +117,18 @@ def mark_skipped(prompt_id: int, *, session: Session, now: datetime) -> None:
                     .values(skipped_at=now))
 
 
+def mark_away(prompt_id: int, reason: str, *, session: Session, now: datetime) -> None:
+    """Skip the prompt's week because its owner is away; a week skipped already keeps its skip."""
+    session.execute(sa.update(Prompt).where(Prompt.id == prompt_id, Prompt.skipped_at.is_(None))
+                    .values(skipped_at=now, away=reason))
+
+
 def clear_skip(prompt_id: int, *, session: Session) -> None:
-    """Take a skip back."""
-    session.execute(sa.update(Prompt).where(Prompt.id == prompt_id).values(skipped_at=None))
+    """Take a skip back (one okrbot made for an away week too, so that week is prompted after all)."""
+    session.execute(sa.update(Prompt).where(Prompt.id == prompt_id).values(skipped_at=None, away=None))
+
+
+def open_prompts_of(user_id: str, *, session: Session, now: datetime, since: datetime) -> list[Prompt]:
+    """The user's prompts due in (since, now]: the weeks that may still be open."""
+    return list(session.exec(select(Prompt).where(Prompt.user_id == user_id, Prompt.due_at > since,
+                                                  Prompt.due_at <= now)))

@@ -7,14 +7,15 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.answers.answer import Answer
-from bot.rules.schedule import days_around
+from bot.reports.weeks import kr_weeks
+from bot.rules.schedule import WEEK, days_around
 from bot.rules.scoring import CONFIDENCES
 from bot.rules.values import InvalidValue, parse_value
 from bot.slack import ids
 from bot.slack.payloads import CheckinSubmission
 from bot.views.checkin import checkin_done_view, checkin_modal
 from bot.views.kit import info_modal
-from storage.checkins import checkin_before, checkins_by_source, latest_checkins
+from storage.checkins import checkin_before, checkins_by_source, latest_checkins, replace_checkin, week_checkins
 from storage.db import flushed
 from storage.models import CheckIn, KeyResult
 from storage.okrs import ActiveKR, live_key_results
@@ -46,7 +47,14 @@ def checkin_form(caller: str, for_user: str | None, *, session: Session, now: da
         return Answer.show(info_modal("Check-in", "You own no key results in the current cycle, so there is "
                                                   "nothing to check in. A team lead can add you as an owner."))
     latest = latest_checkins([r.kr.id for r in rows], session=session)
-    return Answer.show(checkin_modal(rows, latest, for_user=for_user, caller=caller))
+    current = week_checkins(_open_weeks([r.kr.id for r in rows], session=session, now=now), session=session)
+    return Answer.show(checkin_modal(rows, latest, for_user=for_user, caller=caller, current=current))
+
+
+def _open_weeks(kr_ids: list[int], *, session: Session, now: datetime) -> dict[int, int]:
+    """{kr_id: prompt_id} of each KR's open check-in week (its latest prompt, under a week old)."""
+    return {kr_id: w.current.prompt_id for kr_id, w in kr_weeks(kr_ids, session=session, now=now).items()
+            if now < w.current.due_at + WEEK}
 
 
 def submit_checkin(sub: CheckinSubmission, *, session: Session, now: datetime) -> Answer:
@@ -54,7 +62,9 @@ def submit_checkin(sub: CheckinSubmission, *, session: Session, now: datetime) -
     if not sub.entries:
         return Answer.show(info_modal("Check-in", "This form is out of date. Type `/okr checkin` to open a fresh "
                                                   "one."))
-    keys = {kr_id: f"{sub.view_id}:{kr_id}" for kr_id in sub.entries}
+    # An edit of the same modal (its view id stays) is told apart by the version it started from.
+    keys = {kr_id: f"{sub.view_id}:{kr_id}" + (f":{sub.base[kr_id]}" if kr_id in sub.base else "")
+            for kr_id in sub.entries}
     already = checkins_by_source(keys.values(), session=session)
     if already:
         # Slack retried the submission, or it was double-clicked: answer as the first time, store nothing.
@@ -106,21 +116,35 @@ def submit_checkin(sub: CheckinSubmission, *, session: Session, now: datetime) -
     # Read before adding: autoflush would otherwise count the new rows as "previous".
     previous = latest_checkins([row.kr.id for row, *_ in parsed], session=session)
     prompts = {row.kr.id: current_prompt_for(row.kr.id, session=session, now=now) for row, *_ in parsed}
-    rows_saved = []
+    # A second check-in in the same week is an edit: it replaces the week's check-in, which stays as history.
+    this_week = week_checkins({kr_id: p.id for kr_id, p in prompts.items() if p is not None and now < p.due_at + WEEK},
+                              session=session)
+    rows_saved, unchanged = [], []
     for row, value, confidence, note in parsed:
         prompt = prompts[row.kr.id]
+        old = this_week.get(row.kr.id)
+        if old is not None and (old.value, old.confidence, old.note) == (value, confidence, note):
+            unchanged.append(old)
+            continue
         checkin = CheckIn(kr_id=row.kr.id, author_id=sub.user_id, value=value, confidence=confidence, note=note,
                           created_at=now, prompt_id=prompt.id if prompt else None, source_key=keys[row.kr.id])
+        if old is not None:
+            replace_checkin(old, checkin, now=now)
+            session.add(old)
         session.add(checkin)
         rows_saved.append(checkin)
+    if not rows_saved:
+        return _done(unchanged, session=session, now=now, for_user=sub.for_user)
     if not flushed(session):
         # A concurrent copy of this submission won the race; show what it stored.
-        return _done(checkins_by_source(keys.values(), session=session), session=session, now=now)
+        return _done(checkins_by_source(keys.values(), session=session), session=session, now=now,
+                     for_user=sub.for_user)
     saved = [(by_id[c.kr_id], c, previous.get(c.kr_id)) for c in rows_saved]
-    return Answer.show(checkin_done_view(saved))
+    saved += [(by_id[c.kr_id], c, checkin_before(c, session=session)) for c in unchanged]
+    return Answer.show(checkin_done_view(saved, for_user=sub.for_user))
 
 
-def _done(stored: list[CheckIn], *, session: Session, now: datetime) -> Answer:
+def _done(stored: list[CheckIn], *, session: Session, now: datetime, for_user: str | None = None) -> Answer:
     rows = {r.kr.id: r for r in _live(session=session, now=now)}
     saved = [(rows[c.kr_id], c, checkin_before(c, session=session)) for c in stored if c.kr_id in rows]
-    return Answer.show(checkin_done_view(saved))
+    return Answer.show(checkin_done_view(saved, for_user=for_user))

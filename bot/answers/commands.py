@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.answers import authoring, chart, checkin, digest, grading, lint, status, teams
+from bot.answers import authoring, away, chart, checkin, digest, grading, lint, participation, status, teams
 from bot.answers.answer import Answer
 from bot.rules.text import clean
 from bot.rules.validation import USER_MENTION
@@ -32,6 +32,9 @@ HELP = "\n".join([
     "• `/okr edit [TEAM]` — (team leads, admins) change or archive an objective or its key results",
     "• `/okr grade [TEAM] [CYCLE]` — (team leads, admins) grade a cycle, hold its retrospective and carry "
     "unfinished key results over; again to re-grade",
+    "• `/okr away [until 2026-12-08]`, `/okr back` — away: no prompts or reminders, weeks not missed (leads: "
+    "`/okr away @someone …`)",
+    "• `/okr participation [TEAM]` — who checked in, week by week this cycle, and the team's rate per week",
     "• `/okr help` — this list",
     "Each week okrbot DMs every key result owner at their team's check-in time, in the owner's own time zone.",
     "On leave? Press *Skip this week* on that DM: the week won't count as missed and you won't get a reminder.",
@@ -94,6 +97,12 @@ def run(cmd: Command, user_id: str, *, session: Session, now: datetime, client=N
         return status.status_reply(cmd.args, user_id, mentioned=mentioned, session=session, now=now)
     if cmd.name == "digest":
         return digest.digest_reply(cmd.args, user_id, session=session, now=now)
+    if cmd.name == "away":
+        return away.away_command(cmd.args, user_id, session=session, now=now, client=client)
+    if cmd.name == "back":
+        return away.back_command(cmd.args, user_id, session=session, now=now, client=client)
+    if cmd.name == "participation":
+        return participation.participation_reply(cmd.args, user_id, session=session, now=now)
     if cmd.name == "lint":
         return lint.lint_command(cmd.args, user_id, session=session, now=now)
     return Answer.say(f"I don't know `/okr {code(cmd.name[:40])}`.\n\n{HELP}")

@@ -21,7 +21,9 @@ def home_for(user_id: str, *, session: Session, now: datetime) -> Answer:
     mine = user_status(user_id, session=session, now=now)
     led = teams_by_id(led_team_ids(user_id, session=session), session=session)
     led.sort(key=lambda team: team.name.casefold())
-    return Answer.show(home_view(mine, statuses(led, session=session, now=now) if led else [], now=now))
+    # The Home tab's line per led team shows no participation: it is not worth two more queries per publish.
+    led_status = statuses(led, session=session, now=now, participation=False) if led else []
+    return Answer.show(home_view(mine, led_status, now=now))
 
 
 def publish_homes(user_ids: Iterable[str], *, session: Session, client, now: datetime) -> None:

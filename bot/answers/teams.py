@@ -27,7 +27,7 @@ from storage.teams import all_teams, find_team, has_leads, leads_by_team, teams_
 TEAM_USAGE = ("Team commands: `/okr team` lists the teams; `/okr team add NAME #channel`, "
               "`/okr team lead NAME @someone`, `/okr team unlead NAME @someone`, "
               "`/okr team schedule NAME checkin|digest DAY HH:MM`, `/okr team zone NAME Europe/London` and "
-              "`/okr team channel NAME #channel` change them.")
+              "`/okr team channel NAME #channel` and `/okr team holidays NAME GB|US-CA|none` change them.")
 CYCLE_USAGE = "Cycle commands: `/okr cycle` lists the cycles; `/okr cycle add NAME YYYY-MM-DD YYYY-MM-DD` adds one."
 SCHEDULES = {"checkin": "checkin", "check-in": "checkin", "digest": "digest"}
 
@@ -41,7 +41,8 @@ def team_command(args: Sequence[str], caller: str, *, session: Session, now: dat
     if sub == "help":
         return Answer.say(TEAM_USAGE)
     handlers = {"add": _add, "lead": _lead, "unlead": _unlead, "schedule": _schedule, "zone": _zone,
-                "channel": _channel}
+                "channel": _channel,
+                "holidays": _holidays}
     if sub in handlers:
         return Answer.say(handlers[sub](rest, caller, session=session, now=now, client=client))
     # `/okr team Growth`: one team's settings.
@@ -245,6 +246,32 @@ def _channel(rest: list[str], caller: str, *, session: Session, now: datetime, c
         resolve([old], session=session)
     return (f"{escape(team.name)}'s digest now goes to <#{channel}>. Invite okrbot there if it isn't yet: "
             "`/invite @okrbot`.")
+
+
+def _holidays(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
+    usage = ("Say the team and a public-holiday calendar, a country code with an optional subdivision: "
+             "`/okr team holidays Growth GB`, `/okr team holidays Growth US-CA`, or `none`.")
+    split = _split_last(rest, 1)
+    if split is None:
+        return usage
+    name, (code_arg,) = split
+    team = named_team(name, session=session)
+    if isinstance(team, str):
+        return team
+    calendar_code = None
+    if code_arg.lower() not in validation.NO_CALENDAR:
+        try:
+            calendar_code = validation.holiday_calendar(code_arg)
+        except Invalid as exc:
+            return sentence(exc)
+    if not can_manage(caller, team, session=session, client=client, now=now):
+        return manage_refusal(team, "change its holidays")
+    team.holidays = calendar_code
+    session.add(team)
+    if calendar_code is None:
+        return f"{escape(team.name)} follows no public-holiday calendar now: only weekends are days off."
+    return (f"{escape(team.name)} now follows the {code(calendar_code)} public holidays: a check-in prompt, "
+            "reminder or digest due on one goes out on the next working day at the same time.")
 
 
 # --------------------------------------------------------------------------- cycles

@@ -52,7 +52,8 @@ def send_due_alerts(*, now: datetime, session: Session, client: WebClient) -> Re
         for lead_id in leads.get(row.team.id, []):
             # A lead who typed the check-in, or owns the KR, knows already.
             if lead_id not in (checkin.author_id, row.kr.owner_id):
-                key = keys.alert(checkin.id, lead_id)
+                # Keyed by the week's first version: an edit of a check-in alerted already does not alert again.
+                key = keys.alert(checkin.first_id or checkin.id, lead_id)
                 messages.append(Message(key, "alert", key, partial(alert_message, row, checkin, previous),
                                         to_user=lead_id))
     return sender.send_all(messages)

@@ -40,7 +40,7 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
         slot = digest_slot(team, now=now)
         if slot is None:
             logger.warning("team %s has an unreadable digest time %r; no digest", team.name, team.digest_time)
-        elif cycle.start <= slot[0] <= cycle.end:
+        elif slot[1] is not None and cycle.start <= slot[0] <= cycle.end:
             # Only a cycle covering the digest's own local date counts, so a finished cycle sends nothing.
             due[team.id] = (team, slot[0])
     planned = {keys.digest(team.id, week_of): (team, week_of) for team, week_of in due.values()}
@@ -54,7 +54,7 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
         batch = [planned[key] for key in todo[start:start + TEAMS_PER_BATCH]]
         rows = live_key_results(session=session, first_day=first_day, last_day=last_day,
                                 team_ids=[t.id for t, _ in batch])
-        recent, weeks = digest_inputs(rows, session=session, now=now)
+        recent, weeks, reminded = digest_inputs(rows, session=session, now=now)
         gone = deactivated({row.kr.owner_id for row in rows}, session=session)
         by_team: dict[int, list[ActiveKR]] = {}
         for row in rows:
@@ -62,7 +62,8 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
 
         for team, week_of in batch:
             try:
-                parts = _digest(team, by_team.get(team.id, []), recent, weeks, now=now, week_of=week_of, gone=gone)
+                parts = _digest(team, by_team.get(team.id, []), recent, weeks, now=now, week_of=week_of, gone=gone,
+                                reminded=reminded)
             except Exception:
                 recover(session)
                 logger.exception("digest of team %s failed to build; it will be retried on the next tick", team.name)
@@ -96,7 +97,8 @@ def _send_in_order(sender: Sender, messages: list[Message]) -> None:
 
 
 def _digest(team: Team, rows: list[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *, now: datetime,
-            week_of: date, gone: set[str]) -> list[tuple[str, list[dict]]]:
+            week_of: date, gone: set[str], reminded: set[int]) -> list[tuple[str, list[dict]]]:
     # No KR of the team in a cycle covering the digest's date (it ended or has not begun): nothing to say.
-    digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of, gone=gone)
+    digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of, gone=gone,
+                          reminded=reminded)
     return [] if digest is None else digest_messages(digest)

@@ -5,25 +5,29 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.jobs.sending import Message, Report, Sender
+from bot.rules.away import away_reason
 from bot.rules.cadence import MIN_WEEK
-from bot.rules.schedule import days_around, most_recent_slot, owner_zone, parse_hhmm, week_key
+from bot.rules.holidays import moved_day
+from bot.rules.schedule import (days_around, local_instant, most_recent_slot, owner_zone, parse_hhmm, same_series,
+                                week_key)
 from bot.rules.text import plural
-from bot.slack.people import refresh_zones, send_dm
+from bot.slack.people import fresh_statuses, refresh_zones, send_dm
 from bot.views.checkin import prompt_message, prompt_preview
 from storage import keys
+from storage.absences import stretches_of
 from storage.checkins import latest_checkins
 from storage.db import recover
 from storage.models import Person, Prompt
 from storage.okrs import ActiveKR, live_key_results
 from storage.outbox import DONE
 from storage.problems import deactivated
-from storage.prompts import open_week, prompted_krs_since, prompts_of_weeks
+from storage.prompts import open_week, prompted_krs_since, prompts_for_weeks
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ class _DueWeek:
     key: str
     due: datetime
     rows: list[ActiveKR]
+    # The owner's local date the week's prompt is due on (after a holiday moved it).
+    day: date
 
 
 def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> Report:
@@ -50,19 +56,30 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
     # Newcomers need a zone before their first prompt; week-old zones are refreshed after the fan-out.
     people = refresh_zones(by_owner, session=session, client=client, now=now, stale=False)
     due = [week for owner_id, owned in by_owner.items() for week in _due_weeks(owner_id, owned, people, now=now)]
-    # A tick runs every minute: settle the weeks already sent in two queries, not a dozen per owner.
-    done = _sent_weeks({(w.owner_id, w.key) for w in due}, sender=sender, session=session)
+    # A tick runs every minute: settle the weeks already sent, held until a later hourly try, or skipped as away,
+    # in two queries, not a dozen per owner.
+    existing = prompts_for_weeks({(w.owner_id, w.key) for w in due}, session=session)
+    done = _sent_weeks(existing, sender=sender)
+    done |= {pair for pair, (_, away) in existing.items() if away is not None}
     done |= _overlapping([w for w in due if (w.owner_id, w.key) not in done], session=session)
     sender.report.skipped += sum(1 for w in due if (w.owner_id, w.key) in done)
+    new = [w for w in due if (w.owner_id, w.key) not in done and (w.owner_id, w.key) not in existing]
+    away = _away_weeks(new, people, session=session, client=client, now=now)
     for week in due:
         if (week.owner_id, week.key) in done:
             continue
+        reason = away.get((week.owner_id, week.key))
         try:
-            prompt = open_week(week.owner_id, week.key, week.due, [r.kr.id for r in week.rows], session=session)
+            prompt = open_week(week.owner_id, week.key, week.due, [r.kr.id for r in week.rows], session=session,
+                               away=reason, now=now)
         except Exception:
             recover(session)
             logger.exception("prompt for %s failed; it will be retried on the next tick", week.owner_id)
             sender.report.fail(week.owner_id)
+            continue
+        if prompt.away is not None:
+            # An away week is a skipped week that okrbot skipped by itself: no DM, no reminder, never missed.
+            sender.report.skipped += 1
             continue
         sender.send(_message(prompt, week.rows, session=session))
     refresh_zones(by_owner, session=session, client=client, now=now)
@@ -77,11 +94,36 @@ def _message(prompt: Prompt, rows: list[ActiveKR], *, session: Session) -> Messa
     return Message(keys.prompt(prompt.id), "prompt", prompt.user_id, build, to_user=prompt.user_id)
 
 
+def _away_weeks(weeks: list[_DueWeek], people: dict[str, Person], *, session: Session, client: WebClient,
+                now: datetime) -> dict[tuple[str, str], str]:
+    """The new weeks whose owner is away (/okr away on the week's day, or an away Slack status), with the reason.
+
+    Decided once, when the week's row is created: /okr back (or Undo) afterwards brings the prompt after all.
+    """
+    if not weeks:
+        return {}
+    stretches = stretches_of({w.owner_id for w in weeks}, session=session, first_day=min(w.day for w in weeks))
+    fresh_statuses(people, {w.owner_id: w.due for w in weeks}, client=client, now=now)
+    away = {}
+    for week in weeks:
+        person = people.get(week.owner_id)
+        status = (person.status_text, person.status_emoji, person.status_expiration) if person else None
+        reason = away_reason(week.day, stretches.get(week.owner_id, []), status, now=now)
+        if reason is not None:
+            away[(week.owner_id, week.key)] = reason
+    return away
+
+
 def _due_weeks(owner_id: str, owned: list[ActiveKR], people: dict[str, Person], *,
                now: datetime) -> list[_DueWeek]:
-    """The owner's current check-in weeks, one per check-in slot, for KRs whose cycle covers that week."""
+    """The owner's current check-in weeks, one per check-in slot, for KRs whose cycle covers that week.
+
+    A slot on a public holiday of any of the owner's teams' calendars moves to the next working day at the same
+    local time; a week with no working day is not prompted (so never missed), and its previous week runs on.
+    """
     person = people.get(owner_id)
     tz = owner_zone(person.tz if person else None, owned[0].team.timezone)
+    calendars = {row.team.holidays for row in owned}
     # One prompt per owner per schedule: owners in teams with the same check-in slot get a single DM.
     groups: dict[tuple[int, time], list[ActiveKR]] = defaultdict(list)
     for row in owned:
@@ -89,9 +131,17 @@ def _due_weeks(owner_id: str, owned: list[ActiveKR], people: dict[str, Person], 
     weeks = []
     for (weekday, at), rows in groups.items():
         local_day, due = most_recent_slot(tz, weekday, at, now=now)
+        day = moved_day(local_day, calendars)
+        if day is None:
+            continue
+        if day != local_day:
+            due = local_instant(day, at, tz)
+            if due > now:
+                # The holiday's prompt is still to come; until then the previous week is the open one.
+                continue
         due_rows = [r for r in rows if r.cycle.start <= local_day <= r.cycle.end]
         if due_rows:
-            weeks.append(_DueWeek(owner_id, week_key(local_day, at), due, due_rows))
+            weeks.append(_DueWeek(owner_id, week_key(local_day, at), due, due_rows, day))
     return weeks
 
 
@@ -109,18 +159,18 @@ def _overlapping(weeks: list[_DueWeek], *, session: Session) -> set[tuple[str, s
     for week in weeks:
         kr_ids = {r.kr.id for r in week.rows}
         for (owner, key), (due_at, krs) in recent.items():
-            if owner == week.owner_id and key != week.key and due_at > week.due - MIN_WEEK and krs & kr_ids:
+            # Weeks of one slot are a week apart even when a holiday moved one of them closer to the next.
+            if (owner == week.owner_id and key != week.key and not same_series(key, week.key)
+                    and due_at > week.due - MIN_WEEK and krs & kr_ids):
                 blocked.add((week.owner_id, week.key))
                 break
     return blocked
 
 
-def _sent_weeks(pairs: set[tuple[str, str]], *, sender: Sender, session: Session) -> set[tuple[str, str]]:
+def _sent_weeks(existing: dict[tuple[str, str], tuple[int, str | None]], *, sender: Sender) -> set[tuple[str, str]]:
     """Which of these (owner, week_key) prompts were delivered already, or are held until a later hourly try."""
-    weeks = {keys.prompt(prompt_id): week for prompt_id, week in prompts_of_weeks(pairs, session=session).items()}
+    weeks = {keys.prompt(prompt_id): week for week, (prompt_id, _) in existing.items()}
     return {weeks[key] for key, state in sender.settle(weeks).items() if state in DONE}
-
-
 @dataclass(frozen=True)
 class Sent:
     """What `okrbot prompt --me` did, in a sentence for the person who asked."""

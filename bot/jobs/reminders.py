@@ -31,6 +31,10 @@ def send_due_reminders(*, now: datetime, session: Session, client: WebClient) ->
     first_day, last_day = days_around(now=now, back=8)
     rows = {r.kr.id: r for r in live_key_results(session=session, first_day=first_day, last_day=last_day)}
     weeks = kr_weeks(rows, session=session, now=now)
+    # An owner follows the holiday calendars of every team they own live KRs in.
+    calendars: dict[str, set[str | None]] = defaultdict(set)
+    for row in rows.values():
+        calendars[row.kr.owner_id].add(row.team.holidays)
     missing: dict[int, list[ActiveKR]] = defaultdict(list)
     due: dict[int, datetime] = {}
     for kr_id, w in weeks.items():
@@ -57,7 +61,8 @@ def send_due_reminders(*, now: datetime, session: Session, client: WebClient) ->
         if person is not None and person.deactivated_at is not None:
             continue
         tz = owner_zone(person.tz if person else None, krs[0].team.timezone)
-        if not reminder_due(now=now, due_at=due[prompt_id], delivered_at=max(prompted.sent_at, prompt.due_at), tz=tz):
+        if not reminder_due(now=now, due_at=due[prompt_id], delivered_at=max(prompted.sent_at, prompt.due_at), tz=tz,
+                            calendars=calendars[prompt.user_id]):
             continue
         key = keys.reminder(prompt_id)
         messages.append(Message(key, "reminder", key, partial(reminder_message, krs, prompt_id=prompt_id),

@@ -24,14 +24,12 @@ from bot.rules.validation import (
     suggest,
 )
 
-# `retrospectives` and a KR's `grade` are written by export and ignored by import, like `latest`.
+# Export also writes `retrospectives` and a KR's `ref`, `observed`, `grade`, `latest`: import ignores them.
 _TOP_FIELDS = ("cycle", "teams", "objectives", "retrospectives")
 _CYCLE_FIELDS = ("name", "start", "end")
-_TEAM_FIELDS = ("name", "channel", "leads", "timezone", "checkin", "digest")
+_TEAM_FIELDS = ("name", "channel", "leads", "timezone", "holidays", "checkin", "digest")
 _SCHEDULE_FIELDS = ("day", "time")
 _OBJECTIVE_FIELDS = ("team", "id", "title", "type", "key_results")
-# `ref` (KR-<n>) is written by export for people and scripts; okrbot assigns it, so import ignores it.
-# `observed` (the newest value the data gave) and `grade` are written by export and ignored on import, like `latest`.
 _KR_FIELDS = ("id", "ref", "title", "owner", "baseline", "target", "unit", "latest", "observed", "grade")
 _OBSERVED_FIELDS = ("value", "at", "origin")
 _LATEST_FIELDS = ("value", "confidence", "note", "at")
@@ -148,11 +146,17 @@ class OkrChecker(FieldChecker):
         timezone = DEFAULT_TIMEZONE
         if m.get("timezone") is not None:
             timezone = self.zone(m["timezone"], self.line_of(m, "timezone"), f"{where}.timezone")
+        holidays = None
+        if m.get("holidays") is not None:
+            holidays = self.checked(validation.holiday_calendar, m["holidays"], self.line_of(m, "holidays"),
+                                    f"{where}.holidays")
+            ok = ok and holidays is not None
         checkin = self.schedule(m, "checkin", where, DEFAULT_CHECKIN)
         digest = self.schedule(m, "digest", where, DEFAULT_DIGEST)
         if not ok or None in (name, channel, timezone, checkin, digest):
             return None
-        return TeamSpec(name, channel, tuple(leads), timezone, checkin[0], checkin[1], digest[0], digest[1], m.line)
+        return TeamSpec(name, channel, tuple(leads), timezone, checkin[0], checkin[1], digest[0], digest[1], m.line,
+                        holidays)
 
     def zone(self, value: Any, line: int, path: str) -> str | None:
         return self.checked(validation.time_zone, value, line, path)

@@ -126,6 +126,7 @@ def export_yaml(*, session: Session, cycle_name: str | None = None) -> str:
             "channel": team.channel,
             "leads": _FlowList(leads.get(team.id, [])),
             "timezone": team.timezone,
+            **({"holidays": team.holidays} if team.holidays else {}),
             "checkin": _schedule(team.checkin_day, team.checkin_time),
             "digest": _schedule(team.digest_day, team.digest_time),
         }

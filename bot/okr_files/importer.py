@@ -107,8 +107,9 @@ def apply_okr_set(okr: OkrSet, *, session: Session) -> ImportSummary:
         created = team is None
         if created:
             team = Team(name=spec.name, channel=spec.channel)
-        changed = _assign(team, channel=spec.channel, timezone=spec.timezone, checkin_day=spec.checkin_day,
-                          checkin_time=spec.checkin_time, digest_day=spec.digest_day, digest_time=spec.digest_time)
+        changed = _assign(team, channel=spec.channel, timezone=spec.timezone, holidays=spec.holidays,
+                          checkin_day=spec.checkin_day, checkin_time=spec.checkin_time, digest_day=spec.digest_day,
+                          digest_time=spec.digest_time)
         session.add(team)
         session.flush()
         current = {lead.user_id: lead for lead in session.exec(select(TeamLead).where(TeamLead.team_id == team.id))}

@@ -52,6 +52,8 @@ class TeamSpec:
     digest_day: int
     digest_time: str
     line: int
+    # A public-holiday calendar ("GB", "US-CA"), or None.
+    holidays: str | None = None
 
 
 @dataclass(frozen=True)

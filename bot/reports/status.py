@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.reports.participation import TeamParticipation, participation_of, reminded_prompts
+from bot.reports.weeks import kr_weeks
 from bot.rules.schedule import days_around, local_day
 from bot.rules.scoring import Pace, meets, objective_score, pace, threshold_of, trend
 from bot.rules.sparkline import WEEKS as SPARK_WEEKS, weekly_scores
@@ -68,6 +70,8 @@ class TeamStatus:
     leads: tuple[str, ...]
     on: date
     objectives: tuple[ObjectiveStatus, ...]
+    # This cycle's check-in rate and this week's state per owner; None in a view of one person's KRs.
+    participation: TeamParticipation | None = None
 
     @property
     def krs(self) -> list[KRStatus]:
@@ -150,8 +154,9 @@ def trend_since(*, now: datetime) -> datetime:
 
 
 def statuses(teams: Sequence[Team], *, session: Session, now: datetime,
-             owner_id: str | None = None) -> list[TeamStatus]:
-    """The status of these teams in three queries: KRs, their two latest check-ins, and leads."""
+             owner_id: str | None = None, participation: bool = True) -> list[TeamStatus]:
+    """The status of these teams in six queries: KRs, their two latest check-ins, leads, and (for whole teams, unless
+    participation=False) the weeks with their check-ins, and their reminders, for participation."""
     first_day, last_day = days_around(now=now)
     rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[t.id for t in teams])
     if owner_id is not None:
@@ -159,11 +164,18 @@ def statuses(teams: Sequence[Team], *, session: Session, now: datetime,
         rows = [r for r in rows if r.objective.id in objectives]
     recent = recent_checkins([r.kr.id for r in rows], session=session, now=now, history_since=trend_since(now=now))
     leads = leads_by_team([t.id for t in teams], session=session)
-    return assemble(teams, rows, recent, leads, now=now, owner_id=owner_id)
+    out = assemble(teams, rows, recent, leads, now=now, owner_id=owner_id)
+    if owner_id is not None or not participation:
+        return out
+    weeks = kr_weeks([r.kr.id for r in rows], session=session, now=now)
+    reminded = reminded_prompts(weeks, session=session)
+    by_id = {team.id: team for team in teams}
+    return [replace(status, participation=participation_of(by_id[status.id], rows, weeks, reminded, on=status.on))
+            for status in out]
 
 
 def team_status(team: Team, *, session: Session, now: datetime) -> TeamStatus:
-    """One team's status, in three queries whatever its size."""
+    """One team's status, in six queries whatever its size."""
     return statuses([team], session=session, now=now)[0]
 
 

@@ -8,12 +8,14 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.rules.weeks import KRWeeks, weeks_of
-from storage.prompts import checked_weeks, week_rows
+from storage.prompts import week_rows
 
 
 def kr_weeks(kr_ids: Iterable[int], *, session: Session, now: datetime) -> dict[int, KRWeeks]:
-    """The check-in weeks of these KRs up to `now`, in two queries; KRs never prompted are absent."""
+    """The check-in weeks of these KRs up to `now`, in one query; KRs never prompted are absent."""
     ids = list(set(kr_ids))
     if not ids:
         return {}
-    return weeks_of(week_rows(ids, session=session, now=now), checked_weeks(ids, session=session, now=now))
+    rows = week_rows(ids, session=session, now=now)
+    checked = {(kr_id, prompt_id) for kr_id, prompt_id, *_, done in rows if done}
+    return weeks_of([row[:6] for row in rows], checked)

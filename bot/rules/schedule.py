@@ -87,3 +87,14 @@ def next_slot(day: date, at: time, tz: ZoneInfo) -> datetime:
 def week_key(day: date, at: time) -> str:
     """The identity of one owner's check-in week for one schedule, e.g. '2026-11-27@10:00'."""
     return f"{day.isoformat()}@{at.strftime('%H:%M')}"
+
+
+def same_series(key_a: str, key_b: str) -> bool:
+    """Whether two week keys belong to one weekly slot: the same time, on dates a whole number of weeks apart."""
+    day_a, _, at_a = key_a.partition("@")
+    day_b, _, at_b = key_b.partition("@")
+    try:
+        apart = (date.fromisoformat(day_a) - date.fromisoformat(day_b)).days
+    except ValueError:
+        return False
+    return at_a == at_b and apart % 7 == 0

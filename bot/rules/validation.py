@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.rules.holidays import normal_calendar
 from bot.rules.schedule import WEEKDAYS
 from bot.rules.values import format_value
 
@@ -80,6 +81,20 @@ def time_of_day(value: Any) -> str:
         if hours < 24 and minutes < 60:
             return f"{hours:02d}:{minutes:02d}"
     raise Invalid(f"{describe(value)} is not a time of day; write it as \"HH:MM\" on a 24-hour clock, like \"09:30\"")
+
+
+# Words that clear a team's holiday calendar in `/okr team holidays NAME none`.
+NO_CALENDAR = ("none", "off", "-")
+
+
+def holiday_calendar(value: Any) -> str:
+    """A public-holiday calendar code such as GB or US-CA, in its stored spelling (bot.rules.holidays)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            return normal_calendar(value)
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
+    raise Invalid(f"the holiday calendar must be a country code like GB or US-CA, not {describe(value)}")
 
 
 def time_zone(value: Any) -> str:

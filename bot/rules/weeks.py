@@ -16,6 +16,10 @@ class Week:
     due_at: datetime
     skipped: bool
     checked_in: bool
+    # Why okrbot skipped the week without prompting (bot.rules.away.BY_COMMAND / BY_STATUS), or None.
+    away: str | None = None
+    # The prompt's week key, "2026-11-27@10:00": its local check-in date names the week.
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,12 @@ class KRWeeks:
         return current is not None and (current.checked_in or current.skipped)
 
 
-def weeks_of(rows: Sequence[tuple[int, int, datetime, datetime | None]], checked: set[tuple[int, int]]
-             ) -> dict[int, KRWeeks]:
-    """Assemble KRWeeks from (kr_id, prompt_id, due_at, skipped_at) rows and the (kr_id, prompt_id) check-ins."""
+def weeks_of(rows: Sequence[tuple], checked: set[tuple[int, int]]) -> dict[int, KRWeeks]:
+    """Assemble KRWeeks from (kr_id, prompt_id, due_at, skipped_at[, away, week_key]) rows and the (kr_id,
+    prompt_id) check-ins."""
     by_kr: dict[int, list[Week]] = defaultdict(list)
-    for kr_id, prompt_id, due_at, skipped_at in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
-        by_kr[kr_id].append(Week(prompt_id, due_at, skipped_at is not None, (kr_id, prompt_id) in checked))
+    for kr_id, prompt_id, due_at, skipped_at, *more in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+        away, key = (more + [None, ""])[:2]
+        by_kr[kr_id].append(Week(prompt_id, due_at, skipped_at is not None, (kr_id, prompt_id) in checked,
+                                 away, key))
     return {kr_id: KRWeeks(tuple(weeks)) for kr_id, weeks in by_kr.items()}

@@ -2,7 +2,9 @@
 
 The real app runs over HTTP on loopback against the in-process fake Slack, on a temporary SQLite database. People
 answer their prompts through the same signed requests Slack would send (button click, modal submission); some
-answer late, one goes on leave, one never answers.
+answer late, one goes on leave, one sets an away Slack status for a week, one never answers. The team follows the
+UK's public holidays, so Christmas week's prompt and digest move. Every time in the story is fixed (STORY), so the
+output is the same on every run.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from sqlmodel import select
 
 from bot.jobs.tick import run_tick
 from bot.okr_files.importer import import_file
+from bot.rules.holidays import holiday_name, moved_day
 from bot.rules.schedule import local_instant, parse_hhmm, zone
 from bot.rules.values import format_value
 from bot.settings import Settings
 from bot.sim.demo_end import add_next_cycle, play_end_of_quarter
 from bot.sim.demo_summary import Tally, summary, write_chart
 from bot.sim.fake_slack import FakeSlack
-from bot.sim.signed import Clock, SignedSlack
+from bot.sim.signed import Clock, Settling, SignedSlack
 from bot.slack import ids
 from bot.slack.client import make_client
 from storage.db import make_engine, session_scope, upgrade
@@ -60,6 +63,21 @@ EMOJI = {":large_green_circle:": "🟢", ":large_orange_circle:": "🟠", ":red_
 CHANNELS = {"C0GROWTH": "growth"}
 
 DOTS = {"green": "🟢", "amber": "🟠", "red": "🔴"}
+
+
+@dataclass(frozen=True)
+class Story:
+    """The fixed times of the demo's story, counted from the cycle's first day, so every run prints the same."""
+
+    # Chen sets an away Slack status on this day of the cycle (a Thursday), for this many days.
+    away_user: str = "U0CHEN"
+    away_from_day: int = 49
+    away_days: int = 4
+    away_text: str = "On holiday"
+    away_emoji: str = ":palm_tree:"
+
+
+STORY = Story()
 
 
 @dataclass(frozen=True)
@@ -107,10 +125,11 @@ def script(user_id: str, week: int, kr: KeyResult) -> Scripted | str | None:
 class Printer:
     """Turns the fake Slack's log of calls into readable text, week by week."""
 
-    def __init__(self, fake: FakeSlack, out: TextIO, start: date):
+    def __init__(self, fake: FakeSlack, out: TextIO, start: date, calendars: tuple[str, ...] = ()):
         self.fake = fake
         self.out = out
         self.start = start
+        self.calendars = calendars
         self.seen = 0
         self.week = -1
 
@@ -121,6 +140,12 @@ class Printer:
             first = self.start + timedelta(weeks=week)
             self.out.write(f"\n{'━' * 78}\n  Week {week + 1}: {first:%a %-d %b} – "
                            f"{first + timedelta(days=6):%a %-d %b %Y}\n{'━' * 78}\n")
+            days = [first + timedelta(days=n) for n in range(7)]
+            named = [f"{holiday_name(d, self.calendars)} ({d:%a %-d %b})" for d in days
+                     if holiday_name(d, self.calendars)]
+            if named:
+                self.out.write(f"  📅 Public holidays in Growth's calendar ({', '.join(self.calendars)}): "
+                               f"{', '.join(named)}. Prompts and digests due then go out on the next working day.\n")
 
     def line(self, at: datetime, text: str) -> None:
         self.heading(at)
@@ -177,11 +202,12 @@ def _instants(engine, start: date, end: date) -> list[datetime]:
             if day.weekday() < 5:
                 instants.add(local_instant(day, time(9, 0), tz))
             for team in teams:
-                if day.weekday() == team.checkin_day:
-                    instants.add(local_instant(day, parse_hhmm(team.checkin_time), tz))
+                if day.weekday() == team.checkin_day and moved_day(day, [team.holidays]) is not None:
+                    instants.add(local_instant(moved_day(day, [team.holidays]), parse_hhmm(team.checkin_time), tz))
         for team in teams:
-            if day.weekday() == team.digest_day:
-                instants.add(local_instant(day, parse_hhmm(team.digest_time), zone(team.timezone)))
+            if day.weekday() == team.digest_day and moved_day(day, [team.holidays]) is not None:
+                instants.add(local_instant(moved_day(day, [team.holidays]), parse_hhmm(team.digest_time),
+                                           zone(team.timezone)))
         day += timedelta(days=1)
     return sorted(instants)
 
@@ -223,71 +249,39 @@ def _run_demo(start_app: StartApp, *, out: TextIO, weeks: int | None) -> int:
             import_file(OKR_FILE, session=session)
             cycle = session.exec(select(Cycle)).one()
             krs = {kr.id: kr for kr in session.exec(select(KeyResult))}
+            calendars = tuple(sorted({t.holidays for t in session.exec(select(Team)) if t.holidays}))
         settings = Settings(bot_token="xoxb-demo", signing_secret=secret, api_url=fake.url,
                             database_url=database_url, scheduler=False)
         clock = Clock(datetime.combine(cycle.start, time(0), tzinfo=UTC))
         served = start_app(settings, engine, clock=clock)
         try:
             _simulate(fake, engine, clock, Settling(SignedSlack(served.url, secret, fake=fake), served.wait_idle),
-                      krs, cycle, out, weeks)
+                      krs, cycle, out, weeks, calendars)
         finally:
             served.stop()
             engine.dispose()
     return 0
 
 
-class Settling:
-    """A person's clicks and submissions, each followed by the work okrbot's answer set off (alerts, Home tabs).
-
-    Bolt runs that work in threads after it answers Slack; printing before it finished would put a check-in's alert
-    under a later instant, or after the next message, depending on which thread got there first. Waiting for the
-    app to be idle makes every run of the demo print the same thing.
-    """
-
-    def __init__(self, slack: SignedSlack, wait_idle: Callable[..., bool]):
-        self.slack = slack
-        self.wait_idle = wait_idle
-
-    def click(self, *args, **kwargs):
-        """SignedSlack.click, then wait until the app is idle."""
-        return self._settled(self.slack.click(*args, **kwargs))
-
-    def submit(self, *args, **kwargs):
-        """SignedSlack.submit, then wait until the app is idle."""
-        return self._settled(self.slack.submit(*args, **kwargs))
-
-    def command(self, *args, **kwargs):
-        """SignedSlack.command, then wait until the app is idle."""
-        return self._settled(self.slack.command(*args, **kwargs))
-
-    def interactive(self, *args, **kwargs):
-        """SignedSlack.interactive, then wait until the app is idle."""
-        return self._settled(self.slack.interactive(*args, **kwargs))
-
-    def __getattr__(self, name: str):
-        return getattr(self.slack, name)  # trigger(), team_id: nothing to wait for
-
-    def _settled(self, response):
-        if not self.wait_idle():
-            raise RuntimeError("okrbot did not finish the work after an answer within 30 seconds")
-        return response
-
-
-def _simulate(fake, engine, clock, slack, krs, cycle, out, weeks) -> None:
+def _simulate(fake, engine, clock, slack, krs, cycle, out, weeks, calendars, story: Story = STORY) -> None:
     client = make_client("xoxb-demo", fake.url, backoff=0.0, jitter=0.0)
     end = cycle.end if weeks is None else min(cycle.end, cycle.start + timedelta(weeks=weeks) - timedelta(days=1))
     out.write(f"okrbot demo: the {cycle.name} quarter of team Growth, simulated week by week.\n"
               f"People: {', '.join(f'{p.name} ({p.tz})' for p in PEOPLE)}; Lena leads the team.\n"
-              "Alice and Bob always answer, Chen goes on leave once, Dev never answers.\n")
-    printer = Printer(fake, out, cycle.start)
+              "Alice and Bob always answer, Chen goes on leave once and is away on holiday once, Dev never answers.\n")
+    printer = Printer(fake, out, cycle.start, calendars)
     answered: set[str] = set()
     tally = Tally()
     next_cycle_at = datetime.combine(cycle.end - timedelta(days=14), time(11, 0), tzinfo=UTC)
+    away_at = datetime.combine(cycle.start + timedelta(days=story.away_from_day), time(6), tzinfo=UTC)
     for at in _instants(engine, cycle.start, end):
         if weeks is None and next_cycle_at is not None and at >= next_cycle_at:
             clock.set(next_cycle_at)
             add_next_cycle(slack, fake, printer, at=next_cycle_at)
             next_cycle_at = None
+        if away_at is not None and at >= away_at:
+            _set_away_status(slack, fake, story, away_at, printer)
+            away_at = None
         clock.set(at)
         run_tick(now=at, engine=engine, client=client)
         printer.flush(at)
@@ -308,8 +302,26 @@ def _simulate(fake, engine, clock, slack, krs, cycle, out, weeks) -> None:
     out.write(summary(engine, fake, tally, now=clock()) + "\n")
     out.write(f"Chart of the quarter so far (each KR's score by week against the expected pace, as "
               f"`/okr status Growth chart` posts it): {write_chart(engine, now=clock())}\n")
+    # Participation, as Lena asks for it at the last instant of the story.
+    participation = slack.command("U0LENA", "participation Growth").json()
+    body = fake.render({"blocks": participation.get("blocks") or [], "text": participation.get("text", "")})
+    out.write("\n  Lena types /okr participation Growth:\n" + "\n".join("    " + line for line in body.splitlines())
+              + "\n")
     if weeks is None:
         play_end_of_quarter(fake, engine, clock, slack, client, cycle, krs, printer, out)
+
+
+def _set_away_status(slack: SignedSlack, fake: FakeSlack, story: Story, at: datetime, printer: Printer) -> None:
+    """The away user sets an away Slack status, and Slack tells okrbot with a user_change event."""
+    until = at + timedelta(days=story.away_days)
+    expiration = int(until.timestamp())
+    fake.set_user_status(story.away_user, story.away_text, story.away_emoji, expiration)
+    profile = {"status_text": story.away_text, "status_emoji": story.away_emoji, "status_expiration": expiration}
+    slack.event({"type": "user_change", "user": {"id": story.away_user, "tz": ZONES[story.away_user],
+                                                 "profile": profile}})
+    emoji = EMOJI.get(story.away_emoji, story.away_emoji)
+    printer.line(at, f"\n  ← {NAMES[story.away_user]} sets a Slack status {emoji} “{story.away_text}” until "
+                     f"{until:%a %-d %b}: okrbot will not prompt or count that week")
 
 
 def _prompt_id(message: dict) -> str | None:

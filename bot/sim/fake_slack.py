@@ -209,6 +209,9 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods, F
                 "deleted": deleted,
                 "email": email,
                 "is_bot": is_bot,
+                "status_text": "",
+                "status_emoji": "",
+                "status_expiration": 0,
             }
 
 

@@ -55,6 +55,12 @@ class WorkspaceMethods:
         with self._lock:
             self._user(user_id)["tz"] = tz
 
+    def set_user_status(self, user_id: str, text: str = "", emoji: str = "", expiration: int = 0) -> None:
+        """Set (or, with no arguments, clear) a known user's custom status, as their profile shows it; expiration
+        is a Unix time, 0 for a status that does not expire."""
+        with self._lock:
+            self._user(user_id).update(status_text=text, status_emoji=emoji, status_expiration=expiration)
+
     def set_user_deleted(self, user_id: str, deleted: bool = True) -> None:
         """Deactivate (or reactivate) a known user: DMs answer user_not_found / account_inactive, as Slack's do."""
         with self._lock:
@@ -141,6 +147,11 @@ class WorkspaceMethods:
             "display_name": user["name"],
             "display_name_normalized": user["name"],
             "team": self.team_id,
+            # Slack always sends the custom status, empty when there is none. Slack clears an expired status by
+            # itself; the fake keeps it (tests run on a simulated clock), so okrbot must read the expiry.
+            "status_text": user.get("status_text", ""),
+            "status_emoji": user.get("status_emoji", ""),
+            "status_expiration": user.get("status_expiration", 0),
         }
         if user["email"]:
             profile["email"] = user["email"]

@@ -172,3 +172,40 @@ class Clock:
         """Move the clock to `instant`."""
         with self._lock:
             self._now = instant
+
+
+class Settling:
+    """A person's clicks and submissions, each followed by the work okrbot's answer set off (alerts, Home tabs).
+
+    Bolt runs that work in threads after it answers Slack; printing before it finished would put a check-in's alert
+    under a later instant, or after the next message, depending on which thread got there first. Waiting for the
+    app to be idle makes every run of the demo print the same thing.
+    """
+
+    def __init__(self, slack: SignedSlack, wait_idle: Callable[..., bool]):
+        self.slack = slack
+        self.wait_idle = wait_idle
+
+    def click(self, *args, **kwargs):
+        """SignedSlack.click, then wait until the app is idle."""
+        return self._settled(self.slack.click(*args, **kwargs))
+
+    def submit(self, *args, **kwargs):
+        """SignedSlack.submit, then wait until the app is idle."""
+        return self._settled(self.slack.submit(*args, **kwargs))
+
+    def command(self, *args, **kwargs):
+        """SignedSlack.command, then wait until the app is idle."""
+        return self._settled(self.slack.command(*args, **kwargs))
+
+    def interactive(self, *args, **kwargs):
+        """SignedSlack.interactive, then wait until the app is idle."""
+        return self._settled(self.slack.interactive(*args, **kwargs))
+
+    def __getattr__(self, name: str):
+        return getattr(self.slack, name)  # trigger(), team_id: nothing to wait for
+
+    def _settled(self, response):
+        if not self.wait_idle():
+            raise RuntimeError("okrbot did not finish the work after an answer within 30 seconds")
+        return response

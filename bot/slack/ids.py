@@ -12,6 +12,8 @@ UNDO_SKIP = "okr_undo_skip"
 OPEN_STATUS = "okr_open_status"
 # The team's chart (/okr status TEAM chart), from a status message.
 OPEN_CHART = "okr_open_chart"
+# The check-in confirmation's Edit button (its value: whose check-in).
+EDIT_CHECKIN = "okr_edit_checkin"
 
 # Per-KR input blocks in the check-in modal; the KR id follows the prefix.
 VALUE_BLOCK = "value:"

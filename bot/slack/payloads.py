@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.rules.text import clean
 from bot.slack import ids
@@ -27,6 +27,8 @@ class CheckinSubmission:
     view_id: str
     for_user: str
     entries: dict[int, CheckinEntry]
+    # For an edit after submitting: the check-in id each KR's form was filled from.
+    base: dict[int, int] = field(default_factory=dict)
 
 
 def _dict(value) -> dict:
@@ -63,7 +65,11 @@ def parse_checkin_submission(body: dict) -> CheckinSubmission:
         note = _str(_input_value(state, ids.kr_block(ids.NOTE_BLOCK, kr_id), ids.NOTE_ACTION).get("value"))
         entries[kr_id] = CheckinEntry(kr_id, value.strip(), confidence, note.strip())
     for_user = _str(meta.get("for")) or user_id
-    return CheckinSubmission(user_id=user_id, view_id=_str(view.get("id")), for_user=for_user, entries=entries)
+    base = {int(k): v for k, v in _dict(meta.get("base")).items()
+            if isinstance(k, str) and k.isdigit() and len(k) <= 9 and int(k) in entries
+            and isinstance(v, int) and not isinstance(v, bool)}
+    return CheckinSubmission(user_id=user_id, view_id=_str(view.get("id")), for_user=for_user, entries=entries,
+                             base=base)
 
 
 # --------------------------------------------------------------------------- the objective form

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.rules.away import status_says_away
 from bot.rules.schedule import zone
 from storage.models import Person
 from storage.people import find_person, get_person, people_by_id
@@ -80,11 +81,40 @@ def remember_user(person: Person, user: dict, *, now: datetime) -> None:
     if zone(tz) is not None:
         person.tz = tz
     person.tz_fetched_at = now
+    profile = user.get("profile")
+    if isinstance(profile, dict):
+        # Slack sends the whole profile on users.info, users.list and user_change: no status there means none.
+        person.status_text = str(profile.get("status_text") or "")[:100]
+        person.status_emoji = str(profile.get("status_emoji") or "")[:100]
+        expiration = profile.get("status_expiration")
+        person.status_expiration = expiration if isinstance(expiration, int) and expiration > 0 else 0
+        person.status_fetched_at = now
     if "is_admin" in user:
         # Owners can do whatever admins can; a deactivated account can do nothing.
         role = user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
         person.is_admin = bool(role) and not user.get("deleted")
         person.admin_checked_at = now
+
+
+def fresh_statuses(people: dict[str, Person], since: dict[str, datetime], *, client: WebClient,
+                   now: datetime) -> None:
+    """Read again, with users.info, the status of each person whose cached one says away and is older than their
+    `since` (their week's check-in slot): a status is never trusted from an earlier week, while a steady-state
+    prompt of someone at work still costs no extra call."""
+    for user_id, slot in since.items():
+        person = people.get(user_id)
+        if person is None or not status_says_away(person.status_text, person.status_emoji):
+            continue
+        if person.status_fetched_at is not None and person.status_fetched_at >= slot:
+            continue
+        try:
+            remember_user(person, client.users_info(user=user_id)["user"], now=now)
+        except SlackApiError as exc:
+            # Keep the cached status for this decision; the next week's slot asks again.
+            logger.warning("users.info for %s's status failed: %s; using the status read before",
+                           user_id, exc.response.get("error"))
+        except Exception:
+            logger.exception("users.info for %s's status failed; using the status read before", user_id)
 
 
 def dm_target(person: Person) -> str:

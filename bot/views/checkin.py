@@ -83,11 +83,18 @@ def prompt_preview(rows: Sequence[ActiveKR], latest: dict[int, CheckIn]) -> tupl
 
 
 def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_user: str,
-                  caller: str) -> dict:
-    """The check-in modal: per KR its range and last check-in, then value, confidence and note inputs."""
+                  caller: str, current: dict[int, CheckIn] | None = None) -> dict:
+    """The check-in modal: per KR its range and last check-in, then value, confidence and note inputs.
+
+    `current` holds this week's check-ins already made: their fields are filled in, and saving replaces them.
+    """
+    current = current or {}
     shown = list(rows[:MODAL_KRS])
     intro = ("Fill in the key results you have news on; leave the others blank."
              if len(shown) > 1 else "What is the current value, and how confident are you?")
+    if any(row.kr.id in current for row in shown):
+        intro = ("You checked in this week already: change what you need, and saving replaces that check-in "
+                 "(the first version is kept in the history). " + intro)
     if for_user != caller:
         intro = f"Checking in on behalf of <@{for_user}>. " + intro
     body: list[dict] = [section(intro)]
@@ -98,12 +105,19 @@ def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_u
         data = observed_line(row, last)
         body.append(section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"
                             + (f"\n{data}" if data else "")))
+        mine = current.get(kr.id)
         value_input = {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
                        "placeholder": plain(format_value(last.value if last else kr.baseline, kr.unit))}
         options = [{"text": plain(f"{CONFIDENCE_EMOJI[c]} {label}"), "value": c} for c, label in
                    (("green", "On track"), ("amber", "At risk"), ("red", "Off track, needs help"))]
         confidence_input = {"type": "radio_buttons", "action_id": ids.CONFIDENCE_ACTION, "options": options}
-        if data:
+        if mine:
+            # Editing this week's check-in: the form holds what was submitted.
+            value_input["initial_value"] = format_value(mine.value, kr.unit)
+            chosen = [o for o in options if o["value"] == mine.confidence]
+            if chosen:
+                confidence_input["initial_option"] = chosen[0]
+        elif data:
             # The data's value, ready to confirm: with last week's confidence kept, a green week is open + Save.
             # The bare number (no unit): the label names the unit, and every format_value number reads back.
             value_input["initial_value"] = format_value(kr.observed_value)
@@ -120,25 +134,28 @@ def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_u
             "label": plain("Confidence"),
             "element": confidence_input,
         })
+        note_input = {"type": "plain_text_input", "action_id": ids.NOTE_ACTION, "multiline": True, "max_length": 3000}
         body.append({
             "type": "input", "block_id": ids.kr_block(ids.NOTE_BLOCK, kr.id), "optional": True,
             "label": plain("Note"),
             "hint": plain("Amber or red: what changes before next week, or what help do you need?"),
-            "element": {"type": "plain_text_input", "action_id": ids.NOTE_ACTION, "multiline": True,
-                        "max_length": 3000},
+            "element": note_input | ({"initial_value": mine.note} if mine and mine.note else {}),
         })
         body.append({"type": "divider"})
     if len(rows) > len(shown):
         body.append(context(f"{plural(len(rows) - len(shown), 'more key result')} did not fit; check in again for them."))
-    metadata = json.dumps({"for": for_user, "krs": [r.kr.id for r in shown]})
+    base = {str(r.kr.id): current[r.kr.id].id for r in shown if r.kr.id in current}
+    metadata = json.dumps({"for": for_user, "krs": [r.kr.id for r in shown]} | ({"base": base} if base else {}))
     return {
         "type": "modal", "callback_id": ids.CHECKIN_VIEW, "title": plain("Weekly check-in"),
         "submit": plain("Save"), "close": plain("Cancel"), "private_metadata": metadata, "blocks": body,
     }
 
 
-def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]]) -> dict:
-    """The modal after a check-in: each KR's new value and score (and the score it had before)."""
+def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]], *, for_user: str | None = None
+                      ) -> dict:
+    """The modal after a check-in: each KR's new value and score (and the score it had before), and an Edit button
+    that brings the form back filled in while the week is open."""
     lines = []
     for row, new, old in saved:
         score = kr_score(row.kr.baseline, row.kr.target, new.value)
@@ -155,6 +172,8 @@ def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]])
                      f"({kr.observed_at:%b %-d})._")
         lines.append(line)
     body = [section(":white_check_mark: *Check-in saved.* Thank you!")]
-    body += [section(line) for line in lines[: MODAL_BLOCKS - 2]]
+    body += [section(line) for line in lines[: MODAL_BLOCKS - 3]]
+    if for_user:
+        body.append({"type": "actions", "elements": [button(ids.EDIT_CHECKIN, "Edit", for_user)]})
     return {"type": "modal", "callback_id": ids.CHECKIN_DONE_VIEW, "title": plain("Weekly check-in"),
             "close": plain("Done"), "blocks": body}

@@ -24,6 +24,7 @@ from bot.views.kit import (
     value_text,
     zone_text,
 )
+from bot.views.participation import this_week_text
 from bot.views.sparkline import trend_spark
 from bot.views.status import counts, objective_sections, origin_label, pace_label
 
@@ -97,12 +98,14 @@ def digest_blocks(digest: Digest, *, preview: bool = False) -> list[dict]:
         when = f"{schedule_text(digest.digest_day, digest.digest_time, every=True)} ({zone_text(digest.timezone)})"
         out.append(context(f"Preview: only you can see this. The digest is posted to <#{team.channel}> on {when}."))
     # After the objectives come a divider, the changes, the check-ins, the missed weeks and the button.
-    room = MESSAGE_BLOCKS - len(out) - 5
+    room = MESSAGE_BLOCKS - len(out) - 6
     caps = iter(fair_caps([len(obj.krs) for obj in team.objectives], DIGEST_KR_LINES))
     out += objective_sections(team.objectives, caps, kr_line, room=room)
     out.append({"type": "divider"})
     out += pack_lines(changes_lines(digest), max_sections=1, more=lambda n: f"…and {plural(n, 'more change')}.")
     out.append(section(checkins_text(digest)))
+    if digest.participation is not None:
+        out.append(section(this_week_text(digest.participation)))
     missed = missed_lines(digest)
     if missed:
         out += pack_lines(["*Three or more missed weeks in a row:*", *missed], max_sections=1,

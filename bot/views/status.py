@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
 from bot.rules.glossary import pace_phrase
+from bot.views.participation import this_week_text
 from bot.rules.scoring import progress_bar
 from bot.views.sparkline import trend_spark
 from bot.rules.text import plural
@@ -189,7 +190,7 @@ def status_blocks(teams: Sequence[TeamStatus], *, now: datetime, intro: str | No
 def _status_blocks(teams: Sequence[TeamStatus], *, now: datetime, intro: str | None, max_blocks: int,
                    kr_budget: int, sections: int) -> list[dict]:
     out: list[dict] = [section(intro)] if intro else []
-    needed = len(out) + sum(2 + max(1, len(team.objectives)) for team in teams)
+    needed = len(out) + sum(2 + (team.participation is not None) + max(1, len(team.objectives)) for team in teams)
     if needed > max_blocks and len(teams) > 1:
         out.append(context("Too much to show at once, so here is each team in a line; "
                             "type `/okr status TEAM` for one team in full."))
@@ -202,6 +203,8 @@ def _status_blocks(teams: Sequence[TeamStatus], *, now: datetime, intro: str | N
     for team in teams:
         out.append(header(team.name))
         out.append(context(teamcontext(team)))
+        if team.participation is not None:
+            out.append(context(this_week_text(team.participation)))
         if not team.objectives:
             out.append(section("No live key results this cycle."))
             continue

@@ -16,7 +16,8 @@ def team_settings_line(team: Team, leads: Sequence[str], problem: Problem | None
     """A team's settings in one line: channel, leads, zone, check-in and digest schedules, and why okrbot cannot
     post to the channel when it cannot."""
     who = ("leads " + ", ".join(f"<@{u}>" for u in leads)) if leads else "no leads (workspace admins manage it)"
-    line = (f"• *{escape(team.name)}* · <#{team.channel}> · {who} · {zone_text(team.timezone)} · "
+    days_off = f"holidays {escape(team.holidays)}" if team.holidays else "no holiday calendar"
+    line = (f"• *{escape(team.name)}* · <#{team.channel}> · {who} · {zone_text(team.timezone)} · {days_off} · "
             f"check-in {schedule_text(team.checkin_day, team.checkin_time)} (each owner's own time) · "
             f"digest {schedule_text(team.digest_day, team.digest_time)}")
     return line if problem is None else f"{line}\n    {channel_state(problem, team.channel, team.timezone)}"
@@ -31,7 +32,7 @@ def teams_message(teams: Sequence[Team], leads: dict[int, list[str]],
     # The closing context line is counted in the text budget too.
     body += pack_lines(lines, max_sections=MESSAGE_BLOCKS - 2, more=lambda n: f"…and {plural(n, 'more team')}.",
                        max_chars=MESSAGE_TEXT_CHARS - block_text(body) - SUMMARY_ROOM)
-    body.append(context("Change one with `/okr team lead|unlead|schedule|zone NAME …`; `/okr team help` shows how."))
+    body.append(context("Change one with `/okr team lead|unlead|schedule|zone|holidays NAME …`; `/okr team help` shows how."))
     text = "; ".join(f"{escape(t.name)} (<#{t.channel}>)" for t in teams)
     return cut(text, FALLBACK_CHARS), body
 

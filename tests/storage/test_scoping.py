@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from storage.db import UnscopedSession, open_session, session_scope
-from storage.models import (SCOPED_TABLES, CheckIn, Cycle, Delivery, Grading, KeyResult, KRGrade, Objective,
+from storage.models import (SCOPED_TABLES, Absence, CheckIn, Cycle, Delivery, Grading, KeyResult, KRGrade, Objective,
                             ObservedValue, Person, Problem, Prompt, PromptItem, Team, TeamLead)
 from storage.checkins import latest_checkins
 from storage.people import find_person
@@ -73,6 +73,7 @@ def _seed(engine, workspace: str) -> Seeded:
         s.flush()
         s.add(KRGrade(grading_id=grading.id, kr_id=krs[0], computed=0.5, grade=0.5))
         s.add(ObservedValue(kr_id=krs[0], value=15, observed_at=T0, recorded_at=T0, origin="api"))
+        s.add(Absence(user_id=SAME, start=T0.date(), until=None, set_by=SAME, created_at=T0))
         s.flush()
         return Seeded(q4.id, team.id, objective.id, krs, checkins, prompt.id, delivery.id)
 

@@ -40,7 +40,7 @@ def test_demo_quarter_shows_prompts_checkins_digests_nudges_alerts_and_a_summary
     assert out.index("\n  → DM to Lena (Fri 11:00 GMT)\n    🚨 *Confidence drop*", bob) < out.index("→", bob + 1) + 4
     assert "skipped this week" in out  # Chen's leave
     assert f"{RULE}\nEnd of the quarter\n" in out
-    assert "Check-in rate: 36 of 52 weekly prompts answered (69%), 1 week skipped." in out
+    assert "Check-in rate: 35 of 51 weekly prompts answered (69%), 1 week skipped." in out
     assert "Nudges: 1 nudge to owners, 1 DM to leads" in out and "Alerts: 1 confidence-drop alert to leads." in out
     assert "Final scores:\n  Make self-serve onboarding effortless for mid-market customers: 0.90\n" in out
     # The chart of the quarter, written where the demo says.
@@ -52,6 +52,15 @@ def test_demo_quarter_shows_prompts_checkins_digests_nudges_alerts_and_a_summary
     assert "2026-Q4 is graded for Growth" in out and "Carried over to 2027-Q1" in out
     assert "baseline 33.4, target 40 (to confirm)" in out
     assert "What Growth said it changes this cycle" in out
+    # Christmas Day is a Friday and Growth follows the UK's holidays: the prompts go out on Tuesday the 29th.
+    assert "Christmas Day (Fri 25 Dec)" in out and "DM to Bob (Tue 10:00 CET)" in out
+    # Chen's away Slack status makes one week away, and the digest says so.
+    assert "Chen sets a Slack status 🌴 “On holiday”" in out and "@chen away (Slack status)" in out
+    # The closing summary is participation: a row per person, and the team's rate per week.
+    summary = out[out.index("Lena types /okr participation Growth"):]
+    assert "@alice `✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓` · 13 on time · 100%" in summary
+    assert "@chen `✓ ✓ ✓ – ✓ ✓ ✗ – ✓ ✗ ✓ ✓ ✓` · 9 on time, 1 away, 1 skipped, 2 missed · 82%" in summary
+    assert "*Team, per week:* 10/02 75%" in summary
     # Nothing is left behind: the demo's database lives in a temporary directory.
     assert [p for p in cwd.iterdir() if not p.name.startswith(".")] == []
 

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from bot.reports.digest import ConfidenceMove, Digest, MissedKR, Mover
+from bot.reports.participation import OwnerParticipation, TeamParticipation, WeekRate
+from bot.rules.participation import STATES, OwnerWeek
 from bot.reports.status import KRStatus, ObjectiveStatus, TeamStatus
 from bot.rules.coach.table import Finding
 from bot.rules.scoring import Pace
 from bot.slack.payloads import KRRow, ObjectiveDraft
 from bot.reports.chart import KRTrend, TeamChart
 from bot.reports.grading import CycleGrades, KRGradeLine, ObjectiveGrades
-from bot.views import alerts, authoring, chart, checkin, digest, grading, home, lint, nudges, problems, status, teams
+from bot.views import (alerts, authoring, chart, checkin, digest, grading, home, lint, nudges, participation, problems,
+                       status, teams)
 from bot.views.kit import escape, info_modal
 from storage.models import CheckIn, Cycle, Grading, KeyResult, Objective, Problem, Team
 from storage.okrs import ActiveKR
@@ -63,13 +66,25 @@ def _kr(t: Texts, o: int, k: int) -> KRStatus:
                     weekly=(None, 0.0, 0.2, 0.4, 0.5, 0.7, 0.9, 0.99))
 
 
+def _participation(t: Texts, team_id: int = 1, weeks: int = 30) -> TeamParticipation:
+    """Every owner with a long cycle of weeks in every state, the away ones by Slack status."""
+    days = [(date(2026, 1, 2) + timedelta(days=7 * n)).isoformat() for n in range(weeks)]
+    owners = tuple(OwnerParticipation(owner, tuple(OwnerWeek(f"{day}@10:00", n, STATES[(n + i) % len(STATES)],
+                                                             "status" if STATES[(n + i) % len(STATES)] == "away"
+                                                             else None)
+                                                   for n, day in enumerate(days)))
+                   for i, owner in enumerate(OWNERS))
+    return TeamParticipation(team_id, f"{t.team}{team_id}"[-80:], t.cycle, owners,
+                             tuple(WeekRate(day, 7, 13, 7) for day in days))
+
+
 def team_status(t: Texts, s: Sizes, team_id: int = 1) -> TeamStatus:
     objectives = tuple(ObjectiveStatus(id=o, title=f"{t.title} objective {o}", type="committed", cycle=t.cycle,
                                        score=0.5, threshold=1.0, success=False,
                                        krs=tuple(_kr(t, o, k) for k in range(s.krs)), kr_count=s.krs)
                        for o in range(s.objectives))
     return TeamStatus(id=team_id, name=f"{t.team}{team_id}"[-80:], channel=CHANNEL, leads=OWNERS[:3],
-                      on=NOW.date(), objectives=objectives)
+                      on=NOW.date(), objectives=objectives, participation=_participation(t, team_id))
 
 
 def _digest(t: Texts, s: Sizes) -> Digest:
@@ -78,7 +93,7 @@ def _digest(t: Texts, s: Sizes) -> Digest:
     return Digest(team=team, week_of=NOW.date(), digest_day=0, digest_time="09:00", timezone="America/Port_of_Spain",
                   moves=tuple(ConfidenceMove(kr, "green", "red") for kr in krs),
                   movers=tuple(Mover(kr, 0.1, 0.9) for kr in krs[:20]), not_checked_in=OWNERS,
-                  missed=tuple(MissedKR(kr, 5) for kr in krs))
+                  missed=tuple(MissedKR(kr, 5) for kr in krs), participation=_participation(t))
 
 
 def active(t: Texts, n: int) -> list[ActiveKR]:
@@ -131,8 +146,10 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     message("alert", alerts.alert_message(rows[0], _checkin(1, t), _checkin(1, t, "green")))
     message("prompt", checkin.prompt_message(rows, latest, prompt_id=1))
     out.append(("checkin modal", "modal", checkin.checkin_modal(rows, latest, for_user=OWNERS[0], caller=OWNERS[1])))
+    out.append(("checkin modal to edit", "modal", checkin.checkin_modal(rows, latest, for_user=OWNERS[0],
+                                                                        caller=OWNERS[1], current=latest)))
     out.append(("checkin done", "modal", checkin.checkin_done_view(
-        [(row, latest[row.kr.id], _checkin(row.kr.id, t, "green")) for row in rows])))
+        [(row, latest[row.kr.id], _checkin(row.kr.id, t, "green")) for row in rows], for_user=OWNERS[0])))
     typed_over = [(row, CheckIn(id=row.kr.id, kr_id=row.kr.id, author_id=OWNERS[1], value=-TRILLION, confidence="red",
                                 note=t.note, created_at=NOW), None) for row in rows]
     out.append(("checkin done over the data", "modal", checkin.checkin_done_view(typed_over)))
@@ -145,6 +162,8 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     message("status of many teams", status.status_message(leads, now=NOW))
     message("overview", status.overview_message([(n, f"{t.team}{n}", 3, 15) for n in range(500)], intro="Teams:"))
     out.append(("status modal", "modal", status.status_modal(status_team, now=NOW)))
+    message("participation", participation.participation_message([_participation(t, n) for n in range(s.teams)]))
+    message("participation of one team", participation.participation_message([_participation(t, weeks=60)]))
     message("nudge", nudges.nudge_message(rows, weeks=3))
     message("lead nudge", nudges.lead_nudge_message(OWNERS[0], rows, weeks=3))
     message("reminder", nudges.reminder_message(rows, prompt_id=1))
