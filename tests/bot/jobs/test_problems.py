@@ -56,6 +56,13 @@ def settled(okr):
     return okr
 
 
+
+def sent_at(okr, key: str):
+    """When the outbox recorded this message as sent (None while it is not)."""
+    with okr.session() as s:
+        row = s.exec(select(Delivery).where(Delivery.key == key)).first()
+        return row.sent_at if row else None
+
 def test_a_channel_okrbot_is_not_in_is_tried_hourly_told_once_and_resumes_on_invite(settled):
     okr = settled
     okr.fake.add_channel("C0GROWTH", name="growth", member=False)
@@ -81,9 +88,9 @@ def test_a_channel_okrbot_is_not_in_is_tried_hourly_told_once_and_resumes_on_inv
     assert okr.slack.event({"type": "member_joined_channel", "user": "U0BOT", "channel": "C0GROWTH"}).status == 200
     # At once, not at the next tick (the event's listener posts it after answering Slack).
     (digest,) = wait_for(lambda: digests(okr))
-    with okr.session() as s:
-        row = s.exec(select(Delivery).where(Delivery.key == keys.digest(growth_id(okr), at("2026-11-30").date())))
-        assert row.one().sent_at == at("2026-11-30T09:06:30")
+    # The listener records the send after Slack answered it: wait for that too, or the next tick races it.
+    key = keys.digest(growth_id(okr), at("2026-11-30").date())
+    assert wait_for(lambda: sent_at(okr, key)) == at("2026-11-30T09:06:30")
     okr.tick(at("2026-11-30T09:07"))
     assert len(digests(okr)) == 1
     # Exactly once: neither the next minute nor the hourly try posts it again, and the lead is not told again.
@@ -108,6 +115,7 @@ def test_an_archived_channel_is_told_and_resumes_when_unarchived(settled):
     okr.clock.set(at("2026-11-30T09:00:40"))
     okr.slack.event({"type": "channel_unarchive", "channel": "C0GROWTH", "user": "U0LEAD"})
     wait_for(lambda: digests(okr))
+    wait_for(lambda: sent_at(okr, keys.digest(growth_id(okr), at("2026-11-30").date())))
     okr.tick(at("2026-11-30T09:01"))
     assert len(digests(okr)) == 1 and len(problem_dms(okr)) == 1
 
