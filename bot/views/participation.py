@@ -8,7 +8,7 @@ from bot.reports.participation import OwnerParticipation, TeamParticipation
 from bot.rules.participation import GLYPHS, LATE, MISSED, ON_TIME
 from bot.rules.text import plural
 from bot.views.kit import (FALLBACK_CHARS, MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, SECTION_CHARS, SUMMARY_ROOM,
-                           block_text, context, cut, escape, header, pack_lines, percent, section)
+                           block_text, context, cut, escape, header, pack_lines, percent)
 
 # Weeks shown in a person's row; a cycle longer than this shows its latest weeks.
 ROW_WEEKS = 20

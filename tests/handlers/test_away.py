@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from bot.reports.weeks import kr_weeks
-from storage.models import Absence, Prompt
+from storage.models import Absence
 from storage.people import find_person
 from tests.flows import NUDGE, PROMPT, REMINDER, at, dms, kr_ids, lead_nudges, prompt_of
 

@@ -1,7 +1,5 @@
 """Public holidays end to end: signed /okr team holidays, real ticks, the fake Slack, SQLite and PostgreSQL."""
 
-from datetime import date
-
 from sqlmodel import select
 
 from bot.reports.weeks import kr_weeks
