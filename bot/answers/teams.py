@@ -70,6 +70,21 @@ def _split_last(rest: list[str], count: int) -> tuple[str, list[str]] | None:
     return team_name_of(rest[:-count]), rest[-count:]
 
 
+def _name_and_channel(rest: list[str], usage: str) -> tuple[str, str] | str:
+    """A team name followed by a channel mention (`Growth #growth`): both, or the sentence to answer."""
+    split = _split_last(rest, 1)
+    if split is None:
+        return usage
+    name, (channel_arg,) = split
+    channel = validation.mentioned_channel(channel_arg)
+    if channel is not None:
+        return name, channel
+    if channel_arg.startswith("#"):
+        return (f"I can't read `{code(channel_arg[:40])}` as a channel: pick it from Slack's # suggestions so it "
+                "arrives as a link, or give its id, like C0123ABCD.")
+    return usage
+
+
 def _inserted(row, *, session: Session) -> bool:
     """Add and flush one row; False when a unique key says it exists already (nothing else was written yet)."""
     session.add(row)
@@ -78,16 +93,10 @@ def _inserted(row, *, session: Session) -> bool:
 
 def _add(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
     usage = "Say the team's name and its digest channel: `/okr team add Growth #growth`."
-    split = _split_last(rest, 1)
-    if split is None:
-        return usage
-    name, (channel_arg,) = split
-    channel = validation.mentioned_channel(channel_arg)
-    if channel is None:
-        if channel_arg.startswith("#"):
-            return (f"I can't read `{code(channel_arg[:40])}` as a channel: pick it from Slack's # suggestions so it "
-                    "arrives as a link, or give its id, like C0123ABCD.")
-        return usage
+    named = _name_and_channel(rest, usage)
+    if isinstance(named, str):
+        return named
+    name, channel = named
     try:
         name = validation.text(name, "the team's name", validation.TEAM_NAME_MAX)
     except Invalid as exc:
@@ -225,13 +234,10 @@ def _zone(rest: list[str], caller: str, *, session: Session, now: datetime, clie
 
 def _channel(rest: list[str], caller: str, *, session: Session, now: datetime, client) -> str:
     usage = "Say the team and its new digest channel: `/okr team channel Growth #growth`."
-    split = _split_last(rest, 1)
-    if split is None:
-        return usage
-    name, (channel_arg,) = split
-    channel = validation.mentioned_channel(channel_arg)
-    if channel is None:
-        return usage
+    named = _name_and_channel(rest, usage)
+    if isinstance(named, str):
+        return named
+    name, channel = named
     team = named_team(name, session=session)
     if isinstance(team, str):
         return team

@@ -93,6 +93,13 @@ def test_malformed_team_add(okr, admin, args, expected):
         assert len(s.exec(select(Team)).all()) == 1
 
 
+
+def test_a_new_digest_channel_typed_as_text_is_explained_and_changes_nothing(okr):
+    text, _ = say(okr, "U0LEAD", "team channel Growth #growth-okrs")
+    assert text.startswith("I can't read `#growth-okrs` as a channel: pick it from Slack's # suggestions")
+    with okr.session() as s:
+        assert s.exec(select(Team).where(Team.name == "Growth")).one().channel != "growth-okrs"
+
 def test_lead_adds_and_removes_a_lead(okr):
     text, _ = say(okr, "U0LEAD", "team lead Growth <@U0BOB|bob>")
     assert text.startswith("<@U0BOB> now leads *Growth*")
