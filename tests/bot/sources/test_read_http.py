@@ -51,6 +51,14 @@ def test_http_errors_timeouts_and_broken_answers_are_exact_reasons(web):
     assert read_source(HttpSource(web.url("/html")), environ=ALLOW).failure == "the answer is not JSON"
 
 
+def test_a_server_that_answers_a_byte_at_a_time_is_cut_at_the_timeout(web):
+    # Each byte comes well within httpx's per-read timeout; only the whole read's deadline stops it.
+    web.routes["/drip"] = Route(body=b"12345678901234567890", drip=0.05)
+    started = time.monotonic()
+    assert read_source(HttpSource(web.url("/drip")), environ=ALLOW, timeout=0.5).failure == "timed out after 0.5 s"
+    assert time.monotonic() - started < 1.5
+
+
 def test_a_closed_port_is_a_connection_failure():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

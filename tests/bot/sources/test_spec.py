@@ -100,7 +100,7 @@ _TYPED = st.builds(lambda kind, rest: {"type": kind, **rest}, st.sampled_from(["
                    st.dictionaries(_KEYS, _VALUES, max_size=4))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(raw=st.one_of(_VALUES, st.dictionaries(_KEYS, _VALUES, max_size=5), _TYPED))
 def test_fuzz_parse_source_raises_only_source_problem(raw):
     try:
