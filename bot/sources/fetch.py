@@ -99,7 +99,7 @@ def _resolve(host: str, port: int, timeout: float) -> list[str]:
     if not found:
         raise httpcore.ConnectTimeout(f"resolving {host} took too long")
     if isinstance(found[0], BaseException):
-        raise httpcore.ConnectError(f"could not find the host {host}")
+        raise httpcore.ConnectError(f"could not find the host {host if len(host) <= 80 else host[:77] + '…'}")
     return list(dict.fromkeys(info[4][0] for info in found[0]))
 
 
@@ -176,6 +176,7 @@ class _CheckedTransport(httpx.HTTPTransport):
 
 
 def _connect_reason(exc: Exception, host: str) -> str:
+    host = host if len(host) <= 80 else host[:77] + "…"
     text = str(exc)
     if text.startswith("could not find the host"):
         return text
@@ -240,6 +241,9 @@ def get(url: str, *, headers: Mapping[str, str] | None = None, params: Mapping[s
         raise FetchFailed(_connect_reason(exc, host)) from None
     except httpx.InvalidURL:
         raise FetchFailed("the URL is not one I can read") from None
+    except UnicodeError:
+        # An internationalised host name that IDNA refuses, or a header from the environment that is not ASCII.
+        raise FetchFailed("the host name or a header value is not text HTTP can carry") from None
     except (httpx.HTTPError, httpx.StreamError) as exc:
         if backend.expired:
             raise FetchFailed(f"timed out after {seconds(timeout)}") from None

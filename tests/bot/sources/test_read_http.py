@@ -5,6 +5,8 @@ import socket
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.sources import fetch
 from bot.sources.read import Reading, read_source, read_sources
@@ -163,3 +165,25 @@ def test_a_reading_has_exactly_one_of_value_and_failure():
         Reading()
     with pytest.raises(ValueError):
         Reading(value=1.0, failure="x")
+
+
+_JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                               st.text(max_size=20), st.sampled_from(["35%", "1,200", "3.5k", "n/a", "1e400"])),
+                     lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                             st.dictionaries(st.sampled_from(["data", "d7", "a", "b"]), inner,
+                                                             max_size=3)),
+                     max_leaves=10)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=_JSON, path=st.sampled_from([None, "data.d7", "a[0]", "a[?b > `1`].b | [0]", "length(a)", "data.*"]),
+       csv_text=st.text(max_size=60), cell=st.sampled_from(["A1", "B2", "AA10", "C3"]))
+def test_fuzz_a_reader_never_raises_and_never_shows_the_secret(web, document, path, csv_text, cell):
+    web.json("/doc", document)
+    web.text("/sheet", csv_text)
+    environ = {**ALLOW, "SECRET_TOKEN": "tok-0123456789"}
+    http = HttpSource(web.url("/doc"), path, {"Authorization": "Bearer ${SECRET_TOKEN}"})
+    for reading in (read_source(http, environ=environ), read_source(CsvSource(web.url("/sheet"), cell), environ=environ)):
+        assert isinstance(reading, Reading)
+        assert reading.value is not None or (reading.failure and "tok-0123456789" not in reading.failure)
+        assert "unexpectedly" not in (reading.failure or "")
