@@ -14,10 +14,12 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import jmespath
+import yaml
 from jmespath.exceptions import JMESPathError
 
 __all__ = ["CsvSource", "HttpSource", "PrometheusSource", "Source", "SourceProblem", "SqlSource", "TYPES",
-           "VARIABLE", "origin_key", "origin_label", "parse_source", "source_dict", "variables"]
+           "VARIABLE", "origin_key", "origin_label", "parse_source", "parse_source_text", "source_dict", "source_text",
+           "variables"]
 
 TYPES: Final = ("http", "csv", "sql", "prometheus")
 _FIELDS: Final = {
@@ -306,3 +308,27 @@ def variables(source: Source) -> list[str]:
         for name in VARIABLE.findall(text):
             seen.setdefault(name, None)
     return list(seen)
+
+
+MAX_TEXT: Final = 3000
+_TEXT_EXAMPLE: Final = '{type: prometheus, url: "http://prometheus:9090", query: "sum(up)"}'
+
+
+def parse_source_text(text: str) -> Source:
+    """A source typed as the OKR file writes it on one line ({type: http, url: "…"}); raises SourceProblem."""
+    if len(text) > MAX_TEXT:
+        raise SourceProblem("source", f"the source is longer than {MAX_TEXT:,} characters")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        reason = getattr(exc, "problem", None) or "it does not parse"
+        raise SourceProblem("source", f"the source is not a YAML mapping like {_TEXT_EXAMPLE} ({reason})") from None
+    except RecursionError:
+        raise SourceProblem("source", f"the source is not a YAML mapping like {_TEXT_EXAMPLE}") from None
+    return parse_source(raw)
+
+
+def source_text(definition: Mapping) -> str:
+    """A stored definition (source_dict) on one line, as people type it and the OKR file writes it."""
+    return yaml.safe_dump(dict(definition), default_flow_style=True, sort_keys=False, allow_unicode=True,
+                          width=1_000_000).strip()
