@@ -23,7 +23,7 @@ from jmespath.exceptions import JMESPathError
 
 from bot.rules.values import InvalidValue, MAX_MAGNITUDE, parse_value
 from bot.sources.fetch import FetchFailed, get, seconds
-from bot.sources.spec import VARIABLE, CsvSource, HttpSource, PrometheusSource, Source, SqlSource
+from bot.sources.spec import VARIABLE, CsvSource, HttpSource, PrometheusSource, Source, SqlSource, reserved
 from bot.sources.sql import SqlFailed, first_value
 
 __all__ = ["ALLOW_PRIVATE", "READ_TIMEOUT_SECONDS", "Reading", "read_source", "read_sources"]
@@ -61,6 +61,9 @@ class _Failed(Exception):
 def _expand(text: str, environ: Mapping[str, str], used: list[str]) -> str:
     def value(match) -> str:
         name = match.group(1)
+        if reserved(name):
+            # parse_source refuses these; a definition stored before that rule (or built by hand) meets it here.
+            raise _Failed(f"environment variable {name} is one of okrbot's own settings, which sources may not use")
         found = environ.get(name)
         if found is None or found == "":
             raise _Failed(f"environment variable {name} is not set")
@@ -223,6 +226,9 @@ def _go_float(text: Any, what: str) -> float:
 
 
 def _sql(source: SqlSource, environ: Mapping[str, str], timeout: float, used: list[str]) -> float:
+    if reserved(source.database):
+        raise _Failed(f"environment variable {source.database} is one of okrbot's own settings, which sources may "
+                      "not use")
     url = environ.get(source.database)
     if not url:
         raise _Failed(f"environment variable {source.database} is not set")

@@ -111,8 +111,24 @@ def _a(kind: str) -> str:
     return f"an {kind}" if kind == "http" else f"a {kind}"
 
 
+def reserved(name: str) -> bool:
+    """True for okrbot's own settings, which no source may read: ${SLACK_BOT_TOKEN} in a URL would send the bot's
+    token to whoever runs that server, and `database: DATABASE_URL` would query okrbot's own database."""
+    upper = name.upper()
+    return upper.startswith(("SLACK_", "OKRBOT_")) or upper in ("DATABASE_URL", "PORT")
+
+
+def _not_reserved(name: str, path: str) -> None:
+    if reserved(name):
+        raise SourceProblem(path, f"{name} is one of okrbot's own settings, which sources may not use; give the "
+                                  "source an environment variable of its own")
+
+
 def _references(text: str, path: str) -> None:
-    """Refuse a `${` that does not make a whole ${NAME} reference, so a typo is not sent as written."""
+    """Refuse a `${` that does not make a whole ${NAME} reference, so a typo is not sent as written, and references
+    to okrbot's own settings."""
+    for name in VARIABLE.findall(text):
+        _not_reserved(name, path)
     rest = VARIABLE.sub("", text)
     if "${" in rest:
         raise SourceProblem(path, "has a `${` that is not a reference like ${METRICS_TOKEN} (letters, digits and _, "
@@ -229,6 +245,7 @@ def _database(raw: Mapping) -> str:
         raise SourceProblem("source.database", f"`database` names the environment variable that holds the database "
                                                f"URL, like ANALYTICS_DATABASE_URL, not {_describe(name)}; the URL "
                                                "itself never goes in the file")
+    _not_reserved(name, "source.database")
     return name
 
 
