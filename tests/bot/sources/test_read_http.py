@@ -199,3 +199,10 @@ def test_okrbot_own_settings_never_reach_a_source(web):
     assert read_source(SqlSource("DATABASE_URL", "select 1"), environ=environ).failure == \
         "environment variable DATABASE_URL is one of okrbot's own settings, which sources may not use"
     assert web.seen == []
+    # OKRBOT_SOURCES_VARIABLES, when set, is the only list of variables sources may read.
+    listed = {**environ, "OKRBOT_SOURCES_VARIABLES": "METRICS_TOKEN, ANALYTICS_DATABASE_URL", "HOME_SECRET": "s3cr3t"}
+    assert read_source(HttpSource(web.url("/n") + "?t=${HOME_SECRET}"), environ=listed).failure == \
+        "environment variable HOME_SECRET is not listed in OKRBOT_SOURCES_VARIABLES, so sources may not use it"
+    web.json("/n", 4)
+    assert read_source(HttpSource(web.url("/n") + "?t=${METRICS_TOKEN}"), environ={**listed, "METRICS_TOKEN": "t"}) \
+        == Reading(value=4.0)
