@@ -248,3 +248,8 @@ def migration_state(engine: Engine) -> tuple[str | None, str]:
         raise DatabaseError(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
                             f"{exc.orig}") from exc
     return current, head
+
+
+# The wake bookkeeping listens to every session's writes: registered wherever sessions are, not only where the
+# scheduler runs (a Slack request's write must wake the tick of another process).
+import storage.wake  # noqa: E402,F401

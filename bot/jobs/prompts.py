@@ -14,10 +14,11 @@ from bot.jobs.sending import Message, Report, Sender
 from bot.rules.away import away_reason
 from bot.rules.cadence import MIN_WEEK
 from bot.rules.holidays import moved_day
+from bot.rules.next_due import earliest, next_weekly
 from bot.rules.schedule import (days_around, local_instant, most_recent_slot, owner_zone, parse_hhmm, same_series,
                                 week_key)
 from bot.rules.text import plural
-from bot.slack.people import fresh_statuses, refresh_zones, send_dm
+from bot.slack.people import TZ_MAX_AGE, fresh_statuses, refresh_zones, send_dm
 from bot.views.checkin import prompt_message, prompt_preview
 from storage import keys
 from storage.absences import stretches_of
@@ -82,8 +83,29 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
             sender.report.skipped += 1
             continue
         sender.send(_message(prompt, week.rows, session=session))
-    refresh_zones(by_owner, session=session, client=client, now=now)
+    people = refresh_zones(by_owner, session=session, client=client, now=now)
+    sender.report.next_due = _next_due(by_owner, people, now=now)
     return sender.report
+
+
+def _next_due(by_owner: dict[str, list[ActiveKR]], people: dict[str, Person], *, now: datetime) -> datetime:
+    """The first instant after `now` at which a new week of any owner's schedule falls due (holidays moved, in the
+    owner's zone at the time), or a cached zone grows stale; the rest only a write can change."""
+    slots: dict[tuple, datetime] = {}
+    candidates = []
+    for owner_id, owned in by_owner.items():
+        person = people.get(owner_id)
+        tz = owner_zone(person.tz if person else None, owned[0].team.timezone)
+        calendars = frozenset(row.team.holidays for row in owned)
+        for weekday, at in {(row.team.checkin_day, row.team.checkin_time) for row in owned}:
+            # Owners share a few zones and schedules: each slot is computed once.
+            key = (tz.key, weekday, at, calendars)
+            if key not in slots:
+                slots[key] = next_weekly(tz, weekday, parse_hhmm(at), calendars, now=now)
+        # A zone that stayed stale after this run's refresh (Slack did not list the person) waits for another wake.
+        if person is not None and person.tz_fetched_at is not None and person.tz_fetched_at + TZ_MAX_AGE > now:
+            candidates.append(person.tz_fetched_at + TZ_MAX_AGE)
+    return earliest([*slots.values(), *candidates])
 
 
 def _message(prompt: Prompt, rows: list[ActiveKR], *, session: Session) -> Message:
