@@ -4,8 +4,9 @@ Design: rather than a next-due column per owner-slot, reminder, nudge and digest
 that moves it: zones, schedules, holidays, away weeks, check-ins, the outbox...), each job tells its tick the
 earliest instant at which time alone can give it work ("nothing before T"), the tick stores the minimum, and ANY
 write to okrbot's tables in the workspace resets it to "now". An input nobody thought of cannot be forgotten this
-way: every flush of a scoped table and every ORM UPDATE or DELETE counts, whichever code path made it. The price is
-one extra full computation after each write, which is what a write needs anyway.
+way: every flush of a scoped table and every ORM INSERT, UPDATE or DELETE counts, whichever code path made it (the
+listeners are in storage.db; the outbox is the one exception, read here instead, see shared_wake). The price is one
+extra full computation after each write, which is what a write needs anyway.
 
 The protocol: a tick reads the row (begin), runs its jobs when due, and stores min(T) only if the row's generation
 did not move meanwhile (finish); a session's commit bumps the generation when it wrote anything. The scheduler's
@@ -15,24 +16,18 @@ and, when there were any, bumps it once at the end, so the next minute computes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import event, orm
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from storage.models import SCOPED_TABLES, SINGLE_WORKSPACE, CheckIn, Cycle, Delivery, Prompt, Wake, Workspace
+from storage.db import session_scope
+from storage.models import SINGLE_WORKSPACE, CheckIn, Cycle, Delivery, Prompt, Wake
 from storage.outbox import CLAIM_LEASE
 
-# What the jobs read: every scoped table, and the workspace's stop (a reinstall resumes it). Not the outbox: its
-# rows that can make work later (a claim in flight, a message held until its next try) are read by shared_wake
-# on every computation, and a message is always planned after a write that woke the tick already; so a send
-# outside the tick (the check-in listener's alerts) costs no extra statement.
-_INPUTS = (frozenset(SCOPED_TABLES) - {Delivery}) | {Workspace}
 # Holiday calendars come from a package and code changes with a deploy: a process recomputes every workspace
 # once before trusting a wake_at that another version of okrbot stored.
 _checked: set[str] = set()
@@ -47,57 +42,15 @@ class TickWake:
     wrote: bool = False
 
 
-def _mark(session: Session) -> None:
-    if session.info.get("workspace") is not None:
-        session.info["wake_dirty"] = True
-
-
-@event.listens_for(Session, "before_flush")
-def _note_writes(session: Session, _context, _instances) -> None:
-    if (any(type(o) in _INPUTS for o in (*session.new, *session.deleted))
-            or any(type(o) in _INPUTS and session.is_modified(o) for o in session.dirty)):
-        _mark(session)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_writes(state: orm.ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
-            and state.bind_mapper.class_ in _INPUTS:
-        _mark(state.session)
-
-
-@event.listens_for(Session, "before_commit")
-def _reset_wake(session: Session) -> None:
-    workspace = session.info.get("workspace")
-    if workspace is None:
-        return
-    # Flush here: commit flushes only after this hook, and a write seen only then would not wake anyone.
-    session.flush()
-    if not session.info.pop("wake_dirty", False):
-        return
-    tick = session.info.get("wake_tick")
-    if tick is not None:
-        tick.wrote = True
-        return
-    session.execute(sa.update(Wake).where(Wake.workspace_id == workspace)
-                    .values(wake_at=None, generation=Wake.generation + 1)
-                    .execution_options(synchronize_session=False))
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_writes(session: Session) -> None:
-    session.info.pop("wake_dirty", None)
-
-
 def begin(engine: Engine, workspace: str, *, now: datetime) -> tuple[bool, TickWake]:
     """Whether the workspace may have work at `now` (its wake_at passed, was reset, or was computed for a later
     `now` or by another process), and the state its tick carries; one query when it has none."""
-    with _session(engine, workspace) as session:
+    with session_scope(engine, workspace) as session:
         row = session.execute(sa.select(Wake.wake_at, Wake.computed_at, Wake.generation)
                               .where(Wake.workspace_id == workspace)).first()
     if row is None:
         try:
-            with _session(engine, workspace) as session:
+            with session_scope(engine, workspace) as session:
                 session.execute(sa.insert(Wake).values(workspace_id=workspace, generation=0))
         except sa.exc.IntegrityError:
             # Another process made the row a moment ago; its generation may have moved, so compute in full.
@@ -120,29 +73,15 @@ def finish(engine: Engine, tick: TickWake, *, now: datetime, wake_at: datetime |
     else:
         stmt = (sa.update(Wake).where(Wake.workspace_id == tick.workspace, Wake.generation == tick.generation)
                 .values(wake_at=wake_at, computed_at=now))
-    with _session(engine, tick.workspace) as session:
+    with session_scope(engine, tick.workspace) as session:
         session.execute(stmt.execution_options(synchronize_session=False))
 
 
 def sleeping(engine: Engine, *, now: datetime) -> set[str]:
     """The workspaces with nothing to do at `now`, in one indexed query (the others are due)."""
-    with _session(engine, SINGLE_WORKSPACE) as session:
+    with session_scope(engine, SINGLE_WORKSPACE) as session:
         found = session.execute(sa.select(Wake.workspace_id).where(Wake.wake_at > now, Wake.computed_at <= now))
         return {w for w in found.scalars() if w in _checked}
-
-
-@contextmanager
-def _session(engine: Engine, workspace: str) -> Iterator[Session]:
-    # The wakes table is read across workspaces, like models.Workspace; its own writes wake nobody (_INPUTS).
-    session = Session(engine, expire_on_commit=False, info={"workspace": workspace})
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def due_workspaces(workspaces: Iterable[str], *, engine: Engine, now: datetime) -> set[str]:
