@@ -222,14 +222,14 @@ def test_new_weeks_opened_together_belong_to_the_sessions_workspace(engine):
         session.add(Prompt(user_id="U0ALICE", week_key=week, due_at=due))
     with session_scope(engine, "T2") as session:
         krs = {kr.owner_id: kr.id for kr in session.exec(sa.select(KeyResult)).scalars()}
-        opened = open_weeks([("U0ALICE", week, due, [krs["U0ALICE"]], None), ("U0BOB", week, due, [krs["U0BOB"]], "away")],
-                            session=session, now=DUE)
+        opened = open_weeks([("U0ALICE", week, due, [krs["U0ALICE"]], None),
+                             ("U0BOB", week, due, [krs["U0BOB"]], "away")], session=session, now=DUE)
         assert {k: (p.workspace_id, p.away) for k, p in opened.items()} == {
             ("U0ALICE", week): ("T2", None), ("U0BOB", week): ("T2", "away")}
         items = session.exec(sa.select(PromptItem.kr_id, PromptItem.workspace_id)).all()
         assert sorted(items) == sorted([(krs["U0ALICE"], "T2"), (krs["U0BOB"], "T2")])
         # A week another process opened meanwhile: every week goes through open_week, which agrees on that row.
-        again = open_weeks([("U0ALICE", week, due, [krs["U0ALICE"]], None), ("U0EVE", week, due, [krs["U0BOB"]], None)],
-                           session=session, now=DUE)
+        again = open_weeks([("U0ALICE", week, due, [krs["U0ALICE"]], None),
+                            ("U0EVE", week, due, [krs["U0BOB"]], None)], session=session, now=DUE)
         assert again[("U0ALICE", week)].id == opened[("U0ALICE", week)].id
         assert again[("U0EVE", week)].id == open_week("U0EVE", week, due, [], session=session).id
