@@ -364,3 +364,20 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     last_used_at: datetime | None = utc_field()
+
+
+class Wake(SQLModel, table=True):
+    """When a workspace's tick next has anything to do (storage.wake): the idle minute reads this row and stops.
+
+    Not scoped: the scheduler lists the workspaces due across all of them. wake_at None means "due now"; every
+    write to a job's inputs sets it so, and bumps generation so that a tick computed meanwhile cannot store a
+    wake_at that predates the write.
+    """
+
+    __tablename__ = "wakes"
+
+    workspace_id: str = Field(max_length=32, primary_key=True)
+    wake_at: datetime | None = utc_field(index=True)
+    # The `now` the wake_at was computed at: a tick for an earlier instant (a clock set back) runs in full.
+    computed_at: datetime | None = utc_field()
+    generation: int = 0
