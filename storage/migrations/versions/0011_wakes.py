@@ -1,7 +1,7 @@
 """Each workspace's next wake-up instant, so an idle minute reads one row
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07 15:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import storage.models
 
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
