@@ -347,3 +347,17 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     last_used_at: datetime | None = utc_field()
+
+
+class TickLease(SQLModel, table=True):
+    """Which instance computes a workspace's scheduled tick, for which minute, and until when (storage.leases).
+
+    Not scoped: instances claim workspaces across the whole database, and each row names its own workspace.
+    """
+
+    __tablename__ = "tick_leases"
+
+    workspace_id: str = Field(max_length=32, primary_key=True)
+    holder: str = Field(max_length=80)
+    minute: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
