@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
@@ -17,6 +19,7 @@ from bot.jobs import alerts, digests, grading, nudges, problems, prompts, remind
 from bot.settings import Settings
 from bot.slack.client import DEFAULT_LIMITS, Pacer, make_client
 from bot.slack.workspaces import Installed, may_send, targets
+from storage import leases
 from storage.db import session_scope
 from storage.models import SINGLE_WORKSPACE
 
@@ -40,13 +43,18 @@ JOBS: list[tuple[str, Callable]] = [
 
 
 @metrics.TICK_SECONDS.time()
-def run_tick(*, now: datetime, engine: Engine, client: WebClient,
-             workspace: str = SINGLE_WORKSPACE) -> dict[str, object]:
-    """Run every job of one workspace at `now`; a failing job is logged and retried on the next tick, never fatal."""
+def run_tick(*, now: datetime, engine: Engine, client: WebClient, workspace: str = SINGLE_WORKSPACE,
+             keep_going: Callable[[], bool] | None = None) -> dict[str, object]:
+    """Run every job of one workspace at `now`; a failing job is logged and retried on the next tick, never fatal.
+
+    `keep_going` is asked before each job: False (the tick's lease was taken over) ends the tick there.
+    """
     if now.tzinfo is None:
         raise ValueError("run_tick needs a timezone-aware `now`")
     results: dict[str, object] = {}
     for name, job in JOBS:
+        if keep_going is not None and not keep_going():
+            break
         try:
             with session_scope(engine, workspace) as session:
                 results[name] = job(now=now, session=session, client=client)
@@ -68,13 +76,15 @@ def _log_counts(job: str, report: object) -> None:
 
 
 def run_workspace(target: Installed, *, now: datetime, engine: Engine,
-                  client_for: Callable[[Installed], WebClient]) -> dict[str, object] | None:
+                  client_for: Callable[[Installed], WebClient],
+                  keep_going: Callable[[], bool] | None = None) -> dict[str, object] | None:
     """One workspace's tick with its own token; None when that workspace stopped okrbot."""
     with session_scope(engine, target.workspace) as session:
         allowed = may_send(target.workspace, target.token, session=session)
     if not allowed:
         return None
-    return run_tick(now=now, engine=engine, client=client_for(target), workspace=target.workspace)
+    return run_tick(now=now, engine=engine, client=client_for(target), workspace=target.workspace,
+                    keep_going=keep_going)
 
 
 def run_workspaces(installed: list[Installed], *, now: datetime, engine: Engine,
@@ -121,34 +131,127 @@ class Ticker:
 
     A workspace whose previous tick is still running (a large, paced fan-out takes minutes) is left to finish it;
     the next tick after that picks up whatever became due meanwhile, as every job derives its work from the database.
+
+    Several instances on one database share the work through leases (storage.leases): a worker claims its workspace
+    for the current minute just before running it, so each workspace-minute is computed by one instance. Every
+    instance ticks on the whole minute (app.start_scheduler) and queues the workspaces in its own random order, and a
+    worker claims the next one only when it is free, so instances share a busy minute by how fast they work rather
+    than by who woke first. A background thread renews the leases of the ticks in flight; a holder that dies stops
+    renewing, and another instance takes its workspaces over once the lease runs out.
     """
 
     def __init__(self, settings: Settings, engine: Engine, *, workers: int = 8,
-                 clients: Callable[[Installed], WebClient] | None = None):
+                 clients: Callable[[Installed], WebClient] | None = None, holder: str | None = None,
+                 lease: timedelta = leases.LEASE, rng: random.Random | None = None):
         self.settings = settings
         self.engine = engine
         self.clients = clients or JobClients(settings)
+        self.holder = holder or leases.instance_name()
+        self.lease = lease
+        self._random = rng or random.Random()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="okrbot-tick")
         self._running: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        # The latest tick's `now` and the monotonic instant it arrived: the clock of claims, renewals and releases,
+        # so they follow whatever time the scheduler (or a test) ticks at.
+        self._now_at: tuple[datetime, float] | None = None
+        self._held: set[str] = set()
+        self._lost: set[str] = set()
+        self._renewed_at: datetime | None = None
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def now(self) -> datetime:
+        """The latest tick's `now`, moved on by the time since it arrived."""
+        with self._lock:
+            at, arrived = self._now_at
+        return at + timedelta(seconds=time.monotonic() - arrived)
 
     def tick(self, *, now: datetime) -> dict[str, Future]:
-        """Start the tick of every installed workspace that is not still busy; returns the started ones."""
+        """Queue the tick of every installed workspace that is not still busy here; returns the queued ones.
+
+        A queued tick's future answers None when another instance had that workspace's minute.
+        """
+        with self._lock:
+            self._now_at = (now, time.monotonic())
+        self._start_renewing()
+        installed = served(self.settings, self.engine)
+        self._random.shuffle(installed)
         started: dict[str, Future] = {}
-        for target in served(self.settings, self.engine):
+        for target in installed:
             previous = self._running.get(target.workspace)
             if previous is not None and not previous.done():
                 continue
-            started[target.workspace] = self._running[target.workspace] = self._pool.submit(
-                self._run, target, now=now)
+            started[target.workspace] = self._running[target.workspace] = self._pool.submit(self._run, target)
         return started
 
-    def _run(self, target: Installed, *, now: datetime) -> dict[str, object] | None:
+    def _run(self, target: Installed) -> dict[str, object] | None:
+        workspace = target.workspace
+        # The minute when a worker is free, not when the tick was queued: a tick that waited behind others
+        # works for the newest minute, as the instances that claim beside it do.
+        now = self.now()
         try:
-            return run_workspace(target, now=now, engine=self.engine, client_for=self.clients)
+            if not leases.claim(workspace, holder=self.holder, now=now, engine=self.engine, lease=self.lease):
+                return None
         except Exception:
-            logger.exception("tick of workspace %s failed at %s", target.workspace or "(single)", now.isoformat())
+            logger.exception("cannot claim the tick of workspace %s at %s; the next tick tries again",
+                             workspace or "(single)", now.isoformat())
             return None
+        with self._lock:
+            self._held.add(workspace)
+            self._lost.discard(workspace)
+        try:
+            return run_workspace(target, now=now, engine=self.engine, client_for=self.clients,
+                                 keep_going=lambda: self._still_held(workspace))
+        except Exception:
+            logger.exception("tick of workspace %s failed at %s", workspace or "(single)", now.isoformat())
+            return None
+        finally:
+            with self._lock:
+                self._held.discard(workspace)
+            try:
+                leases.release(workspace, holder=self.holder, now=self.now(), engine=self.engine)
+            except Exception:
+                logger.exception("cannot give back the lease of workspace %s; it runs out by itself",
+                                 workspace or "(single)")
+
+    def _still_held(self, workspace: str) -> bool:
+        with self._lock:
+            return workspace not in self._lost
+
+    def renew(self, *, now: datetime) -> set[str]:
+        """Extend the leases of the ticks in flight; returns the workspaces whose lease another instance took."""
+        with self._lock:
+            held = set(self._held)
+        if not held:
+            return set()
+        lost = held - leases.renew(held, holder=self.holder, now=now, engine=self.engine, lease=self.lease)
+        with self._lock:
+            self._lost |= lost & self._held
+        for workspace in sorted(lost):
+            logger.warning("the tick lease of workspace %s ran out and another instance took it; this tick stops "
+                           "after its current job", workspace or "(single)")
+        return lost
+
+    def _start_renewing(self) -> None:
+        if self._renewer is None:
+            self._renewer = threading.Thread(target=self._renew_loop, name="okrbot-lease", daemon=True)
+            self._renewer.start()
+
+    def _renew_loop(self) -> None:
+        # Polls every second but renews every lease / 3 of the tick's clock, so a simulated clock that runs faster
+        # (bench/bench_scale_instances.py) is renewed in its own time.
+        while not self._stop.wait(1.0):
+            now = self.now()
+            if self._renewed_at is not None and now - self._renewed_at < self.lease / 3:
+                continue
+            try:
+                self.renew(now=now)
+                self._renewed_at = now
+            except Exception:
+                logger.exception("cannot renew the tick leases; trying again in a second (they last %s)", self.lease)
 
     def shutdown(self) -> None:
         """Stop taking ticks; a tick in flight finishes its current message and its claims expire if it dies."""
+        self._stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
