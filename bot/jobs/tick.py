@@ -152,6 +152,7 @@ class Ticker:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="okrbot-tick")
         self._running: dict[str, Future] = {}
         self._lock = threading.Lock()
+        self._queueing = threading.Lock()
         # The latest tick's `now` and the monotonic instant it arrived: the clock of claims, renewals and releases,
         # so they follow whatever time the scheduler (or a test) ticks at.
         self._now_at: tuple[datetime, float] | None = None
@@ -178,11 +179,13 @@ class Ticker:
         installed = served(self.settings, self.engine)
         self._random.shuffle(installed)
         started: dict[str, Future] = {}
-        for target in installed:
-            previous = self._running.get(target.workspace)
-            if previous is not None and not previous.done():
-                continue
-            started[target.workspace] = self._running[target.workspace] = self._pool.submit(self._run, target)
+        # The start-up tick and the first whole minute's may come at once (app.start_scheduler).
+        with self._queueing:
+            for target in installed:
+                previous = self._running.get(target.workspace)
+                if previous is not None and not previous.done():
+                    continue
+                started[target.workspace] = self._running[target.workspace] = self._pool.submit(self._run, target)
         return started
 
     def _run(self, target: Installed) -> dict[str, object] | None:
