@@ -104,8 +104,8 @@ def seed(url: str, fake, *, workspaces: int, owners: int, due: datetime) -> dict
                                 bot_scopes=",".join(BOT_SCOPES), user_id="U0INSTALLER"))
         fake.add_install(f"code-{w}", team_id=ws, team_name=f"Bench {w}", bot_token=token)
     with engine.begin() as conn:
-        conn.execute(sa.insert(Cycle), [{"workspace_id": workspace_id(w), "name": "now",
-                                         "start": due.date() - timedelta(days=40), "end": due.date() + timedelta(days=40)}
+        start, end = due.date() - timedelta(days=40), due.date() + timedelta(days=40)
+        conn.execute(sa.insert(Cycle), [{"workspace_id": workspace_id(w), "name": "now", "start": start, "end": end}
                                         for w in range(workspaces)])
         cycles = dict(conn.execute(sa.select(Cycle.workspace_id, Cycle.id)).all())
         conn.execute(sa.insert(Team), [{"workspace_id": workspace_id(w), "name": f"Team {t}",
