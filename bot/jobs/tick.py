@@ -175,12 +175,12 @@ class Ticker:
         """
         with self._lock:
             self._now_at = (now, time.monotonic())
-        self._start_renewing()
         installed = served(self.settings, self.engine)
         self._random.shuffle(installed)
         started: dict[str, Future] = {}
         # The start-up tick and the first whole minute's may come at once (app.start_scheduler).
         with self._queueing:
+            self._start_renewing()
             for target in installed:
                 previous = self._running.get(target.workspace)
                 if previous is not None and not previous.done():
