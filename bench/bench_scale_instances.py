@@ -237,6 +237,11 @@ def run(args, *, kill: bool) -> dict:
             if proc.poll() is None and (found := scrape(port)) is not None:
                 last[i] = found
         accepted = posts(fake)
+        # Claimed more than once with no failure recorded: messages whose first claim was left by a dead instance
+        # (in flight when it was killed) and taken over once that claim ran out.
+        with engine.connect() as conn:
+            taken_over = conn.execute(sa.text("SELECT count(*) FROM deliveries WHERE attempts > 1 "
+                                              "AND last_error IS NULL")).scalar_one()
         engine.dispose()
     finally:
         for proc, _ in procs:
@@ -256,7 +261,7 @@ def run(args, *, kill: bool) -> dict:
     return {
         "expected": total, "accepted": sum(accepted.values()), "distinct": len(accepted),
         "duplicates": sum(n - 1 for n in accepted.values() if n > 1), "missed": max(0, total - len(accepted)),
-        "sends": sends, "ticks": sum(t for _, t in last.values()), "workspace_minutes": len(workspace_minutes),
+        "taken_over": taken_over, "sends": sends, "ticks": sum(t for _, t in last.values()), "workspace_minutes": len(workspace_minutes),
         "wall": (done_at or time.monotonic()) - (deadline - args.timeout), "killed": killed,
         "takeover": (done_at - killed_at) if killed_at and done_at else None, "logs": logs,
     }
@@ -269,7 +274,8 @@ def report(title: str, r: dict, args) -> None:
                        for i, n in r["sends"].items())
     print(f"  sends per instance: {shares}")
     print(f"  sends accepted by Slack: {r['accepted']} of {r['expected']} due; duplicate sends: {r['duplicates']}; "
-          f"missed sends: {r['missed']}")
+          f"missed sends: {r['missed']}; messages in flight at a kill, sent again once their claim ran out: "
+          f"{r['taken_over']}")
     # Ticks are counted when they end (okrbot_tick_duration_seconds), workspace-minutes when claimed: a tick still
     # running at the last scrape, or the killed instance's after its last scrape, counts in the second only.
     print(f"  ticks computed: {r['ticks']} over {r['workspace_minutes']} workspace-minutes claimed = "
