@@ -138,3 +138,21 @@ def test_an_instance_killed_mid_fan_out_is_taken_over_and_nothing_is_sent_twice(
     finally:
         ticker.shutdown()
     assert _posts(fake_slack) == _every_message_once(fake_slack, "T1")
+
+
+def test_every_instance_ticks_on_the_whole_minute_and_once_at_start_up(sqlite_engine):
+    from app import start_scheduler
+
+    ticks = []
+    scheduler, ticker = start_scheduler(Settings(), sqlite_engine, clock=lambda: ticks.append(1) or DUE)
+    try:
+        job = scheduler.get_job("okrbot-tick")
+        # Counted from a whole minute, so instances started at different seconds still tick together.
+        assert (job.next_run_time.second, job.next_run_time.microsecond) == (0, 0)
+        deadline = time.monotonic() + 10
+        while not ticks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ticks, "no tick at start-up"
+    finally:
+        scheduler.shutdown(wait=False)
+        ticker.shutdown()
