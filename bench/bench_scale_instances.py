@@ -261,7 +261,7 @@ def run(args, *, kill: bool) -> dict:
     return {
         "expected": total, "accepted": sum(accepted.values()), "distinct": len(accepted),
         "duplicates": sum(n - 1 for n in accepted.values() if n > 1), "missed": max(0, total - len(accepted)),
-        "taken_over": taken_over, "sends": sends, "ticks": sum(t for _, t in last.values()), "workspace_minutes": len(workspace_minutes),
+        "taken_over": taken_over, "sends": sends, "load": os.getloadavg()[0], "ticks": sum(t for _, t in last.values()), "workspace_minutes": len(workspace_minutes),
         "wall": (done_at or time.monotonic()) - (deadline - args.timeout), "killed": killed,
         "takeover": (done_at - killed_at) if killed_at and done_at else None, "logs": logs,
     }
@@ -284,7 +284,7 @@ def report(title: str, r: dict, args) -> None:
     line = f"  wall time to the last send: {r['wall']:.1f} s"
     if r["takeover"] is not None:
         line += f" ({r['takeover']:.1f} s of it after the kill)"
-    print(line + f"; instance logs in {r['logs']}")
+    print(line + f"; load average {r['load']:.1f}; instance logs in {r['logs']}")
 
 
 def main(argv=None) -> int:
