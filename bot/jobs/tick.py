@@ -196,9 +196,10 @@ class Ticker:
         try:
             if not leases.claim(workspace, holder=self.holder, now=now, engine=self.engine, lease=self.lease):
                 return None
-        except Exception:
-            logger.exception("cannot claim the tick of workspace %s at %s; the next tick tries again",
-                             workspace or "(single)", now.isoformat())
+        except Exception as exc:
+            # The database is unreachable or busy: one line, and the next minute asks again.
+            logger.warning("cannot claim the tick of workspace %s at %s (%s); the next tick tries again",
+                           workspace or "(single)", now.isoformat(), exc.__class__.__name__)
             return None
         with self._lock:
             self._held.add(workspace)
@@ -214,9 +215,9 @@ class Ticker:
                 self._held.discard(workspace)
             try:
                 leases.release(workspace, holder=self.holder, now=self.now(), engine=self.engine)
-            except Exception:
-                logger.exception("cannot give back the lease of workspace %s; it runs out by itself",
-                                 workspace or "(single)")
+            except Exception as exc:
+                logger.warning("cannot give back the tick lease of workspace %s (%s); it runs out by itself",
+                               workspace or "(single)", exc.__class__.__name__)
 
     def _still_held(self, workspace: str) -> bool:
         with self._lock:
@@ -251,8 +252,9 @@ class Ticker:
             try:
                 self.renew(now=now)
                 self._renewed_at = now
-            except Exception:
-                logger.exception("cannot renew the tick leases; trying again in a second (they last %s)", self.lease)
+            except Exception as exc:
+                logger.warning("cannot renew the tick leases (%s); trying again in a second (they last %s)",
+                               exc.__class__.__name__, self.lease)
 
     def shutdown(self) -> None:
         """Stop taking ticks; a tick in flight finishes its current message and its claims expire if it dies."""
