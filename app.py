@@ -9,9 +9,10 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from dotenv import load_dotenv
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -72,19 +73,28 @@ def build_app(settings: Settings, *, deps: Deps, client=None, after_ack=None) ->
     return app
 
 
-def start_scheduler(settings: Settings, engine):
+def start_scheduler(settings: Settings, engine, *, clock: Callable[[], datetime] = utc_now,
+                    every: timedelta = timedelta(minutes=1)):
     """Run the tick every minute in the background; the tick itself decides what is due."""
     # Scheduled fan-out gets its own paced clients (Ticker), so interactive answers never wait behind it.
     ticker = Ticker(settings, engine)
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(lambda: ticker.tick(now=datetime.now(UTC)), "interval", minutes=1,
-                      next_run_time=datetime.now(UTC), max_instances=1, coalesce=True, id="okrbot-tick")
+    # On the whole minute (counted from a fixed instant), so that several instances tick together and share the
+    # minute's workspaces (bot.jobs.tick.Ticker) instead of the first one to wake taking them all.
+    trigger = IntervalTrigger(seconds=every.total_seconds(), start_date=datetime(2026, 1, 1, tzinfo=UTC), timezone=UTC)
+    scheduler.add_job(lambda: ticker.tick(now=clock()), trigger, max_instances=1, coalesce=True, id="okrbot-tick")
+    # And once at start-up, so what fell due while okrbot was down goes out now, not on the next whole minute.
+    scheduler.add_job(lambda: ticker.tick(now=clock()), "date", run_date=datetime.now(UTC), id="okrbot-first-tick")
     scheduler.start()
     return scheduler, ticker
 
 
-def serve(settings: Settings) -> int:
-    """Run the bot until SIGTERM or SIGINT: HTTP or Socket Mode, with the scheduler unless it is off."""
+def serve(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
+          tick_every: timedelta = timedelta(minutes=1)) -> int:
+    """Run the bot until SIGTERM or SIGINT: HTTP or Socket Mode, with the scheduler unless it is off.
+
+    `clock` and `tick_every` are the scheduler's (a benchmark runs simulated minutes faster than real ones).
+    """
     settings.require_serving()
     limit_malloc_arenas()
     # Bolt falls back to SLACK_BOT_TOKEN from the environment even when handed a client, and then warns that the
@@ -97,7 +107,8 @@ def serve(settings: Settings) -> int:
     upgrade(engine)
     after_ack = AcksFirst(AFTER_ACK_WORKERS)
     app = build_app(settings, deps=make_deps(settings, engine), client=client, after_ack=after_ack)
-    scheduler, ticker = start_scheduler(settings, engine) if settings.scheduler else (None, None)
+    scheduler, ticker = (start_scheduler(settings, engine, clock=clock, every=tick_every) if settings.scheduler
+                         else (None, None))
     try:
         if settings.socket_mode:
             _serve_socket_mode(app, settings.app_token, after_ack)

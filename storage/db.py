@@ -7,7 +7,8 @@ processes race for the same row: storage.outbox (each message's claim before it 
 after), storage.prompts.open_week (one row per owner and week, however many ticks race) and storage.problems
 (a problem recorded right after its message was given back, or resolved with its held messages released). Two helpers here roll
 back: `flushed` (a unique key says the row exists already) and `recover` (a job's message failed; the next one
-starts clean, and what was committed before stays).
+starts clean, and what was committed before stays). Outside any scope, storage.leases claims, renews and gives back
+a workspace's tick lease in a short session of its own, each committed at once, as instances race for the row.
 """
 
 from __future__ import annotations

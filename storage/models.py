@@ -381,3 +381,17 @@ class Wake(SQLModel, table=True):
     # The `now` the wake_at was computed at: a tick for an earlier instant (a clock set back) runs in full.
     computed_at: datetime | None = utc_field()
     generation: int = 0
+
+
+class TickLease(SQLModel, table=True):
+    """Which instance computes a workspace's scheduled tick, for which minute, and until when (storage.leases).
+
+    Not scoped: instances claim workspaces across the whole database, and each row names its own workspace.
+    """
+
+    __tablename__ = "tick_leases"
+
+    workspace_id: str = Field(max_length=32, primary_key=True)
+    holder: str = Field(max_length=80)
+    minute: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
