@@ -172,17 +172,17 @@ def main() -> int:
 
 
 # --- several instances on PostgreSQL -------------------------------------------------------------------------------
-# The multi-instance run (leases shared by several `serve` processes) lives in bench_scale_instances.py when that
+# The multi-instance run (leases shared by several `serve` processes) lives in scale_instances.py when that
 # file exists; it prints its own numbers after these.
 
 def instances() -> None:
-    """Run bench/bench_scale_instances.py's main() when that benchmark is present."""
-    path = Path(__file__).with_name("bench_scale_instances.py")
+    """Run bench/scale_instances.py's main() when that benchmark is present."""
+    path = Path(__file__).with_name("scale_instances.py")
     if not path.exists():
         return
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench_scale_instances", path)
+    spec = importlib.util.spec_from_file_location("scale_instances", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.main()

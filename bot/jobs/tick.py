@@ -288,7 +288,7 @@ class Ticker:
 
     def _renew_loop(self) -> None:
         # Polls every second but renews every lease / 3 of the tick's clock, so a simulated clock that runs faster
-        # (bench/bench_scale_instances.py) is renewed in its own time.
+        # (bench/scale_instances.py) is renewed in its own time.
         while not self._stop.wait(1.0):
             now = self.now()
             if self._renewed_at is not None and now - self._renewed_at < self.lease / 3:

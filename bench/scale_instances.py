@@ -12,7 +12,7 @@ running --speed times faster than real time, so the five minutes an outbox claim
 Slack's pacing, HTTP and the database run in real time. --speed 1 runs plain `python app.py serve` on the real
 clock. Nothing is asserted: it prints numbers.
 
-    .venv/bin/python bench/bench_scale_instances.py [--workspaces 200] [--owners 50] [--instances 3] [--speed 10]
+    .venv/bin/python bench/scale_instances.py [--workspaces 200] [--owners 50] [--instances 3] [--speed 10]
 """
 
 from __future__ import annotations
