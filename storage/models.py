@@ -122,6 +122,10 @@ class KeyResult(WorkspaceScoped, table=True):
     observed_value: float | None = Field(default=None)
     observed_at: datetime | None = utc_field()
     observed_origin: str | None = Field(default=None, max_length=32)
+    # When the KR's source is read next (bot.rules.reads; None: no source to read), and why its last read failed
+    # ("source failed: HTTP 503 at 09:12"), until a read succeeds. Indexed: an idle tick asks "due before now?".
+    source_next_read_at: datetime | None = utc_field(index=True)
+    source_note: str | None = Field(default=None, max_length=200)
 
 
 class Person(WorkspaceScoped, table=True):
@@ -294,7 +298,8 @@ class ObservedValue(WorkspaceScoped, table=True):
     """A KR's value as the data said it (pushed through the API), apart from the check-ins people write."""
 
     __tablename__ = "observed_values"
-    __table_args__ = (sa.UniqueConstraint("token_id", "idempotency_key", name="uq_observed_values_token_idempotency"),)
+    __table_args__ = (sa.UniqueConstraint("token_id", "idempotency_key", name="uq_observed_values_token_idempotency"),
+                      sa.UniqueConstraint("kr_id", "read_slot", name="uq_observed_values_kr_read_slot"))
 
     id: int | None = Field(default=None, primary_key=True)
     kr_id: int = Field(foreign_key="key_results.id", index=True)
@@ -308,6 +313,8 @@ class ObservedValue(WorkspaceScoped, table=True):
     # The token that pushed it and the request's Idempotency-Key: a retried push maps to the same row.
     token_id: int | None = Field(default=None, foreign_key="api_tokens.id", ondelete="SET NULL")
     idempotency_key: str | None = Field(default=None, max_length=200)
+    # A value read from the KR's source: the read slot it belongs to (bot.rules.reads.slot_key), stored once.
+    read_slot: str | None = Field(default=None, max_length=32)
 
 
 # The tables whose every query storage.db scopes to the session's workspace.

@@ -1,0 +1,76 @@
+"""Reading KRs' sources on schedule: which are due, the claim on them, and what a read leaves on the KR.
+
+claim_reads commits: it is a commit point of the session rule (storage.db), because the sources are read over the
+network after it, and no write transaction may stay open that long. The reads' results are written in the job's
+own unit of work; each value goes through storage.observed.record_observed under its read slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage.db import chunked
+from storage.models import Cycle, KeyResult, Objective, Person, Team
+
+# A claim older than this was left by a process that died while reading; the next tick reads those sources again.
+# Well above a tick's reads, which take about one read timeout.
+CLAIM_LEASE = timedelta(minutes=10)
+NOTE_CHARS = 200
+
+
+@dataclass(frozen=True)
+class DueRead:
+    """A KR whose source is due: what to read and what decides its next read (owner's zone, team's prompt slot)."""
+
+    kr_id: int
+    ref: int | None
+    owner_id: str
+    source: object
+    archived: bool
+    cycle_end: date
+    team_tz: str
+    person_tz: str | None
+    checkin_day: int
+    checkin_time: str
+
+
+def due_reads(*, now: datetime, session: Session, limit: int = 10_000) -> list[DueRead]:
+    """The KRs whose next read is at or before `now`, oldest first: one indexed query, empty when none are due."""
+    rows = session.exec(
+        select(KeyResult.id, KeyResult.ref, KeyResult.owner_id, KeyResult.source, KeyResult.archived_at, Cycle.end,
+               Team.timezone, Person.tz, Team.checkin_day, Team.checkin_time)
+        .join(Objective, Objective.id == KeyResult.objective_id)
+        .join(Team, Team.id == Objective.team_id)
+        .join(Cycle, Cycle.id == Objective.cycle_id)
+        .join(Person, Person.user_id == KeyResult.owner_id, isouter=True)
+        .where(KeyResult.source_next_read_at <= now)
+        .order_by(KeyResult.source_next_read_at, KeyResult.id).limit(limit))
+    return [DueRead(kr_id, ref, owner, source, archived is not None, end, team_tz, person_tz, day, at)
+            for kr_id, ref, owner, source, archived, end, team_tz, person_tz, day, at in rows]
+
+
+def claim_reads(kr_ids: list[int], *, now: datetime, session: Session) -> set[int]:
+    """Take the KRs still due (no other process took them meanwhile) for CLAIM_LEASE, and commit; returns their ids.
+
+    A compare-and-set on the next read's instant, so of two processes ticking at once each source is read by one.
+    """
+    claimed: set[int] = set()
+    for chunk in chunked(sorted(set(kr_ids))):
+        claimed.update(session.execute(
+            sa.update(KeyResult).where(KeyResult.id.in_(chunk), KeyResult.source_next_read_at <= now)
+            .values(source_next_read_at=now + CLAIM_LEASE).returning(KeyResult.id)
+            .execution_options(synchronize_session=False)).scalars())
+    session.commit()
+    return claimed
+
+
+def schedule_read(kr_id: int, *, at: datetime | None, note: str | None, session: Session) -> None:
+    """Set a KR's next read (None: never again until its source is set anew) and its failure note (None: clear)."""
+    if note is not None and len(note) > NOTE_CHARS:
+        note = note[:NOTE_CHARS - 1] + "…"
+    session.execute(sa.update(KeyResult).where(KeyResult.id == kr_id)
+                    .values(source_next_read_at=at, source_note=note).execution_options(synchronize_session=False))
