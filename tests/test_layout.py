@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = [p for d in ("bot", "handlers", "storage", "web") for p in (ROOT / d).rglob("*.py") if "migrations" not in p.parts]
 PRODUCT.append(ROOT / "app.py")
 # Core SQL bypasses the session's workspace scoping; only these may use it, and none of them reads okrbot's rows:
-# the engine and migrations, throwaway test schemas, and slack_sdk's installation table.
-CORE_SQL_ALLOWED = {"storage/db.py", "storage/scratch.py", "storage/installations.py"}
+# the engine and migrations, throwaway test schemas, slack_sdk's installation table, and SQL sources (a team's own
+# database, read-only).
+CORE_SQL_ALLOWED = {"storage/db.py", "storage/scratch.py", "storage/installations.py", "bot/sources/sql.py"}
 
 LAYERS = [
     ("app", ("app",)),
@@ -28,6 +29,7 @@ LAYERS = [
     ("views", ("bot.views",)),
     ("reports", ("bot.reports",)),
     ("slack", ("bot.slack",)),
+    ("sources", ("bot.sources",)),
     ("rules", ("bot.rules",)),
     ("storage, settings, metrics", ("storage", "bot.settings", "bot.metrics")),
 ]
