@@ -12,7 +12,7 @@ from bot.rules.values import format_value
 from bot.slack import ids
 from bot.views.kit import (MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, MODAL_BLOCKS, SUMMARY_ROOM, block_text, button,
                            confidence_label, context, escape, plain, section, signed, value_text)
-from bot.views.status import ORIGIN_NAMES
+from bot.views.status import origin_name
 from storage.models import CheckIn
 from storage.okrs import ActiveKR
 
@@ -39,11 +39,17 @@ def observed_line(row: ActiveKR, last: CheckIn | None) -> str:
     kr = row.kr
     if not observed_is_newer(kr, last):
         return ""
-    name = ORIGIN_NAMES.get(kr.observed_origin or "", kr.observed_origin or "the data")
+    name = origin_name(kr.observed_origin)
     line = f"Data: *{value_text(kr.observed_value, kr.unit)}* from {name} ({kr.observed_at:%b %-d})"
     if last is not None:
         line += f", {signed(kr.observed_value - last.value, kr.unit)} since the last check-in"
     return line
+
+
+def source_failed_line(row: ActiveKR) -> str:
+    """':warning: source failed: HTTP 503 at 09:12' for the owner, when the last read of the KR's source failed."""
+    note = row.kr.source_note
+    return f":warning: {escape(note)}. Type the value yourself, or fix the source." if note else ""
 
 
 def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prompt_id: int) -> tuple[str, list[dict]]:
@@ -56,7 +62,7 @@ def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prom
     size = block_text(out) + SUMMARY_ROOM
     for row in rows[: MESSAGE_BLOCKS - 4]:
         last = latest.get(row.kr.id)
-        data = observed_line(row, last)
+        data = "\n".join(line for line in (observed_line(row, last), source_failed_line(row)) if line)
         block = section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
                         f"{last_checkin_line(row, last)}" + (f"\n{data}" if data else ""))
         size += block_text([block])
@@ -103,8 +109,9 @@ def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_u
         last = latest.get(kr.id)
         unit = f" ({kr.unit})" if kr.unit else ""
         data = observed_line(row, last)
+        failed = source_failed_line(row)
         body.append(section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"
-                            + (f"\n{data}" if data else "")))
+                            + "".join(f"\n{line}" for line in (data, failed) if line)))
         mine = current.get(kr.id)
         value_input = {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
                        "placeholder": plain(format_value(last.value if last else kr.baseline, kr.unit))}
@@ -167,7 +174,7 @@ def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]],
         kr = row.kr
         if observed_is_newer(kr, old, now=new.created_at) and round(kr.observed_value, 2) != round(new.value, 2):
             # Typed over the data's value: the owner's number is the check-in; the data's stays in its history.
-            name = ORIGIN_NAMES.get(kr.observed_origin or "", kr.observed_origin or "the data")
+            name = origin_name(kr.observed_origin)
             line += (f"\n_Yours is kept; {name} said {value_text(kr.observed_value, kr.unit)} "
                      f"({kr.observed_at:%b %-d})._")
         lines.append(line)

@@ -26,7 +26,7 @@ from bot.views.kit import (
 )
 from bot.views.participation import this_week_text
 from bot.views.sparkline import trend_spark
-from bot.views.status import counts, objective_sections, origin_label, pace_label
+from bot.views.status import counts, failed_label, objective_sections, origin_label, pace_label
 
 # KR lines shown in full across the digest; past this, objectives summarise the rest ("…and 4 more KRs: …").
 DIGEST_KR_LINES = 40
@@ -45,7 +45,7 @@ def kr_line(kr: KRStatus) -> str:
             value += f" ({origin_label(kr)})"
     confidence = CONFIDENCE_EMOJI.get(kr.confidence or "", "")
     score = f"score {kr.score:.2f} {trend_spark(kr)}".rstrip()
-    parts = [value, confidence, score, pace_label(kr), f"<@{kr.owner_id}>"]
+    parts = [value, failed_label(kr), confidence, score, pace_label(kr), f"<@{kr.owner_id}>"]
     return f"• *{escape(kr.title)}* · " + " · ".join(p for p in parts if p)
 
 
