@@ -8,8 +8,10 @@ address rule (a source on the company network, the tests' loopback servers); the
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,12 +26,19 @@ __all__ = ["FetchFailed", "Fetched", "MAX_BODY_BYTES", "get", "seconds"]
 # A number lives in a small answer; a huge one is a mistake (or an attack on memory).
 MAX_BODY_BYTES: Final = 5_000_000
 MAX_REDIRECTS: Final = 5
+_ERROR_BODY_BYTES: Final = 10_000
 # 64:ff9b::/96 (NAT64) carries an IPv4 address that ipaddress calls global whatever it embeds.
 _NAT64: Final = ipaddress.ip_network("64:ff9b::/96")
 
 
 class FetchFailed(Exception):
-    """The request gave no usable answer; str() is a sentence without secrets."""
+    """The request gave no usable answer; str() is a sentence without secrets. An HTTP error keeps its status and the
+    start of its body (Prometheus explains a refused query there)."""
+
+    def __init__(self, sentence: str, status: int | None = None, body: bytes = b"") -> None:
+        super().__init__(sentence)
+        self.status = status
+        self.body = body
 
 
 @dataclass(frozen=True)
@@ -96,12 +105,18 @@ class _CheckedBackend(httpcore.SyncBackend):
         raise error or httpcore.ConnectError(f"could not find the host {host}")
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # Loading the CA bundle costs tens of milliseconds; one context serves every read (SSLContext is thread-safe).
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class _CheckedTransport(httpx.HTTPTransport):
     """httpx's transport over _CheckedBackend; httpx has no parameter for the backend, so the pool is rebuilt."""
 
     def __init__(self, allow_private: bool) -> None:
-        super().__init__(trust_env=False, retries=0)
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=False),
+        super().__init__(verify=_tls(), trust_env=False, retries=0)
+        self._pool = httpcore.ConnectionPool(ssl_context=_tls(),
                                              max_connections=4, retries=0,
                                              network_backend=_CheckedBackend(allow_private))
 
@@ -141,7 +156,10 @@ def get(url: str, *, headers: Mapping[str, str] | None = None, params: Mapping[s
                           max_redirects=MAX_REDIRECTS, timeout=httpx.Timeout(timeout)) as client:
             with client.stream("GET", url, headers=dict(headers or {}), params=params) as response:
                 if not response.is_success:
-                    raise FetchFailed(f"HTTP {response.status_code}")
+                    body = b""
+                    if response.status_code in (400, 422):
+                        body = response.read()[:_ERROR_BODY_BYTES]
+                    raise FetchFailed(f"HTTP {response.status_code}", response.status_code, body)
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)

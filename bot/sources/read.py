@@ -169,12 +169,27 @@ def _csv(source: CsvSource, environ: Mapping[str, str], timeout: float, used: li
     raise _Failed(f"the sheet has no cell {source.cell} (it has fewer than {row + 1} rows)")
 
 
+def _prometheus_error(body: bytes) -> bool:
+    try:
+        document = json.loads(body) if body else None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(document, dict) and bool(document.get("error"))
+
+
 def _prometheus(source: PrometheusSource, environ: Mapping[str, str], timeout: float, used: list[str]) -> float:
     base = _expand(source.url, environ, used).rstrip("/")
-    answer = get(f"{base}/api/v1/query", params={"query": source.query, "timeout": f"{timeout:g}s"},
-                 timeout=timeout, allow_private=_allow_private(environ))
     try:
-        document = json.loads(answer.body)
+        answer = get(f"{base}/api/v1/query", params={"query": source.query, "timeout": f"{timeout:g}s"},
+                     timeout=timeout, allow_private=_allow_private(environ))
+        body = answer.body
+    except FetchFailed as exc:
+        # Prometheus answers 400 or 422 with {"status": "error", "error": "…"} for a query it refuses.
+        if not _prometheus_error(exc.body):
+            raise
+        body = exc.body
+    try:
+        document = json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _Failed("the answer is not JSON: is the URL a Prometheus server?") from None
     if not isinstance(document, dict) or document.get("status") != "success":
@@ -185,7 +200,7 @@ def _prometheus(source: PrometheusSource, environ: Mapping[str, str], timeout: f
     kind = data.get("resultType") if isinstance(data, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
     if kind == "scalar" and isinstance(result, list) and len(result) == 2:
-        return number(result[1], "the scalar Prometheus answered")
+        return _go_float(result[1], "the scalar Prometheus answered")
     if kind != "vector" or not isinstance(result, list):
         raise _Failed(f"the query gives a {kind or 'strange'} result; a source needs an instant vector or a scalar")
     if len(result) != 1:
@@ -193,7 +208,18 @@ def _prometheus(source: PrometheusSource, environ: Mapping[str, str], timeout: f
     sample = result[0].get("value") if isinstance(result[0], dict) else None
     if not isinstance(sample, list) or len(sample) != 2:
         raise _Failed("the answer is not a Prometheus query result")
-    return number(sample[1], "the sample Prometheus answered")
+    return _go_float(sample[1], "the sample Prometheus answered")
+
+
+def _go_float(text: Any, what: str) -> float:
+    """Prometheus writes sample values as Go floats in strings ("1e+06", "+Inf", "NaN")."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise _Failed(f"{what} is not a number: {_shown(text)}") from None
+    if not math.isfinite(value):
+        raise _Failed(f"{what} is not a finite number: {_shown(text)}")
+    return number(value, what)
 
 
 def _sql(source: SqlSource, environ: Mapping[str, str], timeout: float, used: list[str]) -> float:

@@ -72,6 +72,12 @@ def _postgres(url: sa.URL, query: str, timeout: float) -> Any:
             # Leaving the block without a commit rolls the (read-only) transaction back.
     except sa.exc.OperationalError as exc:
         raise SqlFailed(_pg_reason(exc.orig, connecting=True, timeout=timeout)) from None
+    except psycopg.errors.SyntaxError as exc:
+        first = query.split(None, 1)[0] if query.split() else ""
+        if first and f'at or near "{first}"' in (exc.diag.message_primary or "") and first.lower() != "select":
+            # DECLARE … CURSOR FOR accepts only queries: the server's "syntax error" means "not a query".
+            raise SqlFailed(f"a SQL source runs one query (SELECT, WITH or VALUES), not {first.upper()}") from None
+        raise SqlFailed(_pg_reason(exc, connecting=False, timeout=timeout)) from None
     except psycopg.Error as exc:
         raise SqlFailed(_pg_reason(exc, connecting=False, timeout=timeout)) from None
     except sa.exc.DBAPIError as exc:
