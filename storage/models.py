@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -31,6 +32,19 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class JSONText(TypeDecorator):
+    """A JSON document kept as text: the same column type on SQLite and PostgreSQL, read back as Python values."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else json.loads(value)
 
 
 def utc_field(*, nullable: bool = True, index: bool = False):
@@ -122,6 +136,9 @@ class KeyResult(WorkspaceScoped, table=True):
     observed_value: float | None = Field(default=None)
     observed_at: datetime | None = utc_field()
     observed_origin: str | None = Field(default=None, max_length=32)
+    # Where the KR's number is read from: bot.sources.spec.source_dict of its definition (${VAR} references kept,
+    # never a secret), or None.
+    source: dict | None = Field(default=None, sa_type=JSONText)
     # When the KR's source is read next (bot.rules.reads; None: no source to read), and why its last read failed
     # ("source failed: HTTP 503 at 09:12"), until a read succeeds. Indexed: an idle tick asks "due before now?".
     source_next_read_at: datetime | None = utc_field(index=True)

@@ -30,7 +30,7 @@ _CYCLE_FIELDS = ("name", "start", "end")
 _TEAM_FIELDS = ("name", "channel", "leads", "timezone", "holidays", "checkin", "digest")
 _SCHEDULE_FIELDS = ("day", "time")
 _OBJECTIVE_FIELDS = ("team", "id", "title", "type", "key_results")
-_KR_FIELDS = ("id", "ref", "title", "owner", "baseline", "target", "unit", "latest", "observed", "grade")
+_KR_FIELDS = ("id", "ref", "title", "owner", "baseline", "target", "unit", "source", "latest", "observed", "grade")
 _OBSERVED_FIELDS = ("value", "at", "origin")
 _LATEST_FIELDS = ("value", "confidence", "note", "at")
 
@@ -46,7 +46,6 @@ class Parsed:
     document: Any = None
 
 
-
 class OkrChecker(FieldChecker):
     """Walks the loaded YAML section by section: cycle, teams, objectives and their key results."""
 
@@ -54,7 +53,6 @@ class OkrChecker(FieldChecker):
         super().__init__(filename)
         self.team_refs: list[tuple[str, int, str]] = []
         self.file_teams: set[str] = set()
-
 
     def document(self, doc: Any) -> OkrSet | None:
         if doc is None:
@@ -286,6 +284,8 @@ class OkrChecker(FieldChecker):
         if m.get("unit") is not None:
             unit = self.checked(validation.unit, m["unit"], self.line_of(m, "unit"), f"{where}.unit")
             ok = ok and unit is not None
+        source = None if m.get("source") is None else self.source(m["source"], self.line_of(m, "source"), where)
+        ok = ok and (source is not None or m.get("source") is None)
         if m.get("latest") is not None:
             ok = self.latest(m["latest"], self.line_of(m, "latest"), f"{where}.latest") and ok
         if m.get("observed") is not None:
@@ -305,7 +305,7 @@ class OkrChecker(FieldChecker):
                 seen[key] = key_line
         if not ok or None in (title, key, owner, baseline, target):
             return None
-        return KeyResultSpec(key, title, owner, baseline, target, unit, m.line)
+        return KeyResultSpec(key, title, owner, baseline, target, unit, m.line, source)
 
     def latest(self, value: Any, line: int, where: str) -> bool:
         """Check the export-only `latest` block; import ignores it, but a typo in it should still be reported."""
@@ -328,7 +328,6 @@ class OkrChecker(FieldChecker):
                 self.problem(self.line_of(m, "at"), f"{where}.at",
                              f"{describe(at)} is not a timestamp; write it like 2026-11-27 09:00:00+00:00")
         return len(self.problems) == before
-
 
 
 # The largest OKR file okrbot reads: thousands of teams fit; far more is a mistake (or not an OKR file).

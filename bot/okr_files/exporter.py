@@ -97,6 +97,10 @@ class _Quoted(str):
     """A string always written in double quotes (times, so nobody copies an unquoted 10:00)."""
 
 
+class _Literal(str):
+    """A string of several lines written as a `|` block, as people write a SQL query."""
+
+
 class _Dumper(yaml.SafeDumper):
     """SafeDumper that keeps short mappings and lists on one line, quotes times and indents list items."""
 
@@ -107,6 +111,7 @@ class _Dumper(yaml.SafeDumper):
 
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True))
 _Dumper.add_representer(_FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+_Dumper.add_representer(_Literal, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style="|"))
 _Dumper.add_representer(_Quoted, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style='"'))
 
 
@@ -144,6 +149,12 @@ def export_yaml(*, session: Session, cycle_name: str | None = None) -> str:
                       "baseline": _number(kr.baseline), "target": _number(kr.target)}
         if kr.unit:
             item["unit"] = kr.unit
+        if kr.source:
+            # As written in the file, on one line unless a query spans lines; ${VAR} references stay references
+            # (secrets are never stored).
+            multiline = any("\n" in v for v in kr.source.values() if isinstance(v, str))
+            item["source"] = ({k: _Literal(v) if isinstance(v, str) and "\n" in v else v for k, v in kr.source.items()}
+                              if multiline else _Flow(kr.source))
         if row.latest is not None:
             item["latest"] = {"value": _number(row.latest.value), "confidence": row.latest.confidence,
                               "note": row.latest.note, "at": row.latest.created_at.astimezone(UTC)}

@@ -15,6 +15,7 @@ from bot.okr_files.yaml_lines import LineList, LineMap, Sexagesimal
 from bot.rules import validation
 from bot.rules.validation import Invalid, describe, suggest
 from bot.rules.values import InvalidValue, parse_value
+from bot.sources.spec import SourceProblem, parse_source, source_dict
 
 
 class FieldChecker:
@@ -118,3 +119,21 @@ class FieldChecker:
             self.problem(line, path, f"{what} must be a list (one `- ` item per line), not {describe(value)}")
             return None
         return value
+
+    def source(self, value: Any, line: int, where: str) -> dict | None:
+        """A KR's `source:` as bot.sources.spec.source_dict, or None after a problem on the line of the field at fault."""
+        if isinstance(value, LineMap) and value.repeated:
+            key, key_line = value.repeated[0]
+            self.problem(key_line, f"{where}.source.{key}", f"field {key!r} appears more than once in the source")
+            return None
+        try:
+            return source_dict(parse_source(value))
+        except SourceProblem as exc:
+            # exc.path is "source", "source.url" or "source.headers.Authorization": find the deepest line known.
+            found, node = line, value
+            for key in exc.path.split(".")[1:]:
+                if not isinstance(node, LineMap) or key not in node.lines:
+                    break
+                found, node = node.lines[key], node[key]
+            self.problem(found, f"{where}.{exc.path}", exc.sentence)
+            return None

@@ -149,7 +149,7 @@ def apply_okr_set(okr: OkrSet, *, session: Session) -> ImportSummary:
         for kr_spec in spec.key_results:
             kr = existing.get(kr_spec.key)
             values = dict(title=kr_spec.title, owner_id=kr_spec.owner, unit=kr_spec.unit, baseline=kr_spec.baseline,
-                          target=kr_spec.target)
+                          target=kr_spec.target, source=kr_spec.source)
             if kr is None:
                 kr = KeyResult(objective_id=objective.id, key=kr_spec.key, **values)
                 summary.key_results_created += 1

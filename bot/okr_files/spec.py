@@ -67,6 +67,8 @@ class KeyResultSpec:
     target: float
     unit: str
     line: int
+    # Where the number is read from: bot.sources.spec.source_dict of the `source:` definition, or None.
+    source: dict | None = None
 
 
 @dataclass(frozen=True)

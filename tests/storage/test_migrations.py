@@ -154,6 +154,38 @@ def test_0008_numbers_existing_key_results_per_workspace(db_url):
 
 
 @pytest.mark.fresh_database  # it migrates down and up: a schema of its own
+def test_0009_adds_kr_sources_and_keeps_key_results(db_url):
+    from sqlmodel import select
+
+    from storage.models import KeyResult
+
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as s:
+            from storage.models import Cycle, Objective, Team
+
+            cycle, team = Cycle(name="Q4", start=date(2026, 10, 1), end=date(2026, 12, 31)), Team(name="G", channel="C0G")
+            s.add_all([cycle, team])
+            s.flush()
+            objective = Objective(team_id=team.id, cycle_id=cycle.id, key="o", title="O")
+            s.add(objective)
+            s.flush()
+            s.add(KeyResult(objective_id=objective.id, key="k", title="K", owner_id="U1", baseline=0, target=1,
+                            source={"type": "sql", "database": "DB", "query": "select 1"}))
+        with session_scope(engine) as s:
+            assert s.exec(select(KeyResult)).one().source == {"type": "sql", "database": "DB", "query": "select 1"}
+        _migrate(engine, "0008", down=True)
+        with engine.begin() as conn:
+            assert "source" not in {c["name"] for c in sa.inspect(conn).get_columns("key_results")}
+            assert conn.execute(sa.text("SELECT key FROM key_results")).scalars().all() == ["k"]
+        _migrate(engine, "head")
+        with session_scope(engine) as s:
+            assert s.exec(select(KeyResult)).one().source is None
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.fresh_database  # it migrates down and up: a schema of its own
 def test_0010_adds_source_reads_and_keeps_observed_values(db_url):
     engine = make_engine(db_url)
     try:
