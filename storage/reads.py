@@ -27,6 +27,8 @@ class DueRead:
     """A KR whose source is due: what to read and what decides its next read (owner's zone, team's prompt slot)."""
 
     kr_id: int
+    # The instant the read was due (models.READ_AT_ONCE: its source was just set).
+    due_at: datetime
     ref: int | None
     owner_id: str
     source: object
@@ -41,7 +43,7 @@ class DueRead:
 def due_reads(*, now: datetime, session: Session, limit: int = 10_000) -> list[DueRead]:
     """The KRs whose next read is at or before `now`, oldest first: one indexed query, empty when none are due."""
     rows = session.exec(
-        select(KeyResult.id, KeyResult.ref, KeyResult.owner_id, KeyResult.source, KeyResult.archived_at, Cycle.end,
+        select(KeyResult.id, KeyResult.source_next_read_at, KeyResult.ref, KeyResult.owner_id, KeyResult.source, KeyResult.archived_at, Cycle.end,
                Team.timezone, Person.tz, Team.checkin_day, Team.checkin_time)
         .join(Objective, Objective.id == KeyResult.objective_id)
         .join(Team, Team.id == Objective.team_id)
@@ -49,8 +51,8 @@ def due_reads(*, now: datetime, session: Session, limit: int = 10_000) -> list[D
         .join(Person, Person.user_id == KeyResult.owner_id, isouter=True)
         .where(KeyResult.source_next_read_at <= now)
         .order_by(KeyResult.source_next_read_at, KeyResult.id).limit(limit))
-    return [DueRead(kr_id, ref, owner, source, archived is not None, end, team_tz, person_tz, day, at)
-            for kr_id, ref, owner, source, archived, end, team_tz, person_tz, day, at in rows]
+    return [DueRead(kr_id, due_at, ref, owner, source, archived is not None, end, team_tz, person_tz, day, at)
+            for kr_id, due_at, ref, owner, source, archived, end, team_tz, person_tz, day, at in rows]
 
 
 def claim_reads(kr_ids: list[int], *, now: datetime, session: Session) -> set[int]:

@@ -1,0 +1,107 @@
+"""Reading KRs' sources when they are due: once a day and in the hour before the owner's prompt (bot.rules.reads).
+
+The job claims the due KRs and commits (storage.reads.claim_reads) before it reads anything, so no database write
+is held while the network answers: the tick takes about the slowest read's timeout, however many sources it reads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.rules.reads import current_slot, failure_note, next_read, retry_read, slot_key
+from bot.rules.refs import ref_text
+from bot.rules.schedule import local_day, owner_zone, parse_hhmm
+from bot.sources.read import READ_TIMEOUT_SECONDS, Reading, read_sources
+from bot.sources.spec import Source, SourceProblem, origin_key, parse_source
+from storage.models import READ_AT_ONCE, ObservedValue
+from storage.observed import record_observed
+from storage.reads import DueRead, claim_reads, due_reads, schedule_read
+
+logger = logging.getLogger(__name__)
+
+# Reads in flight at once. Above the number of sources expected to hang in one tick, so that they wait out their
+# timeouts side by side instead of one after another (a thread each, mostly waiting on sockets).
+READ_CONCURRENCY = 128
+
+
+@dataclass
+class Reads:
+    """What one run of the job did: KRs whose value was stored, read again within a slot stored already, failed."""
+
+    stored: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    stopped: int = 0
+
+
+def read_due_sources(*, now: datetime, session: Session, client: object = None,
+                     environ: Mapping[str, str] | None = None, timeout: float = READ_TIMEOUT_SECONDS) -> Reads:
+    """Read every source due at `now` and record what each said: its value once per read slot, or a failure note."""
+    report = Reads()
+    due = due_reads(now=now, session=session)
+    if not due:
+        return report
+    claimed = claim_reads([d.kr_id for d in due], now=now, session=session)
+    to_read: list[tuple[DueRead, Source]] = []
+    for item in due:
+        if item.kr_id not in claimed:
+            continue
+        tz = owner_zone(item.person_tz, item.team_tz)
+        if item.archived or local_day(tz.key, now=now) > item.cycle_end:
+            # Its cycle is over (or the KR archived): nothing left to measure. Setting the source again resumes.
+            schedule_read(item.kr_id, at=None, note=None, session=session)
+            report.stopped += 1
+            continue
+        try:
+            to_read.append((item, parse_source(_definition(item.source))))
+        except SourceProblem as problem:
+            # A definition stored before a rule got stricter: it will not fix itself, so try it at the next slot.
+            _failed(item, problem.sentence, now=now, session=session, report=report, retry=False)
+    # No transaction is open here (claim_reads committed): the network is read while the database waits for nothing.
+    readings = read_sources([source for _, source in to_read], environ=os.environ if environ is None else environ,
+                            timeout=timeout, concurrency=READ_CONCURRENCY)
+    for (item, source), reading in zip(to_read, readings):
+        _record(item, source, reading, now=now, session=session, report=report)
+    return report
+
+
+def _record(item: DueRead, source: Source, reading: Reading, *, now: datetime, session: Session,
+            report: Reads) -> None:
+    if reading.value is None:
+        _failed(item, reading.failure or "no value", now=now, session=session, report=report)
+        return
+    tz, prompts = _clock(item)
+    # A source just set is read out of schedule, in a slot of its own: the current slot may hold the old source's.
+    slot = slot_key(now if item.due_at == READ_AT_ONCE else current_slot(tz, prompts, now=now))
+    row = ObservedValue(kr_id=item.kr_id, value=reading.value, observed_at=now, recorded_at=now,
+                        origin=origin_key(source), read_slot=slot)
+    # Another process (or an earlier run of this tick) may have stored this slot: its first value stays.
+    stored = record_observed(row, session=session)
+    (report.stored if stored is row else report.unchanged).append(ref_text(item.ref))
+    schedule_read(item.kr_id, at=next_read(tz, prompts, now=now), note=None, session=session)
+
+
+def _failed(item: DueRead, failure: str, *, now: datetime, session: Session, report: Reads,
+            retry: bool = True) -> None:
+    tz, prompts = _clock(item)
+    again = retry_read(tz, prompts, now=now) if retry else next_read(tz, prompts, now=now)
+    schedule_read(item.kr_id, at=again, note=failure_note(failure, at=now, tz=tz), session=session)
+    report.failed.append(ref_text(item.ref))
+    logger.warning("source of %s failed: %s; next try at %s", ref_text(item.ref) or f"KR id {item.kr_id}",
+                   failure.rstrip("."), again.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def _clock(item: DueRead):
+    return owner_zone(item.person_tz, item.team_tz), [(item.checkin_day, parse_hhmm(item.checkin_time))]
+
+
+def _definition(stored: object) -> object:
+    # The column holds the definition as written (storage keeps JSON as text on every backend).
+    return json.loads(stored) if isinstance(stored, str) else stored
