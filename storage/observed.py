@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from storage.db import flushed, workspace_of
+from storage.db import chunked, flushed, workspace_of
 from storage.models import KeyResult, ObservedValue
 
 
@@ -57,22 +57,49 @@ def _show_on_kr(row: ObservedValue, *, session: Session) -> None:
 
 
 def _record_read(row: ObservedValue, *, session: Session) -> ObservedValue:
-    """A value read from a source, stored once per KR and read slot; a slot stored already keeps its first value.
+    stored = record_reads([row], session=session)
+    if row.kr_id in stored:
+        row.id = stored[row.kr_id]
+        return row
+    return session.exec(select(ObservedValue).where(ObservedValue.kr_id == row.kr_id,
+                                                    ObservedValue.read_slot == row.read_slot)).one()
+
+
+# Rows per INSERT: 500 rows of 11 columns stay far below both backends' bind-parameter limits.
+READS_PER_INSERT = 500
+
+
+def record_reads(rows: list[ObservedValue], *, session: Session) -> dict[int, int]:
+    """Store values read from sources, each once per KR and read slot, and show each on its KR; returns the KRs whose
+    value was stored now, with the new row's id (a slot stored already keeps its first value, and is left out).
 
     INSERT … ON CONFLICT DO NOTHING (both backends), not flush-and-roll-back: the job records many reads in one unit
-    of work, and a slot another process stored a moment ago must not undo the others.
+    of work, and a slot another process stored a moment ago must not undo the others. A few statements for a
+    thousand reads: one INSERT per READS_PER_INSERT rows and one executemany UPDATE.
     """
+    if not rows:
+        return {}
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    values = row.model_dump(exclude={"id"}) | {"workspace_id": workspace_of(session)}
-    new_id = session.execute(insert(ObservedValue).values(**values)
-                             .on_conflict_do_nothing(index_elements=["kr_id", "read_slot"])
-                             .returning(ObservedValue.id)).scalar()
-    if new_id is None:
-        return session.exec(select(ObservedValue).where(ObservedValue.kr_id == row.kr_id,
-                                                        ObservedValue.read_slot == row.read_slot)).one()
-    row.id = new_id
-    _show_on_kr(row, session=session)
-    return row
+    workspace = workspace_of(session)
+    stored: dict[int, int] = {}
+    for chunk in chunked(rows, READS_PER_INSERT):
+        values = [row.model_dump(exclude={"id"}) | {"workspace_id": workspace} for row in chunk]
+        result = session.execute(insert(ObservedValue).values(values)
+                                 .on_conflict_do_nothing(index_elements=["kr_id", "read_slot"])
+                                 .returning(ObservedValue.kr_id, ObservedValue.id))
+        stored.update((kr_id, row_id) for kr_id, row_id in result)
+    shown = [{"kr": row.kr_id, "value": row.value, "at": row.observed_at, "origin": row.origin}
+             for row in rows if row.kr_id in stored]
+    if shown:
+        # One executemany of _show_on_kr's conditional UPDATE. core_only skips the ORM's bulk-by-primary-key path,
+        # and with it the session's workspace scoping: the workspace is in the WHERE clause instead.
+        session.execute(sa.update(KeyResult)
+                        .where(KeyResult.id == sa.bindparam("kr"), KeyResult.workspace_id == workspace,
+                               sa.or_(KeyResult.observed_at.is_(None), KeyResult.observed_at <= sa.bindparam("at")))
+                        .values(observed_value=sa.bindparam("value"), observed_at=sa.bindparam("at"),
+                                observed_origin=sa.bindparam("origin")),
+                        shown, execution_options={"dml_strategy": "core_only"})
+    return stored
 
 
 def observed_history(kr_ids: Iterable[int], *, session: Session, limit: int = 20) -> list[ObservedValue]:

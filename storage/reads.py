@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import chunked
+from storage.db import chunked, workspace_of
 from storage.models import Cycle, KeyResult, Objective, Person, Team
 
 # A claim older than this was left by a process that died while reading; the next tick reads those sources again.
@@ -70,9 +70,24 @@ def claim_reads(kr_ids: list[int], *, now: datetime, session: Session) -> set[in
     return claimed
 
 
+def schedule_reads(plans: list[tuple[int, datetime | None, str | None]], *, session: Session) -> None:
+    """For each (KR id, next read, failure note): set when its source is read next (None: never again until it is
+    set anew) and its note (None: clear). One executemany UPDATE however many."""
+    if not plans:
+        return
+    # core_only skips the ORM's bulk-by-primary-key path, and with it the session's workspace scoping: the
+    # workspace is in the WHERE clause instead.
+    session.execute(sa.update(KeyResult)
+                    .where(KeyResult.id == sa.bindparam("kr"), KeyResult.workspace_id == workspace_of(session))
+                    .values(source_next_read_at=sa.bindparam("next"), source_note=sa.bindparam("note")),
+                    [{"kr": kr_id, "next": at, "note": _clipped(note)} for kr_id, at, note in plans],
+                    execution_options={"dml_strategy": "core_only"})
+
+
 def schedule_read(kr_id: int, *, at: datetime | None, note: str | None, session: Session) -> None:
-    """Set a KR's next read (None: never again until its source is set anew) and its failure note (None: clear)."""
-    if note is not None and len(note) > NOTE_CHARS:
-        note = note[:NOTE_CHARS - 1] + "…"
-    session.execute(sa.update(KeyResult).where(KeyResult.id == kr_id)
-                    .values(source_next_read_at=at, source_note=note).execution_options(synchronize_session=False))
+    """Set one KR's next read and failure note (see schedule_reads)."""
+    schedule_reads([(kr_id, at, note)], session=session)
+
+
+def _clipped(note: str | None) -> str | None:
+    return note if note is None or len(note) <= NOTE_CHARS else note[:NOTE_CHARS - 1] + "…"

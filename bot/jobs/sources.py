@@ -18,11 +18,11 @@ from sqlmodel import Session
 from bot.rules.reads import current_slot, failure_note, next_read, retry_read, slot_key
 from bot.rules.refs import ref_text
 from bot.rules.schedule import local_day, owner_zone, parse_hhmm
-from bot.sources.read import READ_TIMEOUT_SECONDS, Reading, read_sources
+from bot.sources.read import READ_TIMEOUT_SECONDS, read_sources
 from bot.sources.spec import Source, SourceProblem, origin_key, parse_source
 from storage.models import READ_AT_ONCE, ObservedValue
-from storage.observed import record_observed
-from storage.reads import DueRead, claim_reads, due_reads, schedule_read
+from storage.observed import record_reads
+from storage.reads import DueRead, claim_reads, due_reads, schedule_reads
 
 logger = logging.getLogger(__name__)
 
@@ -50,52 +50,51 @@ def read_due_sources(*, now: datetime, session: Session, client: object = None,
         return report
     claimed = claim_reads([d.kr_id for d in due], now=now, session=session)
     to_read: list[tuple[DueRead, Source]] = []
+    plans: list[tuple[int, datetime | None, str | None]] = []
     for item in due:
         if item.kr_id not in claimed:
             continue
         tz = owner_zone(item.person_tz, item.team_tz)
         if item.archived or local_day(tz.key, now=now) > item.cycle_end:
             # Its cycle is over (or the KR archived): nothing left to measure. Setting the source again resumes.
-            schedule_read(item.kr_id, at=None, note=None, session=session)
+            plans.append((item.kr_id, None, None))
             report.stopped += 1
             continue
         try:
             to_read.append((item, parse_source(_definition(item.source))))
         except SourceProblem as problem:
             # A definition stored before a rule got stricter: it will not fix itself, so try it at the next slot.
-            _failed(item, problem.sentence, now=now, session=session, report=report, retry=False)
+            plans.append(_failed(item, problem.sentence, now=now, report=report, retry=False))
     # No transaction is open here (claim_reads committed): the network is read while the database waits for nothing.
     readings = read_sources([source for _, source in to_read], environ=os.environ if environ is None else environ,
                             timeout=timeout, concurrency=READ_CONCURRENCY)
+    values: list[tuple[DueRead, ObservedValue]] = []
     for (item, source), reading in zip(to_read, readings):
-        _record(item, source, reading, now=now, session=session, report=report)
+        if reading.value is None:
+            plans.append(_failed(item, reading.failure or "no value", now=now, report=report))
+            continue
+        tz, prompts = _clock(item)
+        # A source just set is read out of schedule, in a slot of its own: the current slot may hold the old one's.
+        slot = slot_key(now if item.due_at == READ_AT_ONCE else current_slot(tz, prompts, now=now))
+        values.append((item, ObservedValue(kr_id=item.kr_id, value=reading.value, observed_at=now, recorded_at=now,
+                                           origin=origin_key(source), read_slot=slot)))
+        plans.append((item.kr_id, next_read(tz, prompts, now=now), None))
+    # Another process (or an earlier run of this tick) may have stored a slot already: its first value stays.
+    stored = record_reads([row for _, row in values], session=session)
+    for item, _ in values:
+        (report.stored if item.kr_id in stored else report.unchanged).append(ref_text(item.ref))
+    schedule_reads(plans, session=session)
     return report
 
 
-def _record(item: DueRead, source: Source, reading: Reading, *, now: datetime, session: Session,
-            report: Reads) -> None:
-    if reading.value is None:
-        _failed(item, reading.failure or "no value", now=now, session=session, report=report)
-        return
-    tz, prompts = _clock(item)
-    # A source just set is read out of schedule, in a slot of its own: the current slot may hold the old source's.
-    slot = slot_key(now if item.due_at == READ_AT_ONCE else current_slot(tz, prompts, now=now))
-    row = ObservedValue(kr_id=item.kr_id, value=reading.value, observed_at=now, recorded_at=now,
-                        origin=origin_key(source), read_slot=slot)
-    # Another process (or an earlier run of this tick) may have stored this slot: its first value stays.
-    stored = record_observed(row, session=session)
-    (report.stored if stored is row else report.unchanged).append(ref_text(item.ref))
-    schedule_read(item.kr_id, at=next_read(tz, prompts, now=now), note=None, session=session)
-
-
-def _failed(item: DueRead, failure: str, *, now: datetime, session: Session, report: Reads,
-            retry: bool = True) -> None:
+def _failed(item: DueRead, failure: str, *, now: datetime, report: Reads,
+            retry: bool = True) -> tuple[int, datetime, str]:
     tz, prompts = _clock(item)
     again = retry_read(tz, prompts, now=now) if retry else next_read(tz, prompts, now=now)
-    schedule_read(item.kr_id, at=again, note=failure_note(failure, at=now, tz=tz), session=session)
     report.failed.append(ref_text(item.ref))
     logger.warning("source of %s failed: %s; next try at %s", ref_text(item.ref) or f"KR id {item.kr_id}",
                    failure.rstrip("."), again.strftime("%Y-%m-%d %H:%M UTC"))
+    return item.kr_id, again, failure_note(failure, at=now, tz=tz)
 
 
 def _clock(item: DueRead):
