@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 import textwrap
@@ -18,7 +19,9 @@ from bot.okr_files.checker import load_okr_file
 from bot.okr_files.exporter import CycleNotFound, export_csv, export_yaml
 from bot.okr_files.importer import apply_okr_set
 from bot.okr_files.lint import errors, format_json, format_plain, format_warnings, lint_file, lint_okr_set
+from bot.okr_files.source_test import NoSource, file_sources, looks_like_file, read_now, ref_source, report
 from bot.okr_files.spec import OkrFileError
+from bot.reports.key_result import AmbiguousRef, NoSuchKR
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.client import check_slack, make_client
 from bot.slack.doctor import diagnose, failed
@@ -110,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = _command(sub, "demo", "simulate a quarter against a fake Slack and print what everyone sees",
                     "okrbot demo", "okrbot demo --weeks 4", more=" Needs no Slack workspace, settings or database.")
     demo.add_argument("--weeks", type=int, help="stop after this many weeks (default: the whole quarter)")
+    source = _command(sub, "source", "KR sources: read them now", "okrbot source test KR-7",
+                      "okrbot source test okrs.yaml")
+    source_sub = source.add_subparsers(dest="source_action", required=True)
+    source_test = _command(source_sub, "test", "read a KR's source (or every source in an OKR file) now and print "
+                           "each value or why it failed", "okrbot source test KR-7", "okrbot source test okrs.yaml",
+                           more=" Exits 1 when any source failed. A file needs no database.")
+    source_test.add_argument("target", metavar="REF_OR_FILE", help="KR-7 (or the KR's id), or an OKR file")
+    source_test.add_argument("--workspace", help=WORKSPACE_HELP)
     db = _command(sub, "db", "database maintenance: apply the migrations", "okrbot db upgrade")
     db.add_argument("action", choices=("upgrade",))
     return parser
@@ -153,6 +164,9 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int],
     if command == "lint":
         # Linting reads only the file: no settings and no database, so it runs anywhere (CI, an editor hook).
         return _lint(args.file, args.format)
+    if command == "source" and looks_like_file(args.target):
+        # Like lint: the file says where each number lives, so no settings and no database are needed.
+        return _source_file(args.target, os.environ if env is None else env)
     _configure_logging()
     try:
         settings = load_settings(env)
@@ -174,6 +188,9 @@ def main(argv: Sequence[str] | None, *, serve: Callable[[Settings], int],
             return _token(settings, args, _workspace(settings, args.workspace))
         if command == "doctor":
             return _doctor(settings, args.url)
+        if command == "source":
+            return _source_ref(settings, args.target, _workspace(settings, args.workspace),
+                               os.environ if env is None else env)
         if command == "prompt":
             return _prompt(settings, args.me, _workspace(settings, args.workspace),
                            now=args.now or datetime.now(UTC))
@@ -335,3 +352,32 @@ def _prompt(settings: Settings, user_id: str, workspace: str, *, now: datetime) 
         return _fail(done.says[:1].upper() + done.says[1:] + ".")
     print(done.says[:1].upper() + done.says[1:] + ".")
     return 0
+
+
+def _source_file(path: str, environ) -> int:
+    try:
+        pending = file_sources(path)
+    except OkrFileError as exc:
+        return _fail(f"{path} cannot be read; import would refuse it.\n{exc}")
+    if not pending:
+        print(f"No key result in {path} has a source (`source:` on a key result).", file=sys.stderr)
+        return 0
+    text, code = report(read_now(pending, environ=environ))
+    print(text)
+    return code
+
+
+def _source_ref(settings: Settings, ref: str, workspace: str, environ) -> int:
+    engine = _engine(settings)
+    try:
+        with session_scope(engine, workspace) as session:
+            pending = ref_source(ref.strip(), session=session, now=datetime.now(UTC))
+    except NoSuchKR:
+        return _fail(f"there is no live key result {ref!r}: use its reference (KR-7, shown by /okr status and "
+                     "`okrbot export`) or the id from the OKR file")
+    except (AmbiguousRef, NoSource) as exc:
+        return _fail(str(exc))
+    # Read after the session is closed: no transaction stays open while a source takes its time.
+    text, code = report(read_now([pending], environ=environ))
+    print(text)
+    return code

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import os
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,18 +79,44 @@ class _Refused(Exception):
     """Raised inside the connection when the host resolves to an address sources may not reach."""
 
 
-class _CheckedBackend(httpcore.SyncBackend):
-    """httpcore's socket backend, connecting only to addresses it resolved and checked itself."""
+def _resolve(host: str, port: int, timeout: float) -> list[str]:
+    """The host's addresses; getaddrinfo has no timeout of its own, so a slow resolver is waited for in a thread."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    found: list = []
 
-    def __init__(self, allow_private: bool) -> None:
+    def lookup() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            found.append(exc)
+
+    worker = threading.Thread(target=lookup, name="okrbot-resolve", daemon=True)
+    worker.start()
+    worker.join(max(0.0, timeout))
+    if not found:
+        raise httpcore.ConnectTimeout(f"resolving {host} took too long")
+    if isinstance(found[0], BaseException):
+        raise httpcore.ConnectError(f"could not find the host {host if len(host) <= 80 else host[:77] + '…'}")
+    return list(dict.fromkeys(info[4][0] for info in found[0]))
+
+
+class _CheckedBackend(httpcore.SyncBackend):
+    """httpcore's socket backend, connecting only to addresses it resolved and checked itself, and cutting every
+    connection it made when the read's whole time is up (httpx's timeouts are per operation, so a server sending a
+    byte every few seconds would otherwise hold a read for as long as it likes)."""
+
+    def __init__(self, allow_private: bool, deadline: float) -> None:
         self.allow_private = allow_private
+        self.deadline = deadline
+        self.expired = False
+        self._lock = threading.Lock()
+        self._watched: list[socket.socket] = []
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # noqa: D102
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError):
-            raise httpcore.ConnectError(f"could not find the host {host}") from None
-        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        addresses = _resolve(host, port, self.deadline - time.monotonic())
         if not self.allow_private:
             refused = [a for a in addresses if not public(a)]
             if refused:
@@ -99,10 +127,38 @@ class _CheckedBackend(httpcore.SyncBackend):
         for address in addresses:
             try:
                 # The checked address, not the name: TLS still verifies the name (httpcore passes it as SNI).
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                stream = super().connect_tcp(address, port, timeout, local_address, socket_options)
             except httpcore.ConnectError as exc:
                 error = exc
+                continue
+            self._watch(stream.get_extra_info("socket"))
+            return stream
         raise error or httpcore.ConnectError(f"could not find the host {host}")
+
+    def _watch(self, sock: socket.socket) -> None:
+        # A duplicate of the descriptor: shutting it down cuts the connection even once TLS has wrapped the socket.
+        watched = socket.socket(fileno=os.dup(sock.fileno()))
+        with self._lock:
+            self._watched.append(watched)
+            if self.expired:
+                watched.shutdown(socket.SHUT_RDWR)
+
+    def expire(self) -> None:
+        """Cut every connection: the blocked read in the request's thread fails at once."""
+        with self._lock:
+            self.expired = True
+            for watched in self._watched:
+                try:
+                    watched.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed by the other side
+
+    def close(self) -> None:
+        """Let go of the duplicated descriptors."""
+        with self._lock:
+            for watched in self._watched:
+                watched.close()
+            self._watched.clear()
 
 
 @functools.cache
@@ -114,14 +170,13 @@ def _tls() -> ssl.SSLContext:
 class _CheckedTransport(httpx.HTTPTransport):
     """httpx's transport over _CheckedBackend; httpx has no parameter for the backend, so the pool is rebuilt."""
 
-    def __init__(self, allow_private: bool) -> None:
+    def __init__(self, backend: _CheckedBackend) -> None:
         super().__init__(verify=_tls(), trust_env=False, retries=0)
-        self._pool = httpcore.ConnectionPool(ssl_context=_tls(),
-                                             max_connections=4, retries=0,
-                                             network_backend=_CheckedBackend(allow_private))
+        self._pool = httpcore.ConnectionPool(ssl_context=_tls(), max_connections=4, retries=0, network_backend=backend)
 
 
 def _connect_reason(exc: Exception, host: str) -> str:
+    host = host if len(host) <= 80 else host[:77] + "…"
     text = str(exc)
     if text.startswith("could not find the host"):
         return text
@@ -150,9 +205,12 @@ def get(url: str, *, headers: Mapping[str, str] | None = None, params: Mapping[s
         timeout: float, allow_private: bool) -> Fetched:
     """GET a URL within `timeout` seconds in all; raises FetchFailed with the reason ("HTTP 503", "timed out after 10 s")."""
     host = check_url(url)
-    deadline = time.monotonic() + timeout
+    backend = _CheckedBackend(allow_private, time.monotonic() + timeout)
+    watchdog = threading.Timer(timeout, backend.expire)
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        with httpx.Client(transport=_CheckedTransport(allow_private), trust_env=False, follow_redirects=True,
+        with httpx.Client(transport=_CheckedTransport(backend), trust_env=False, follow_redirects=True,
                           max_redirects=MAX_REDIRECTS, timeout=httpx.Timeout(timeout)) as client:
             with client.stream("GET", url, headers=dict(headers or {}), params=params) as response:
                 if not response.is_success:
@@ -165,9 +223,9 @@ def get(url: str, *, headers: Mapping[str, str] | None = None, params: Mapping[s
                     size += len(chunk)
                     if size > MAX_BODY_BYTES:
                         raise FetchFailed(f"the answer is larger than {MAX_BODY_BYTES // 1_000_000} MB")
-                    if time.monotonic() > deadline:
-                        raise FetchFailed(f"timed out after {seconds(timeout)}")
                     chunks.append(chunk)
+                if backend.expired:
+                    raise FetchFailed(f"timed out after {seconds(timeout)}")
                 return Fetched(b"".join(chunks), response.headers.get("content-type", ""))
     except _Refused as exc:
         raise FetchFailed(str(exc)) from None
@@ -178,9 +236,19 @@ def get(url: str, *, headers: Mapping[str, str] | None = None, params: Mapping[s
     except httpx.UnsupportedProtocol:
         raise FetchFailed("a redirect led to a URL that is not http:// or https://") from None
     except httpx.ConnectError as exc:
+        if backend.expired:
+            raise FetchFailed(f"timed out after {seconds(timeout)}") from None
         raise FetchFailed(_connect_reason(exc, host)) from None
     except httpx.InvalidURL:
         raise FetchFailed("the URL is not one I can read") from None
+    except UnicodeError:
+        # An internationalised host name that IDNA refuses, or a header from the environment that is not ASCII.
+        raise FetchFailed("the host name or a header value is not text HTTP can carry") from None
     except (httpx.HTTPError, httpx.StreamError) as exc:
+        if backend.expired:
+            raise FetchFailed(f"timed out after {seconds(timeout)}") from None
         # Exception text from the wire can echo the request; the class name says enough.
         raise FetchFailed(f"the request failed ({type(exc).__name__})") from None
+    finally:
+        watchdog.cancel()
+        backend.close()

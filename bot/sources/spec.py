@@ -140,6 +140,8 @@ def _url(raw: Mapping, kind: str) -> str:
     url = _text(raw, "url", kind, MAX_URL)
     assert url is not None
     _references(url, "source.url")
+    if any(ch.isspace() for ch in url):
+        raise SourceProblem("source.url", "the URL contains a space; write it as %20")
     if url.startswith("${"):
         # The scheme and host come from the environment: read.py checks them once expanded.
         return url
@@ -179,6 +181,8 @@ def _headers(raw: Mapping) -> Mapping[str, str]:
             raise SourceProblem(path, f"the header {name} is longer than {MAX_HEADER_VALUE:,} characters")
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
             raise SourceProblem(path, f"the header {name} contains a control character (a line break or tab)")
+        if not text.isascii():
+            raise SourceProblem(path, f"the header {name} has characters HTTP headers cannot carry; use plain ASCII")
         _references(text, path)
         if _SECRET_HEADER.search(name) and text and not VARIABLE.search(text):
             raise SourceProblem(path, f"the header {name} carries a secret: take it from the environment, as in "

@@ -132,3 +132,14 @@ def test_fuzz_import_stores_a_whole_source_or_nothing(sqlite_engine, definition)
         assert _sources(sqlite_engine) == {}
     else:
         assert _sources(sqlite_engine) == {"d7": expected}
+
+
+def test_lint_accepts_a_source_and_refuses_a_bad_one_as_import_does(tmp_path):
+    from bot.okr_files.lint import errors, lint_file
+
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(HEAD + HTTP)
+    bad.write_text(HEAD + "        source: {type: http, url: \"ftp://x\"}\n")
+    assert errors(lint_file(good)) == []
+    assert [f.message for f in errors(lint_file(bad))] == [
+        f"{bad}:14: objectives[0].key_results[0].source.url: the URL must start with https:// or http://, not 'ftp://x'"]

@@ -25,6 +25,8 @@ class Route:
     content_type: str = "application/json"
     delay: float = 0.0
     location: str | None = None
+    # Seconds between bytes: the whole answer, status line and headers included, sent one byte at a time.
+    drip: float = 0.0
 
 
 class LoopbackWeb:
@@ -54,6 +56,8 @@ def _handler(web: LoopbackWeb):
             route = web.routes.get(self.path.split("?", 1)[0], Route(status=404, body=b"{}"))
             if route.delay:
                 time.sleep(route.delay)
+            if route.drip:
+                return self._drip(route)
             try:
                 self.send_response(route.status)
                 if route.location:
@@ -64,6 +68,17 @@ def _handler(web: LoopbackWeb):
                 self.wfile.write(route.body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the reader gave up first (a timeout test)
+
+        def _drip(self, route):
+            answer = (f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\n"
+                      f"Content-Length: {len(route.body)}\r\n\r\n").encode() + route.body
+            try:
+                for i in range(len(answer)):
+                    self.wfile.write(answer[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(route.drip)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
         def log_message(self, *args):
             pass
@@ -116,38 +131,60 @@ def _sample_ready(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def prometheus(tmp_path_factory):
-    """The URL of a real Prometheus on a loopback port, scraping itself every second, once it has a sample."""
+class _Prometheus:
+    """A Prometheus process on a loopback port, scraping itself every second."""
+
+    def __init__(self, binary: str, home) -> None:
+        self.home = home
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        config = home / "prometheus.yml"
+        config.write_text("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                          f"scrape_configs:\n  - job_name: prometheus\n"
+                          f"    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n")
+        self.log = open(home / "prometheus.log", "wb")
+        self.process = subprocess.Popen([binary, f"--config.file={config}", f"--storage.tsdb.path={home / 'data'}",
+                                         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait(self) -> str:
+        deadline = time.monotonic() + 30
+        while not _sample_ready(self.url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.log.flush()
+                pytest.fail(f"prometheus did not answer a sample: {(self.home / 'prometheus.log').read_text()[-2000:]}",
+                            pytrace=False)
+            time.sleep(0.2)
+        return self.url
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prometheus_started(tmp_path_factory):
+    """Started with the first test of this folder: Prometheus takes about 5 s to scrape its first sample (its target
+    discovery sends updates every 5 s), which the other tests here cover while it waits."""
     binary = shutil.which("prometheus") or ("/usr/bin/prometheus" if os.path.exists("/usr/bin/prometheus") else None)
     if binary is None:
+        yield None
+        return
+    server = _Prometheus(binary, tmp_path_factory.mktemp("prometheus"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def prometheus(_prometheus_started):
+    """The URL of a real Prometheus on a loopback port, once it has scraped a sample of its own metrics."""
+    if _prometheus_started is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("prometheus is not installed (CI=true: .ci/run installs the Debian package)", pytrace=False)
         pytest.skip("prometheus is not installed (apt-get install prometheus)")
-    home = tmp_path_factory.mktemp("prometheus")
-    port = _free_port()
-    config = home / "prometheus.yml"
-    config.write_text("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                      f"scrape_configs:\n  - job_name: prometheus\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n")
-    log = open(home / "prometheus.log", "wb")
-    process = subprocess.Popen([binary, f"--config.file={config}", f"--storage.tsdb.path={home / 'data'}",
-                                f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not _sample_ready(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"prometheus did not answer a sample: {(home / 'prometheus.log').read_text()[-2000:]}",
-                            pytrace=False)
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    return _prometheus_started.wait()

@@ -5,6 +5,8 @@ import socket
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.sources import fetch
 from bot.sources.read import Reading, read_source, read_sources
@@ -49,6 +51,14 @@ def test_http_errors_timeouts_and_broken_answers_are_exact_reasons(web):
     assert read_source(HttpSource(web.url("/slow")), environ=ALLOW, timeout=0.3).failure == "timed out after 0.3 s"
     assert time.monotonic() - started < 1.5
     assert read_source(HttpSource(web.url("/html")), environ=ALLOW).failure == "the answer is not JSON"
+
+
+def test_a_server_that_answers_a_byte_at_a_time_is_cut_at_the_timeout(web):
+    # Each byte comes well within httpx's per-read timeout; only the whole read's deadline stops it.
+    web.routes["/drip"] = Route(body=b"12345678901234567890", drip=0.05)
+    started = time.monotonic()
+    assert read_source(HttpSource(web.url("/drip")), environ=ALLOW, timeout=0.5).failure == "timed out after 0.5 s"
+    assert time.monotonic() - started < 1.5
 
 
 def test_a_closed_port_is_a_connection_failure():
@@ -155,3 +165,25 @@ def test_a_reading_has_exactly_one_of_value_and_failure():
         Reading()
     with pytest.raises(ValueError):
         Reading(value=1.0, failure="x")
+
+
+_JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                               st.text(max_size=20), st.sampled_from(["35%", "1,200", "3.5k", "n/a", "1e400"])),
+                     lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                             st.dictionaries(st.sampled_from(["data", "d7", "a", "b"]), inner,
+                                                             max_size=3)),
+                     max_leaves=10)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=_JSON, path=st.sampled_from([None, "data.d7", "a[0]", "a[?b > `1`].b | [0]", "length(a)", "data.*"]),
+       csv_text=st.text(max_size=60), cell=st.sampled_from(["A1", "B2", "AA10", "C3"]))
+def test_fuzz_a_reader_never_raises_and_never_shows_the_secret(web, document, path, csv_text, cell):
+    web.json("/doc", document)
+    web.text("/sheet", csv_text)
+    environ = {**ALLOW, "SECRET_TOKEN": "tok-0123456789"}
+    http = HttpSource(web.url("/doc"), path, {"Authorization": "Bearer ${SECRET_TOKEN}"})
+    for reading in (read_source(http, environ=environ), read_source(CsvSource(web.url("/sheet"), cell), environ=environ)):
+        assert isinstance(reading, Reading)
+        assert reading.value is not None or (reading.failure and "tok-0123456789" not in reading.failure)
+        assert "unexpectedly" not in (reading.failure or "")

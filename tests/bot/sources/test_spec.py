@@ -58,6 +58,8 @@ def test_an_http_source_needs_only_a_url():
     ({"type": "http", "url": "https://x:port/"}, "source.url", "is not a URL I can read"),
     ({"type": "http", "url": "https://u:hunter2@x/"}, "source.url", "contains a password"),
     ({"type": "http", "url": "https://x/${TOKEN"}, "source.url", "not a reference like ${METRICS_TOKEN}"),
+    ({"type": "http", "url": "https://x/a b"}, "source.url", "contains a space"),
+    ({"type": "http", "url": "https://x", "headers": {"X": "h\u00e9"}}, "source.headers.X", "use plain ASCII"),
     ({"type": "http", "url": "https://x", "path": "data[["}, "source.path", "not a JMESPath expression"),
     ({"type": "http", "url": "https://x", "headers": ["a"]}, "source.headers", "must be a mapping"),
     ({"type": "http", "url": "https://x", "headers": {"Bad Name": "v"}}, "source.headers", "not an HTTP header"),
@@ -100,7 +102,7 @@ _TYPED = st.builds(lambda kind, rest: {"type": kind, **rest}, st.sampled_from(["
                    st.dictionaries(_KEYS, _VALUES, max_size=4))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(raw=st.one_of(_VALUES, st.dictionaries(_KEYS, _VALUES, max_size=5), _TYPED))
 def test_fuzz_parse_source_raises_only_source_problem(raw):
     try:
