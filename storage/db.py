@@ -5,7 +5,8 @@ ends and rolls back when it raises. Code in bot/ never calls commit() or rollbac
 storage commits early, and only where a record must be durable before okrbot talks to Slack or while other
 processes race for the same row: storage.outbox (each message's claim before it is sent, its mark or release
 after), storage.prompts.open_week (one row per owner and week, however many ticks race) and storage.problems
-(a problem recorded right after its message was given back, or resolved with its held messages released). Two helpers here roll
+(a problem recorded right after its message was given back, or resolved with its held messages released) and
+storage.reads.claim_reads (the sources due, claimed before they are read over the network). Two helpers here roll
 back: `flushed` (a unique key says the row exists already) and `recover` (a job's message failed; the next one
 starts clean, and what was committed before stays).
 """
