@@ -20,6 +20,9 @@ from storage.models import Cycle, KeyResult, Objective, Person, Team
 # Well above a tick's reads, which take about one read timeout.
 CLAIM_LEASE = timedelta(minutes=10)
 NOTE_CHARS = 200
+# Sources read per tick at most; the rest are read a minute later. Even if every one of them hung, a tick (2,000 /
+# 128 at a time x 10 s) would end well within CLAIM_LEASE.
+READS_PER_TICK = 2_000
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class DueRead:
     checkin_time: str
 
 
-def due_reads(*, now: datetime, session: Session, limit: int = 10_000) -> list[DueRead]:
+def due_reads(*, now: datetime, session: Session, limit: int = READS_PER_TICK) -> list[DueRead]:
     """The KRs whose next read is at or before `now`, oldest first: one indexed query, empty when none are due."""
     rows = session.exec(
         select(KeyResult.id, KeyResult.source_next_read_at, KeyResult.ref, KeyResult.owner_id, KeyResult.source, KeyResult.archived_at, Cycle.end,
