@@ -22,6 +22,7 @@ from bot.answers.lookup import no_such_team, team_name_of
 from bot.answers.permissions import can_manage, manage_refusal, manageable_teams
 from bot.answers.teams import no_cycle_text
 from bot.slack.payloads import KRRow, ObjectiveDraft, ObjectiveSubmission
+from bot.sources.spec import source_text
 from bot.views import authoring as views
 from bot.views.authoring import FORM_OVERHEAD, ROW_BLOCKS, FormContext
 from bot.views.kit import MODAL_BLOCKS, SELECT_OPTIONS, escape, info_modal
@@ -122,8 +123,8 @@ def _new_context(teams: Sequence[Team], cycles: Sequence[Cycle], *, now: datetim
 
 def _edit_draft(objective: Objective, krs: list[KeyResult]) -> ObjectiveDraft:
     shown = krs[:MAX_ROWS]
-    rows = tuple(KRRow(f"k{kr.id}", kr.title, kr.owner_id, _number_text(kr.baseline), _number_text(kr.target), kr.unit)
-                 for kr in shown)
+    rows = tuple(KRRow(f"k{kr.id}", kr.title, kr.owner_id, _number_text(kr.baseline), _number_text(kr.target), kr.unit,
+                       source=source_text(kr.source) if kr.source else "") for kr in shown)
     spare = max(1, NEW_ROWS - len(shown)) if len(shown) < MAX_ROWS else 0
     return ObjectiveDraft(objective_id=objective.id, team_id=objective.team_id, cycle_id=objective.cycle_id,
                           title=objective.title, type=objective.type, rows=rows + _new_rows(spare))
@@ -212,7 +213,7 @@ def _renumbered(draft: ObjectiveDraft) -> ObjectiveDraft:
     rows, n = [], 0
     for row in draft.rows:
         if row.kr_id is None:
-            row = KRRow(f"n{n}", row.title, row.owner, row.baseline, row.target, row.unit, row.archive)
+            row = KRRow(f"n{n}", row.title, row.owner, row.baseline, row.target, row.unit, row.archive, row.source)
             n += 1
         rows.append(row)
     return ObjectiveDraft(draft.objective_id, draft.team_id, draft.cycle_id, draft.title, draft.type, draft.archive,

@@ -23,6 +23,7 @@ from bot.rules.text import plural, sentence
 from bot.rules.validation import Invalid
 from bot.rules.values import InvalidValue, parse_value
 from bot.slack import ids
+from bot.sources.spec import SourceProblem, parse_source_text, source_dict
 from bot.slack.payloads import KRRow, ObjectiveDraft
 from bot.views import authoring as views
 from bot.views.kit import escape, value_text
@@ -45,6 +46,8 @@ class KRChange:
     target: float = 0.0
     unit: str = ""
     archive: bool = False
+    # bot.sources.spec.source_dict of the row's source, or None (none typed: the KR has no source).
+    source: dict | None = None
 
     @property
     def changed(self) -> bool:
@@ -206,6 +209,12 @@ def _check_row(row: KRRow, existing: dict[int, KeyResult], errors: dict[str, str
         change.unit = " ".join(validation.unit(row.unit).split())
     except Invalid as exc:
         errors[block(ids.KR_UNIT_BLOCK)] = sentence(exc)
+    if row.source:
+        try:
+            change.source = source_dict(parse_source_text(row.source))
+        except SourceProblem as exc:
+            where = exc.path.removeprefix("source").lstrip(".")
+            errors[block(ids.KR_SOURCE_BLOCK)] = sentence(f"{exc.sentence} ({where})" if where else exc.sentence)
     return change
 
 
@@ -268,13 +277,14 @@ def save(checked: CheckedDraft, caller: str, *, session: Session, now: datetime,
                 taken.add(key)
                 session.add(KeyResult(objective_id=objective.id, key=key, title=change.title,
                                       owner_id=change.owner, baseline=change.baseline, target=change.target,
-                                      unit=change.unit))
+                                      unit=change.unit, source=change.source))
             elif change.archive:
                 change.kr.archived_at = now
                 session.add(change.kr)
             else:
                 kr = change.kr
                 kr.title, kr.owner_id, kr.unit = change.title, change.owner, change.unit
+                kr.source = change.source
                 kr.baseline, kr.target = change.baseline, change.target
                 session.add(kr)
     session.add(objective)

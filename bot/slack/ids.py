@@ -44,6 +44,7 @@ KR_BASELINE_BLOCK = "kr_baseline:"
 KR_TARGET_BLOCK = "kr_target:"
 KR_UNIT_BLOCK = "kr_unit:"
 KR_ARCHIVE_BLOCK = "kr_archive:"
+KR_SOURCE_BLOCK = "kr_source:"
 FIELD_ACTION = "field"
 ARCHIVE_VALUE = "archive"
 

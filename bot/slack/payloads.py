@@ -86,6 +86,8 @@ class KRRow:
     target: str = ""
     unit: str = ""
     archive: bool = False
+    # Where the number is read from, as typed: a one-line YAML mapping (bot.sources.spec.parse_source_text).
+    source: str = ""
 
     @property
     def kr_id(self) -> int | None:
@@ -95,7 +97,8 @@ class KRRow:
     @property
     def blank(self) -> bool:
         """Nothing typed: a spare row, ignored."""
-        return not (self.title or self.owner or self.baseline or self.target or self.unit or self.archive)
+        return not (self.title or self.owner or self.baseline or self.target or self.unit or self.archive
+                    or self.source)
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class ObjectiveDraft:
 
     def to_json(self) -> str:
         """Compact JSON for a view's private_metadata (3000 characters at most; the caller checks)."""
-        rows = [[r.row, r.title, r.owner, r.baseline, r.target, r.unit, int(r.archive)] for r in self.rows]
+        rows = [[r.row, r.title, r.owner, r.baseline, r.target, r.unit, int(r.archive), r.source] for r in self.rows]
         return json.dumps({"o": self.objective_id, "t": self.team_id, "c": self.cycle_id, "ti": self.title,
                            "ty": self.type, "a": int(self.archive), "r": rows},
                           ensure_ascii=False, separators=(",", ":"))
@@ -140,9 +143,11 @@ def draft_from_json(text: str) -> ObjectiveDraft:
         data = {}
     rows = []
     for item in data.get("r") if isinstance(data.get("r"), list) else []:
-        if not isinstance(item, list) or len(item) != 7 or _row_key(item[0]) is None:
+        # Seven items: a review view from before sources; eight: with the row's source.
+        if not isinstance(item, list) or len(item) not in (7, 8) or _row_key(item[0]) is None:
             continue
-        rows.append(KRRow(item[0], *(_str(v).strip() for v in item[1:6]), archive=bool(item[6])))
+        rows.append(KRRow(item[0], *(_str(v).strip() for v in item[1:6]), archive=bool(item[6]),
+                          source=_str(item[7]).strip() if len(item) == 8 else ""))
     return ObjectiveDraft(objective_id=_int(data.get("o")), team_id=_int(data.get("t")), cycle_id=_int(data.get("c")),
                           title=_str(data.get("ti")).strip(), type=_str(data.get("ty")), archive=bool(data.get("a")),
                           rows=tuple(rows))
@@ -195,7 +200,8 @@ def parse_objective_form(body: dict) -> ObjectiveSubmission:
         owner = _str(_input_value(state, block(ids.KR_OWNER_BLOCK), ids.FIELD_ACTION).get("selected_user"))
         rows.append(KRRow(key, _text_value(state, block(ids.KR_TITLE_BLOCK)), owner,
                           _text_value(state, block(ids.KR_BASELINE_BLOCK)), _text_value(state, block(ids.KR_TARGET_BLOCK)),
-                          _text_value(state, block(ids.KR_UNIT_BLOCK)), _checked(state, block(ids.KR_ARCHIVE_BLOCK))))
+                          _text_value(state, block(ids.KR_UNIT_BLOCK)), _checked(state, block(ids.KR_ARCHIVE_BLOCK)),
+                          _text_value(state, block(ids.KR_SOURCE_BLOCK))))
     # The team and cycle are chosen in the form when it has a select for them, else fixed in the metadata.
     team = _digits(_selected_value(state, ids.OBJ_TEAM_BLOCK)) if ids.OBJ_TEAM_BLOCK in state else _int(meta.get("t"))
     cycle = _digits(_selected_value(state, ids.OBJ_CYCLE_BLOCK)) if ids.OBJ_CYCLE_BLOCK in state else _int(meta.get("c"))

@@ -161,10 +161,19 @@ class _CheckedBackend(httpcore.SyncBackend):
             self._watched.clear()
 
 
+_TLS_LOCK = threading.Lock()
+
+
 @functools.cache
+def _tls_once() -> ssl.SSLContext:
+    return httpx.create_ssl_context(trust_env=False)
+
+
 def _tls() -> ssl.SSLContext:
     # Loading the CA bundle costs tens of milliseconds; one context serves every read (SSLContext is thread-safe).
-    return httpx.create_ssl_context(trust_env=False)
+    # The lock makes the first reads of a batch wait for one load instead of each loading it at once.
+    with _TLS_LOCK:
+        return _tls_once()
 
 
 class _CheckedTransport(httpx.HTTPTransport):

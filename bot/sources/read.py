@@ -23,16 +23,19 @@ from jmespath.exceptions import JMESPathError
 
 from bot.rules.values import InvalidValue, MAX_MAGNITUDE, parse_value
 from bot.sources.fetch import FetchFailed, get, seconds
-from bot.sources.spec import VARIABLE, CsvSource, HttpSource, PrometheusSource, Source, SqlSource
+from bot.sources.spec import VARIABLE, CsvSource, HttpSource, PrometheusSource, Source, SqlSource, reserved
 from bot.sources.sql import SqlFailed, first_value
 
-__all__ = ["ALLOW_PRIVATE", "READ_TIMEOUT_SECONDS", "Reading", "read_source", "read_sources"]
+__all__ = ["ALLOW_PRIVATE", "READ_TIMEOUT_SECONDS", "VARIABLES", "Reading", "read_source", "read_sources"]
 
 logger = logging.getLogger(__name__)
 
 # Long enough for a slow dashboard or a heavy query, short enough that a tick reading many sources stays brisk.
 READ_TIMEOUT_SECONDS: Final = 10.0
 ALLOW_PRIVATE: Final = "OKRBOT_SOURCES_ALLOW_PRIVATE"
+# When set (names separated by commas or spaces), the only environment variables sources may use: the server's
+# other secrets then stay out of reach of whoever writes sources (leads can, in Slack).
+VARIABLES: Final = "OKRBOT_SOURCES_VARIABLES"
 # Secrets shorter than this are not blanked: replacing "1" in every message would garble it and hide nothing.
 _MIN_SECRET: Final = 4
 
@@ -58,9 +61,19 @@ class _Failed(Exception):
     """A read that gave no value; str() is the reason, before scrubbing."""
 
 
+def _permitted(name: str, environ: Mapping[str, str]) -> None:
+    if reserved(name):
+        # parse_source refuses these; a definition stored before that rule (or built by hand) meets it here.
+        raise _Failed(f"environment variable {name} is one of okrbot's own settings, which sources may not use")
+    listed = environ.get(VARIABLES)
+    if listed is not None and name not in listed.replace(",", " ").split():
+        raise _Failed(f"environment variable {name} is not listed in {VARIABLES}, so sources may not use it")
+
+
 def _expand(text: str, environ: Mapping[str, str], used: list[str]) -> str:
     def value(match) -> str:
         name = match.group(1)
+        _permitted(name, environ)
         found = environ.get(name)
         if found is None or found == "":
             raise _Failed(f"environment variable {name} is not set")
@@ -223,6 +236,7 @@ def _go_float(text: Any, what: str) -> float:
 
 
 def _sql(source: SqlSource, environ: Mapping[str, str], timeout: float, used: list[str]) -> float:
+    _permitted(source.database, environ)
     url = environ.get(source.database)
     if not url:
         raise _Failed(f"environment variable {source.database} is not set")

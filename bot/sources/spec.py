@@ -14,10 +14,12 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import jmespath
+import yaml
 from jmespath.exceptions import JMESPathError
 
 __all__ = ["CsvSource", "HttpSource", "PrometheusSource", "Source", "SourceProblem", "SqlSource", "TYPES",
-           "VARIABLE", "origin_key", "origin_label", "parse_source", "source_dict", "variables"]
+           "VARIABLE", "origin_key", "origin_label", "parse_source", "parse_source_text", "source_dict", "source_text",
+           "variables"]
 
 TYPES: Final = ("http", "csv", "sql", "prometheus")
 _FIELDS: Final = {
@@ -109,8 +111,24 @@ def _a(kind: str) -> str:
     return f"an {kind}" if kind == "http" else f"a {kind}"
 
 
+def reserved(name: str) -> bool:
+    """True for okrbot's own settings, which no source may read: ${SLACK_BOT_TOKEN} in a URL would send the bot's
+    token to whoever runs that server, and `database: DATABASE_URL` would query okrbot's own database."""
+    upper = name.upper()
+    return upper.startswith(("SLACK_", "OKRBOT_")) or upper in ("DATABASE_URL", "PORT")
+
+
+def _not_reserved(name: str, path: str) -> None:
+    if reserved(name):
+        raise SourceProblem(path, f"{name} is one of okrbot's own settings, which sources may not use; give the "
+                                  "source an environment variable of its own")
+
+
 def _references(text: str, path: str) -> None:
-    """Refuse a `${` that does not make a whole ${NAME} reference, so a typo is not sent as written."""
+    """Refuse a `${` that does not make a whole ${NAME} reference, so a typo is not sent as written, and references
+    to okrbot's own settings."""
+    for name in VARIABLE.findall(text):
+        _not_reserved(name, path)
     rest = VARIABLE.sub("", text)
     if "${" in rest:
         raise SourceProblem(path, "has a `${` that is not a reference like ${METRICS_TOKEN} (letters, digits and _, "
@@ -227,6 +245,7 @@ def _database(raw: Mapping) -> str:
         raise SourceProblem("source.database", f"`database` names the environment variable that holds the database "
                                                f"URL, like ANALYTICS_DATABASE_URL, not {_describe(name)}; the URL "
                                                "itself never goes in the file")
+    _not_reserved(name, "source.database")
     return name
 
 
@@ -306,3 +325,27 @@ def variables(source: Source) -> list[str]:
         for name in VARIABLE.findall(text):
             seen.setdefault(name, None)
     return list(seen)
+
+
+MAX_TEXT: Final = 3000
+_TEXT_EXAMPLE: Final = '{type: prometheus, url: "http://prometheus:9090", query: "sum(up)"}'
+
+
+def parse_source_text(text: str) -> Source:
+    """A source typed as the OKR file writes it on one line ({type: http, url: "…"}); raises SourceProblem."""
+    if len(text) > MAX_TEXT:
+        raise SourceProblem("source", f"the source is longer than {MAX_TEXT:,} characters")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        reason = getattr(exc, "problem", None) or "it does not parse"
+        raise SourceProblem("source", f"the source is not a YAML mapping like {_TEXT_EXAMPLE} ({reason})") from None
+    except RecursionError:
+        raise SourceProblem("source", f"the source is not a YAML mapping like {_TEXT_EXAMPLE}") from None
+    return parse_source(raw)
+
+
+def source_text(definition: Mapping) -> str:
+    """A stored definition (source_dict) on one line, as people type it and the OKR file writes it."""
+    return yaml.safe_dump(dict(definition), default_flow_style=True, sort_keys=False, allow_unicode=True,
+                          width=1_000_000).strip()

@@ -18,7 +18,7 @@ from bot.views.kit import (MODAL_BLOCKS, OPTION_CHARS, SECTION_CHARS, SELECT_OPT
 
 # Blocks kept free in a form for the team, cycle, title, type, archive and notes around the KR rows.
 FORM_OVERHEAD = 8
-ROW_BLOCKS = 7
+ROW_BLOCKS = 8
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,11 @@ def _type_options() -> list[dict]:
     ]
 
 
+SOURCE_CHARS = 3000
+SOURCE_HINT = ("Where okrbot reads the number, written as in the OKR file: http (url, path, headers), csv (url, "
+               "cell), sql (database, query) or prometheus (url, query). Secrets only as ${VARIABLE}.")
+
+
 def _row_blocks(row: KRRow, number: int, existing_title: str | None) -> list[dict]:
     block = lambda prefix: ids.row_block(prefix, row.row)  # noqa: E731 - this row's block ids
     heading = (f"*Key result {number}:* {escape(existing_title)}" if existing_title is not None
@@ -108,6 +113,9 @@ def _row_blocks(row: KRRow, number: int, existing_title: str | None) -> list[dic
                       _text_input(row.target, max_length=MAX_INPUT_LENGTH, placeholder="e.g. 35")))
     out.append(_input(block(ids.KR_UNIT_BLOCK), "Unit",
                       _text_input(row.unit, max_length=UNIT_MAX, placeholder="e.g. %, days, $")))
+    out.append(_input(block(ids.KR_SOURCE_BLOCK), "Source", _text_input(
+        row.source, max_length=SOURCE_CHARS, placeholder='e.g. {type: http, url: "https://…", path: data.d7}'),
+        hint=SOURCE_HINT if number == 1 else None))
     if existing_title is not None:
         out.append(_input(block(ids.KR_ARCHIVE_BLOCK), "Archive", _checkbox("Archive this key result", row.archive),
                           hint="It leaves prompts, status and digests; its check-ins are kept."))

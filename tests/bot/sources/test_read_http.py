@@ -187,3 +187,22 @@ def test_fuzz_a_reader_never_raises_and_never_shows_the_secret(web, document, pa
         assert isinstance(reading, Reading)
         assert reading.value is not None or (reading.failure and "tok-0123456789" not in reading.failure)
         assert "unexpectedly" not in (reading.failure or "")
+
+
+def test_okrbot_own_settings_never_reach_a_source(web):
+    from bot.sources.spec import SqlSource
+
+    environ = {**ALLOW, "SLACK_BOT_TOKEN": "xoxb-secret-bot-token", "DATABASE_URL": "sqlite:///okrbot.db"}
+    source = HttpSource(web.url("/n") + "?t=${SLACK_BOT_TOKEN}")
+    assert read_source(source, environ=environ).failure == \
+        "environment variable SLACK_BOT_TOKEN is one of okrbot's own settings, which sources may not use"
+    assert read_source(SqlSource("DATABASE_URL", "select 1"), environ=environ).failure == \
+        "environment variable DATABASE_URL is one of okrbot's own settings, which sources may not use"
+    assert web.seen == []
+    # OKRBOT_SOURCES_VARIABLES, when set, is the only list of variables sources may read.
+    listed = {**environ, "OKRBOT_SOURCES_VARIABLES": "METRICS_TOKEN, ANALYTICS_DATABASE_URL", "HOME_SECRET": "s3cr3t"}
+    assert read_source(HttpSource(web.url("/n") + "?t=${HOME_SECRET}"), environ=listed).failure == \
+        "environment variable HOME_SECRET is not listed in OKRBOT_SOURCES_VARIABLES, so sources may not use it"
+    web.json("/n", 4)
+    assert read_source(HttpSource(web.url("/n") + "?t=${METRICS_TOKEN}"), environ={**listed, "METRICS_TOKEN": "t"}) \
+        == Reading(value=4.0)

@@ -74,6 +74,11 @@ def test_an_http_source_needs_only_a_url():
     ({"type": "sql", "database": "postgresql://u:pw@db/x", "query": "select 1"}, "source.database",
      "the URL itself never goes in the file"),
     ({"type": "sql", "database": "DB"}, "source.query", "a sql source needs `query:`"),
+    ({"type": "sql", "database": "DATABASE_URL", "query": "select 1"}, "source.database",
+     "DATABASE_URL is one of okrbot's own settings, which sources may not use"),
+    ({"type": "http", "url": "https://x/?t=${SLACK_BOT_TOKEN}"}, "source.url", "SLACK_BOT_TOKEN is one of okrbot's"),
+    ({"type": "http", "url": "https://x", "headers": {"X-Auth": "${okrbot_anything}"}}, "source.headers.X-Auth",
+     "okrbot_anything is one of okrbot's own settings"),
     ({"type": "sql", "database": "DB", "query": "  "}, "source.query", "`query` is empty"),
     ({"type": "prometheus", "url": "http://p:9090", "query": "x" * 5000}, "source.query", "longer than 4,000"),
 ])
