@@ -55,8 +55,9 @@ def read_due_sources(*, now: datetime, session: Session, client: object = None,
         if item.kr_id not in claimed:
             continue
         tz = owner_zone(item.person_tz, item.team_tz)
-        if item.archived or local_day(tz.key, now=now) > item.cycle_end:
-            # Its cycle is over (or the KR archived): nothing left to measure. Setting the source again resumes.
+        if item.source is None or item.archived or local_day(tz.key, now=now) > item.cycle_end:
+            # No source any more, its cycle is over, or the KR is archived: nothing left to read. Setting the source
+            # again resumes.
             plans.append((item.kr_id, None, None))
             report.stopped += 1
             continue

@@ -220,3 +220,12 @@ def test_an_imported_source_is_read_on_the_next_tick_and_a_reimport_changes_noth
     # From then on her own clock: 06:00 in New York.
     okr.tick(datetime(2026, 11, 27, 6, 0, tzinfo=UTC))
     assert _kr(okr).source_next_read_at == datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
+
+
+def test_reads_stop_when_the_cycle_is_over_or_there_is_no_source(sourced, server):
+    with session_scope(sourced.engine) as s:
+        s.get(KeyResult, kr_ids(sourced)["wau"]).source_next_read_at = READ_AT_ONCE  # due, but without a source
+    # Jan 1, 2027 in New York: the 2026-Q4 cycle is over.
+    report = _read(sourced, datetime(2027, 1, 1, 12, 0, tzinfo=UTC))
+    assert report.stopped == 2 and server.hits == 0
+    assert _kr(sourced).source_next_read_at is None and _kr(sourced, "wau").source_next_read_at is None
