@@ -182,7 +182,7 @@ def test_end_to_end_the_source_prefills_the_prompt_and_the_checkin_keeps_it(sour
     sourced.tick(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
     sourced.tick(PROMPT_DUE)
     (prompt,) = [m for m in sourced.fake.dms_to("U0ALICE") if m["text"].startswith("Time for your weekly")]
-    assert "Data: *32.5%* from HTTP (Nov 27), +4% since the last check-in" in str(prompt["blocks"])
+    assert "Data: *32.5%* from HTTP, 1 hour ago, +4% since the last check-in" in str(prompt["blocks"])
     status = str(sourced.slack.command("U0LEAD", "status growth").json()["blocks"])
     assert re.search(r"32\.5% of 35%( `[^`]+`)? · from HTTP, 1 hour ago", status)
     assert sourced.slack.command("U0ALICE", "checkin").status == 200

@@ -154,7 +154,7 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     latest = {row.kr.id: _checkin(row.kr.id, t) for row in rows}
     status_team = team_status(t, s)
     message("alert", alerts.alert_message(rows[0], _checkin(1, t), _checkin(1, t, "green")))
-    message("prompt", checkin.prompt_message(rows, latest, prompt_id=1))
+    message("prompt", checkin.prompt_message(rows, latest, prompt_id=1, now=NOW))
     out.append(("checkin modal", "modal", checkin.checkin_modal(rows, latest, for_user=OWNERS[0], caller=OWNERS[1])))
     out.append(("checkin modal to edit", "modal", checkin.checkin_modal(rows, latest, for_user=OWNERS[0],
                                                                         caller=OWNERS[1], current=latest)))
