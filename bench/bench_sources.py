@@ -74,7 +74,7 @@ def run(engine, *, now: datetime, timeout: float) -> dict:
     with count_statements(engine) as statements, session_scope(engine) as session:
         report = read_due_sources(now=now, session=session, environ=ENV, timeout=timeout)
     return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "sql": len(statements),
-            "stored": len(report.stored), "failed": len(report.failed)}
+            "stored": len(report.stored), "failed": len(report.read_failed)}
 
 
 def main() -> None:

@@ -22,9 +22,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 from sqlmodel import Session
 
-from storage.models import SCOPED_TABLES, SINGLE_WORKSPACE, KeyResult
+from storage.models import READ_AT_ONCE, SCOPED_TABLES, SINGLE_WORKSPACE, Delivery, KeyResult, Wake, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,59 @@ def _number_key_results(session: Session, new: list) -> None:
         highest = session.execute(sa.select(sa.func.max(KeyResult.ref))).scalar() or 0
     for number, kr in enumerate(new, start=highest + 1):
         kr.ref = number
+
+
+# --- the wake bookkeeping (storage.wake): every session's writes wake its workspace's tick -----------------------
+# Here, not in storage.wake, so that they listen wherever sessions are (a Slack request's write must wake the tick
+# of another process), not only where the scheduler runs.
+
+# What the jobs read: every scoped table, and the workspace's stop (a reinstall resumes it). Not the outbox: its
+# rows that can make work later (a claim in flight, a message held until its next try) are read by shared_wake
+# on every computation, and a message is always planned after a write that woke the tick already; so a send
+# outside the tick (the check-in listener's alerts) costs no extra statement.
+_INPUTS = (frozenset(SCOPED_TABLES) - {Delivery}) | {Workspace}
+
+
+def _mark(session: Session) -> None:
+    if session.info.get("workspace") is not None:
+        session.info["wake_dirty"] = True
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _note_writes(session: Session, _context, _instances) -> None:
+    if (any(type(o) in _INPUTS for o in (*session.new, *session.deleted))
+            or any(type(o) in _INPUTS and session.is_modified(o) for o in session.dirty)):
+        _mark(session)
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_bulk_writes(state: orm.ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ in _INPUTS:
+        _mark(state.session)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _reset_wake(session: Session) -> None:
+    workspace = session.info.get("workspace")
+    if workspace is None:
+        return
+    # Flush here: commit flushes only after this hook, and a write seen only then would not wake anyone.
+    session.flush()
+    if not session.info.pop("wake_dirty", False):
+        return
+    tick = session.info.get("wake_tick")
+    if tick is not None:
+        tick.wrote = True
+        return
+    session.execute(sa.update(Wake).where(Wake.workspace_id == workspace)
+                    .values(wake_at=None, generation=Wake.generation + 1)
+                    .execution_options(synchronize_session=False))
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    session.info.pop("wake_dirty", None)
 
 
 @contextmanager
@@ -249,3 +303,20 @@ def migration_state(engine: Engine) -> tuple[str | None, str]:
         raise DatabaseError(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
                             f"{exc.orig}") from exc
     return current, head
+
+
+@sa.event.listens_for(KeyResult.source, "set")
+def _schedule_source(target: KeyResult, value, old, _initiator) -> None:
+    # Wherever a definition is written (import, a lead's edit, a test), the schedule follows it: a new or changed
+    # source is read at once and forgets the old one's failure; a removed one is never read again.
+    if value == old or (value is None and old in (NO_VALUE, NEVER_SET)):
+        return
+    target.source_next_read_at = READ_AT_ONCE if value is not None else None
+    target.source_note = None
+
+
+@sa.event.listens_for(KeyResult, "before_insert")
+def _schedule_new_source(_mapper, _connection, target: KeyResult) -> None:
+    # SQLModel's constructor sets columns without attribute events: a KR created with a source is scheduled here.
+    if target.source is not None and target.source_next_read_at is None:
+        target.source_next_read_at = READ_AT_ONCE

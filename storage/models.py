@@ -6,7 +6,6 @@ import json
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -374,22 +373,23 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = utc_field()
 
 
-# The next read of a KR whose source was just set or changed: due at once, on the next tick (bot.jobs.sources).
+class Wake(SQLModel, table=True):
+    """When a workspace's tick next has anything to do (storage.wake): the idle minute reads this row and stops.
+
+    Not scoped: the scheduler lists the workspaces due across all of them. wake_at None means "due now"; every
+    write to a job's inputs sets it so, and bumps generation so that a tick computed meanwhile cannot store a
+    wake_at that predates the write.
+    """
+
+    __tablename__ = "wakes"
+
+    workspace_id: str = Field(max_length=32, primary_key=True)
+    wake_at: datetime | None = utc_field(index=True)
+    # The `now` the wake_at was computed at: a tick for an earlier instant (a clock set back) runs in full.
+    computed_at: datetime | None = utc_field()
+    generation: int = 0
+
+
+# The next read of a KR whose source was just set or changed: due at once, on the next tick (bot.jobs.sources;
+# storage.db schedules it wherever the source is written).
 READ_AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@sa.event.listens_for(KeyResult.source, "set")
-def _schedule_source(target: KeyResult, value, old, _initiator) -> None:
-    # Wherever a definition is written (import, a lead's edit, a test), the schedule follows it: a new or changed
-    # source is read at once and forgets the old one's failure; a removed one is never read again.
-    if value == old or (value is None and old in (NO_VALUE, NEVER_SET)):
-        return
-    target.source_next_read_at = READ_AT_ONCE if value is not None else None
-    target.source_note = None
-
-
-@sa.event.listens_for(KeyResult, "before_insert")
-def _schedule_new_source(_mapper, _connection, target: KeyResult) -> None:
-    # SQLModel's constructor sets columns without attribute events: a KR created with a source is scheduled here.
-    if target.source is not None and target.source_next_read_at is None:
-        target.source_next_read_at = READ_AT_ONCE

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import chunked
+from storage.db import chunked, workspace_of
 from storage.models import CheckIn, Prompt, PromptItem
 
 
@@ -98,6 +98,45 @@ def open_week(owner_id: str, key: str, due: datetime, kr_ids: list[int], *, sess
         except sa.exc.IntegrityError:
             session.rollback()  # another process recorded the same items
     return prompt
+
+
+def open_weeks(weeks: list[tuple[str, str, datetime, list[int], str | None]], *, session: Session,
+               now: datetime) -> dict[tuple[str, str], Prompt]:
+    """open_week for many new weeks (owner, week key, due, KR ids, away reason) at once: their rows in one commit
+    and their items in another, so a catch-up of thousands of prompts costs a few statements, not four per week.
+
+    A week another process created meanwhile fails the batch's unique key; then each week goes through open_week,
+    which agrees on the row that won.
+    """
+    if not weeks:
+        return {}
+    # Core executemany with the workspace stamped here (storage.db stamps only what the session flushes): the ORM
+    # would insert the rows one by one to learn their ids, which one query reads back instead.
+    workspace = workspace_of(session)
+    try:
+        session.execute(sa.insert(Prompt), [
+            {"workspace_id": workspace, "user_id": owner, "week_key": key, "due_at": due, "away": away,
+             "skipped_at": now if away else None} for owner, key, due, _, away in weeks])
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        return {(owner, key): open_week(owner, key, due, kr_ids, session=session, away=away, now=now)
+                for owner, key, due, kr_ids, away in weeks}
+    wanted = {(owner, key) for owner, key, *_ in weeks}
+    prompts: dict[tuple[str, str], Prompt] = {}
+    for chunk in chunked(sorted({owner for owner, _ in wanted})):
+        stmt = select(Prompt).where(Prompt.user_id.in_(chunk), Prompt.week_key.in_({key for _, key in wanted}))
+        prompts.update(((p.user_id, p.week_key), p) for p in session.exec(stmt) if (p.user_id, p.week_key) in wanted)
+    try:
+        session.execute(sa.insert(PromptItem), [
+            {"workspace_id": workspace, "prompt_id": prompts[(owner, key)].id, "kr_id": k}
+            for owner, key, _, kr_ids, _ in weeks for k in dict.fromkeys(kr_ids)])
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        return {(owner, key): open_week(owner, key, due, kr_ids, session=session, away=away, now=now)
+                for owner, key, due, kr_ids, away in weeks}
+    return prompts
 
 
 def prompt_kr_ids(prompt_id: int, *, session: Session) -> list[int]:

@@ -94,3 +94,8 @@ def schedule_read(kr_id: int, *, at: datetime | None, note: str | None, session:
 
 def _clipped(note: str | None) -> str | None:
     return note if note is None or len(note) <= NOTE_CHARS else note[:NOTE_CHARS - 1] + "…"
+
+
+def next_read_due(*, session: Session) -> datetime | None:
+    """The soonest next read of any source (the job's next due instant, storage.wake); None when none is scheduled."""
+    return session.exec(select(sa.func.min(KeyResult.source_next_read_at))).one()

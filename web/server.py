@@ -172,6 +172,51 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's Server, which stops as soon as it is told to rather than on its next 0.1 s poll.
+
+    uvicorn looks at `should_exit` every 0.1 s and, on the way out, waits a fixed 0.1 s for connections it asked to
+    close, even when there are none. A process pays that once; the tests and the demo start and stop a server
+    hundreds of times (about 0.19 s a stop, half a minute of the suite), so stop() wakes the loop at once and a
+    shutdown with no connection and no task left skips the wait. With connections open, uvicorn's own shutdown runs.
+    """
+
+    _wake: asyncio.Event | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            try:
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            except TimeoutError:
+                pass
+
+    def wake(self) -> None:
+        """Ask a running main loop to look at `should_exit` now (from any thread)."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            try:
+                loop.call_soon_threadsafe(wake.set)
+            except RuntimeError:  # the loop has closed: the server is gone already
+                pass
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.server_state.connections or self.server_state.tasks:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for server in self.servers:
+            await server.wait_closed()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+
+
 class HttpServer:
     """One uvicorn server for an ASGI app on a socket: run() in the main thread, or start()/stop() in a thread."""
 
@@ -188,7 +233,7 @@ class HttpServer:
             # Slack (or the reverse proxy in front) is the only client: no X-Forwarded-* rewriting of addresses.
             proxy_headers=False,
         )
-        self.server = uvicorn.Server(config)
+        self.server = _Server(config)
         self._thread: threading.Thread | None = None
 
     @property
@@ -218,6 +263,7 @@ class HttpServer:
     def stop(self) -> None:
         """Stop as on SIGTERM: refuse new connections, finish the requests in flight, then return."""
         self.server.should_exit = True
+        self.server.wake()
         if self._thread is not None:
             self._thread.join(timeout=self.limits.shutdown_seconds + 5)
         self.sock.close()

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.jobs.sending import Message, Report, Sender
+from bot.rules.next_due import NEVER
 from bot.rules.scoring import is_sharp_drop
 from bot.views.alerts import alert_message
 from storage import keys
@@ -41,6 +42,8 @@ def sharp_drops(*, now: datetime, session: Session) -> list[tuple[CheckIn, Check
 def send_due_alerts(*, now: datetime, session: Session, client: WebClient) -> Report:
     """DM every lead of the KR's team about each sharp confidence drop not alerted yet."""
     sender = Sender(now=now, session=session, client=client)
+    # Only a check-in (a write) makes an alert due.
+    sender.report.next_due = NEVER
     drops = sharp_drops(now=now, session=session)
     if not drops:
         return sender.report

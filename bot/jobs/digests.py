@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from bot.jobs.sending import Message, Report, Sender
 from bot.reports.digest import build_digest, digest_inputs, digest_slot
-from bot.rules.schedule import days_around
+from bot.rules.next_due import earliest, next_weekly
+from bot.rules.schedule import days_around, parse_hhmm, zone
 from bot.rules.weeks import KRWeeks
 from bot.views.digest import digest_messages
 from storage import keys
@@ -36,7 +37,9 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
     # A digest sent late (after downtime) can belong to a slot up to a week back, in a zone up to a day away.
     first_day, last_day = days_around(now=now, back=8)
     due: dict[int, tuple[Team, date]] = {}
-    for team, cycle in live_team_cycles(session=session, first_day=first_day, last_day=last_day):
+    pairs = live_team_cycles(session=session, first_day=first_day, last_day=last_day)
+    sender.report.next_due = _next_due([team for team, _ in pairs], now=now)
+    for team, cycle in pairs:
         slot = digest_slot(team, now=now)
         if slot is None:
             logger.warning("team %s has an unreadable digest time %r; no digest", team.name, team.digest_time)
@@ -80,6 +83,22 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
             else:
                 _send_in_order(sender, messages)
     return sender.report
+
+
+def _next_due(teams: list[Team], *, now: datetime) -> datetime:
+    """The first instant after `now` at which any of these teams' digest slots falls due (holidays moved)."""
+    slots: dict[tuple, datetime] = {}
+    for team in teams:
+        key = (team.timezone, team.digest_day, team.digest_time, team.holidays)
+        if key in slots:
+            continue
+        try:
+            at = parse_hhmm(team.digest_time)
+        except ValueError:
+            continue
+        slots[key] = next_weekly(zone(team.timezone) or zone("UTC"), team.digest_day % 7, at, [team.holidays],
+                                 now=now)
+    return earliest(slots.values())
 
 
 def _built(part: tuple[str, list[dict]]) -> tuple[str, list[dict]]:

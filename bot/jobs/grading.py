@@ -18,6 +18,7 @@ from bot.jobs.sending import Message, Report, Sender
 from bot.reports.grading import cycle_grades
 from bot.rules.cadence import is_working_time
 from bot.rules.grading import CHASE_FOR_DAYS, grading_due_at, grading_reminder_at, still_chased
+from bot.rules.next_due import earliest, next_working_time
 from bot.rules.schedule import local_day, owner_zone
 from bot.views.grading import cycle_report, grading_dm
 from storage import keys
@@ -59,7 +60,42 @@ def send_due_gradings(*, now: datetime, session: Session, client: WebClient) -> 
                 messages.append(Message(key, "grading", key, partial(_dm, team, cycle, session=session,
                                                                       reminder=True), to_user=lead))
     sender.send_all(messages)
+    sender.report.next_due = _next_due(pairs, graded, now=now, session=session)
     return send_cycle_reports(now=now, session=session, client=client, sender=sender)
+
+
+def _next_due(pairs: list[tuple[Team, Cycle]], graded: set[tuple[int, int]], *, now: datetime,
+              session: Session) -> datetime:
+    """The first instant after `now` at which a grading DM or its reminder may fall due: a cycle's first working
+    morning after its end, or, for one ended and not graded, the next working time while a DM or its reminder is
+    unsent. Sooner rather than exact: a wake that finds them sent costs one computation."""
+    candidates = []
+    chased = []
+    for team, cycle in pairs:
+        tz = owner_zone(None, team.timezone)
+        if (team.id, cycle.id) in graded or not still_chased(cycle.end, now=now):
+            # Graded, or too old to chase (a cycle that ends later than now is always chased).
+            if cycle.end >= now.date():
+                candidates.append(next_working_time(tz, after=max(now, grading_due_at(cycle.end, tz))))
+            continue
+        due_at = grading_due_at(cycle.end, tz)
+        if due_at > now:
+            candidates.append(next_working_time(tz, after=due_at))
+        else:
+            chased.append((team, cycle, tz))
+    if chased:
+        leads = leads_by_team({t.id for t, _, _ in chased}, session=session)
+        wanted = {(t.id, c.id, lead): tz for t, c, tz in chased for lead in leads.get(t.id, ())}
+        delivered = sent([keys.grading(*k) for k in wanted] + [keys.grading_reminder(*k) for k in wanted],
+                         session=session)
+        for k, tz in wanted.items():
+            first = delivered.get(keys.grading(*k))
+            if first is None:
+                candidates.append(next_working_time(tz, after=now))
+            elif keys.grading_reminder(*k) not in delivered:
+                candidates.append(next_working_time(tz, after=max(now, grading_reminder_at(first.sent_at, tz))))
+    # An instant that is `now` belongs to a message this run planned: sent, held or refused, it needs no wake.
+    return earliest(c for c in candidates if c > now)
 
 
 def _dm(team: Team, cycle: Cycle, *, session: Session, reminder: bool = False):

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.jobs.sending import Message, Report, Sender
 from bot.reports.weeks import kr_weeks
 from bot.rules.cadence import NUDGE_AFTER
+from bot.rules.next_due import NEVER
 from bot.rules.schedule import days_around
 from bot.rules.weeks import KRWeeks
 from bot.views.nudges import lead_nudge_message, nudge_message
@@ -30,6 +31,8 @@ from storage.teams import leads_by_team
 def send_due_nudges(*, now: datetime, session: Session, client: WebClient) -> Report:
     """Nudge owners (and DM their leads) once per streak of NUDGE_AFTER or more missed weeks of a live KR."""
     sender = Sender(now=now, session=session, client=client)
+    # Streaks grow only when a prompt is created, and end with a check-in: writes, which wake the tick by themselves.
+    sender.report.next_due = NEVER
     first_day, last_day = days_around(now=now)
     rows = live_key_results(session=session, first_day=first_day, last_day=last_day)
     weeks = kr_weeks([r.kr.id for r in rows], session=session, now=now)

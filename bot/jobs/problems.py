@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.jobs.sending import Message, Report, Sender
+from bot.rules.next_due import NEVER
 from bot.rules.schedule import days_around
 from bot.views.problems import channel_problem_message, person_problem_message
 from storage import keys
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 def send_due_problems(*, now: datetime, session: Session, client: WebClient) -> Report:
     """DM the people who can fix each problem nobody was told about yet; one query when there is none."""
     sender = Sender(now=now, session=session, client=client)
+    # Only a recorded problem (a write) makes one due; a held DM's next try is the outbox's (storage.wake).
+    sender.report.next_due = NEVER
     for problem in untold(session=session):
         messages = _messages(problem, now=now, session=session)
         if messages is None:

@@ -14,20 +14,21 @@ from bot.jobs.sending import Message, Report, Sender
 from bot.rules.away import away_reason
 from bot.rules.cadence import MIN_WEEK
 from bot.rules.holidays import moved_day
+from bot.rules.next_due import earliest, next_weekly
 from bot.rules.schedule import (days_around, local_instant, most_recent_slot, owner_zone, parse_hhmm, same_series,
                                 week_key)
 from bot.rules.text import plural
-from bot.slack.people import fresh_statuses, refresh_zones, send_dm
+from bot.slack.people import TZ_MAX_AGE, fresh_statuses, refresh_zones, send_dm
 from bot.views.checkin import prompt_message, prompt_preview
 from storage import keys
 from storage.absences import stretches_of
 from storage.checkins import latest_checkins
 from storage.db import recover
-from storage.models import Person, Prompt
+from storage.models import CheckIn, Person, Prompt
 from storage.okrs import ActiveKR, live_key_results
 from storage.outbox import DONE
 from storage.problems import deactivated
-from storage.prompts import open_week, prompted_krs_since, prompts_for_weeks
+from storage.prompts import open_week, open_weeks, prompted_krs_since, prompts_for_weeks
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +66,23 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
     sender.report.skipped += sum(1 for w in due if (w.owner_id, w.key) in done)
     new = [w for w in due if (w.owner_id, w.key) not in done and (w.owner_id, w.key) not in existing]
     away = _away_weeks(new, people, session=session, client=client, now=now)
-    for week in due:
-        if (week.owner_id, week.key) in done:
-            continue
+    todo = [w for w in due if (w.owner_id, w.key) not in done]
+    # The new weeks' rows in two commits; a week tried before (its row exists) is opened as it always was.
+    opened: dict[tuple[str, str], Prompt] = {}
+    try:
+        opened = open_weeks([(w.owner_id, w.key, w.due, [r.kr.id for r in w.rows], away.get((w.owner_id, w.key)))
+                             for w in todo if (w.owner_id, w.key) not in existing], session=session, now=now)
+    except Exception:
+        recover(session)
+        logger.exception("opening %d new weeks at once failed; each is opened on its own", len(todo))
+    # The prompts' latest check-ins in one query for the whole fan-out, not one per prompt.
+    latest = latest_checkins([r.kr.id for w in todo for r in w.rows], session=session) if todo else {}
+    for week in todo:
         reason = away.get((week.owner_id, week.key))
         try:
-            prompt = open_week(week.owner_id, week.key, week.due, [r.kr.id for r in week.rows], session=session,
-                               away=reason, now=now)
+            prompt = opened.get((week.owner_id, week.key)) or open_week(
+                week.owner_id, week.key, week.due, [r.kr.id for r in week.rows], session=session, away=reason,
+                now=now)
         except Exception:
             recover(session)
             logger.exception("prompt for %s failed; it will be retried on the next tick", week.owner_id)
@@ -81,15 +92,37 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
             # An away week is a skipped week that okrbot skipped by itself: no DM, no reminder, never missed.
             sender.report.skipped += 1
             continue
-        sender.send(_message(prompt, week.rows, session=session, now=now))
-    refresh_zones(by_owner, session=session, client=client, now=now)
+        sender.send(_message(prompt, week.rows, session=session, latest=latest, now=now))
+    people = refresh_zones(by_owner, session=session, client=client, now=now)
+    sender.report.next_due = _next_due(by_owner, people, now=now)
     return sender.report
 
 
-def _message(prompt: Prompt, rows: list[ActiveKR], *, session: Session, now: datetime | None = None) -> Message:
+def _next_due(by_owner: dict[str, list[ActiveKR]], people: dict[str, Person], *, now: datetime) -> datetime:
+    """The first instant after `now` at which a new week of any owner's schedule falls due (holidays moved, in the
+    owner's zone at the time), or a cached zone grows stale; the rest only a write can change."""
+    slots: dict[tuple, datetime] = {}
+    candidates = []
+    for owner_id, owned in by_owner.items():
+        person = people.get(owner_id)
+        tz = owner_zone(person.tz if person else None, owned[0].team.timezone)
+        calendars = frozenset(row.team.holidays for row in owned)
+        for weekday, at in {(row.team.checkin_day, row.team.checkin_time) for row in owned}:
+            # Owners share a few zones and schedules: each slot is computed once.
+            key = (tz.key, weekday, at, calendars)
+            if key not in slots:
+                slots[key] = next_weekly(tz, weekday, parse_hhmm(at), calendars, now=now)
+        # A zone that stayed stale after this run's refresh (Slack did not list the person) waits for another wake.
+        if person is not None and person.tz_fetched_at is not None and person.tz_fetched_at + TZ_MAX_AGE > now:
+            candidates.append(person.tz_fetched_at + TZ_MAX_AGE)
+    return earliest([*slots.values(), *candidates])
+
+
+def _message(prompt: Prompt, rows: list[ActiveKR], *, session: Session,
+             latest: dict[int, CheckIn] | None = None, now: datetime | None = None) -> Message:
     def build() -> tuple[str, list[dict]]:
-        latest = latest_checkins([r.kr.id for r in rows], session=session)
-        return prompt_message(rows, latest, prompt_id=prompt.id, now=now)
+        found = latest if latest is not None else latest_checkins([r.kr.id for r in rows], session=session)
+        return prompt_message(rows, found, prompt_id=prompt.id, now=now)
 
     return Message(keys.prompt(prompt.id), "prompt", prompt.user_id, build, to_user=prompt.user_id)
 

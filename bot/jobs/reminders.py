@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.jobs.sending import Message, Report, Sender
 from bot.reports.weeks import kr_weeks
 from bot.rules.cadence import reminder_due
+from bot.rules.next_due import NEVER, earliest, next_reminder
 from bot.rules.schedule import WEEK, days_around, owner_zone
 from bot.views.nudges import reminder_message
 from storage import keys
@@ -45,12 +46,16 @@ def send_due_reminders(*, now: datetime, session: Session, client: WebClient) ->
         due[week.prompt_id] = week.due_at
         if not week.checked_in:
             missing[week.prompt_id].append(rows[kr_id])
+    # A week's reminder becomes due at a working morning; the prompt's delivery and check-ins are writes.
+    sender.report.next_due = NEVER
     if not missing:
         return sender.report
     delivered = sent([keys.prompt(p) for p in missing], session=session)
     prompts = prompts_by_id(missing, session=session)
     people = people_by_id([p.user_id for p in prompts.values()], session=session)
     messages = []
+    # Prompt id -> when its reminder is due, for the weeks whose reminder is not due yet.
+    later: dict[int, datetime | None] = {}
     for prompt_id, krs in missing.items():
         prompt = prompts[prompt_id]
         prompted = delivered.get(keys.prompt(prompt_id))
@@ -61,10 +66,18 @@ def send_due_reminders(*, now: datetime, session: Session, client: WebClient) ->
         if person is not None and person.deactivated_at is not None:
             continue
         tz = owner_zone(person.tz if person else None, krs[0].team.timezone)
-        if not reminder_due(now=now, due_at=due[prompt_id], delivered_at=max(prompted.sent_at, prompt.due_at), tz=tz,
+        delivered_at = max(prompted.sent_at, prompt.due_at)
+        if not reminder_due(now=now, due_at=due[prompt_id], delivered_at=delivered_at, tz=tz,
                             calendars=calendars[prompt.user_id]):
+            later[prompt_id] = next_reminder(now=now, due_at=due[prompt_id], delivered_at=delivered_at, tz=tz,
+                                             calendars=calendars[prompt.user_id])
             continue
         key = keys.reminder(prompt_id)
         messages.append(Message(key, "reminder", key, partial(reminder_message, krs, prompt_id=prompt_id),
                                 to_user=prompt.user_id))
-    return sender.send_all(messages)
+    sender.send_all(messages)
+    # Reminders sent already (this morning, before working hours ended) will not be due again.
+    pending = [keys.reminder(p) for p, at in later.items() if at is not None]
+    done = sent(pending, session=session) if pending else {}
+    sender.report.next_due = earliest(at for p, at in later.items() if keys.reminder(p) not in done)
+    return sender.report

@@ -43,6 +43,9 @@ class Report:
     failures: list[tuple[str, str]] = field(default_factory=list)
     # Slack refused the token: the tick runs no further job for this workspace.
     stopped: bool = False
+    # The job has nothing to do before this instant unless something is written first (storage.wake);
+    # bot.rules.next_due.NEVER when only a write can give it work, None when the job did not say (at once).
+    next_due: datetime | None = None
 
     def note(self, outcome: Outcome, label: str) -> None:
         """Count one deliver_once outcome under `label` (a failure is counted with fail)."""

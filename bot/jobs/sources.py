@@ -15,6 +15,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.jobs.sending import Report
+from bot.rules.next_due import NEVER
 from bot.rules.reads import current_slot, failure_note, next_read, retry_read, slot_key
 from bot.rules.refs import ref_text
 from bot.rules.schedule import local_day, owner_zone, parse_hhmm
@@ -22,7 +24,7 @@ from bot.sources.read import READ_TIMEOUT_SECONDS, read_sources
 from bot.sources.spec import Source, SourceProblem, origin_key, parse_source
 from storage.models import READ_AT_ONCE, ObservedValue
 from storage.observed import record_reads
-from storage.reads import DueRead, claim_reads, due_reads, schedule_reads
+from storage.reads import DueRead, claim_reads, due_reads, next_read_due, schedule_reads
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +34,15 @@ READ_CONCURRENCY = 128
 
 
 @dataclass
-class Reads:
-    """What one run of the job did: KRs whose value was stored, read again within a slot stored already, failed."""
+class Reads(Report):
+    """What one run of the job did: KRs whose value was stored, read again within a slot stored already, whose read
+    failed (not Report.failed, which is for messages: a failed read is retried at its own next read), and whose
+    reads ended; next_due is the soonest next read of any source (storage.wake)."""
 
     stored: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    stopped: int = 0
+    read_failed: list[str] = field(default_factory=list)
+    ended: int = 0
 
 
 def read_due_sources(*, now: datetime, session: Session, client: object = None,
@@ -47,6 +51,7 @@ def read_due_sources(*, now: datetime, session: Session, client: object = None,
     report = Reads()
     due = due_reads(now=now, session=session)
     if not due:
+        report.next_due = next_read_due(session=session) or NEVER
         return report
     claimed = claim_reads([d.kr_id for d in due], now=now, session=session)
     to_read: list[tuple[DueRead, Source]] = []
@@ -59,7 +64,7 @@ def read_due_sources(*, now: datetime, session: Session, client: object = None,
             # No source any more, its cycle is over, or the KR is archived: nothing left to read. Setting the source
             # again resumes.
             plans.append((item.kr_id, None, None))
-            report.stopped += 1
+            report.ended += 1
             continue
         try:
             to_read.append((item, parse_source(_definition(item.source))))
@@ -85,6 +90,7 @@ def read_due_sources(*, now: datetime, session: Session, client: object = None,
     for item, _ in values:
         (report.stored if item.kr_id in stored else report.unchanged).append(ref_text(item.ref))
     schedule_reads(plans, session=session)
+    report.next_due = next_read_due(session=session) or NEVER
     return report
 
 
@@ -92,7 +98,7 @@ def _failed(item: DueRead, failure: str, *, now: datetime, report: Reads,
             retry: bool = True) -> tuple[int, datetime, str]:
     tz, prompts = _clock(item)
     again = retry_read(tz, prompts, now=now) if retry else next_read(tz, prompts, now=now)
-    report.failed.append(ref_text(item.ref))
+    report.read_failed.append(ref_text(item.ref))
     logger.warning("source of %s failed: %s; next try at %s", ref_text(item.ref) or f"KR id {item.kr_id}",
                    failure.rstrip("."), again.strftime("%Y-%m-%d %H:%M UTC"))
     return item.kr_id, again, failure_note(failure, at=now, tz=tz)

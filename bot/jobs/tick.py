@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
@@ -14,9 +14,11 @@ from sqlalchemy.engine import Engine
 from bot import metrics
 from bot.jobs.sending import Report
 from bot.jobs import alerts, digests, grading, nudges, problems, prompts, reminders, sources
+from bot.rules.next_due import earliest
 from bot.settings import Settings
 from bot.slack.client import DEFAULT_LIMITS, Pacer, make_client
 from bot.slack.workspaces import Installed, may_send, targets
+from storage import wake
 from storage.db import session_scope
 from storage.models import SINGLE_WORKSPACE
 
@@ -41,16 +43,27 @@ JOBS: list[tuple[str, Callable]] = [
 ]
 
 
-@metrics.TICK_SECONDS.time()
+# A workspace recomputes at least this often, whatever its jobs said: a bound on any next-due they got wrong.
+WAKE_AT_LEAST_EVERY = timedelta(days=1)
+
+
 def run_tick(*, now: datetime, engine: Engine, client: WebClient,
              workspace: str = SINGLE_WORKSPACE) -> dict[str, object]:
     """Run every job of one workspace at `now`; a failing job is logged and retried on the next tick, never fatal."""
     if now.tzinfo is None:
         raise ValueError("run_tick needs a timezone-aware `now`")
+    _, state = wake.begin(engine, workspace, now=now)
+    return _run_jobs(now=now, engine=engine, client=client, workspace=workspace, state=state)
+
+
+@metrics.TICK_SECONDS.time()
+def _run_jobs(*, now: datetime, engine: Engine, client: WebClient, workspace: str,
+              state: wake.TickWake) -> dict[str, object]:
     results: dict[str, object] = {}
     for name, job in JOBS:
         try:
             with session_scope(engine, workspace) as session:
+                session.info["wake_tick"] = state
                 results[name] = job(now=now, session=session, client=client)
             _log_counts(name, results[name])
             if isinstance(results[name], Report) and results[name].stopped:
@@ -59,7 +72,24 @@ def run_tick(*, now: datetime, engine: Engine, client: WebClient,
             logger.exception("job %s of workspace %s failed at %s; it will run again on the next tick", name,
                              workspace or "(single)", now.isoformat())
             results[name] = None
+    wake.finish(engine, state, now=now, wake_at=_next_wake(results, now=now, engine=engine, workspace=workspace))
     return results
+
+
+def _next_wake(results: dict[str, object], *, now: datetime, engine: Engine, workspace: str) -> datetime | None:
+    """When this workspace next has work: the soonest "nothing before" of its jobs, of the outbox's held messages
+    and of cycles about to start; None (at once) when a job failed, sent nothing it meant to, or did not run."""
+    reports = [results.get(name) for name, _ in JOBS]
+    if any(not isinstance(r, Report) or r.failed or r.stopped or r.next_due is None for r in reports):
+        return None
+    try:
+        with session_scope(engine, workspace) as session:
+            shared = wake.shared_wake(session=session, now=now)
+    except Exception:
+        logger.exception("the next wake of workspace %s could not be computed; it ticks again next minute",
+                         workspace or "(single)")
+        return None
+    return min(earliest([*(r.next_due for r in reports), shared]), now + WAKE_AT_LEAST_EVERY)
 
 
 def _log_counts(job: str, report: object) -> None:
@@ -71,12 +101,20 @@ def _log_counts(job: str, report: object) -> None:
 
 def run_workspace(target: Installed, *, now: datetime, engine: Engine,
                   client_for: Callable[[Installed], WebClient]) -> dict[str, object] | None:
-    """One workspace's tick with its own token; None when that workspace stopped okrbot."""
+    """One workspace's tick with its own token; None when that workspace stopped okrbot.
+
+    A workspace with nothing due at `now` (storage.wake) costs one query: its jobs report empty without running.
+    """
+    if now.tzinfo is None:
+        raise ValueError("run_workspace needs a timezone-aware `now`")
+    due, state = wake.begin(engine, target.workspace, now=now)
+    if not due:
+        return {name: Report() for name, _ in JOBS}
     with session_scope(engine, target.workspace) as session:
         allowed = may_send(target.workspace, target.token, session=session)
     if not allowed:
         return None
-    return run_tick(now=now, engine=engine, client=client_for(target), workspace=target.workspace)
+    return _run_jobs(now=now, engine=engine, client=client_for(target), workspace=target.workspace, state=state)
 
 
 def run_workspaces(installed: list[Installed], *, now: datetime, engine: Engine,
@@ -106,9 +144,15 @@ class JobClients:
             return self._clients[key]
 
 
-def served(settings: Settings, engine: Engine, only: str | None = None) -> list[Installed]:
-    """The workspaces these settings serve: the bot token's one, or every installation (optionally just `only`)."""
-    return targets(bot_token=settings.bot_token, client_id=settings.client_id, engine=engine, only=only)
+def served(settings: Settings, engine: Engine, only: str | None = None, *,
+           due_at: datetime | None = None) -> list[Installed]:
+    """The workspaces these settings serve: the bot token's one, or every installation (optionally just `only`);
+    with `due_at`, only those that may have work at that instant (one query, see storage.wake)."""
+    found = targets(bot_token=settings.bot_token, client_id=settings.client_id, engine=engine, only=only)
+    if due_at is None:
+        return found
+    due = wake.due_workspaces([t.workspace for t in found], engine=engine, now=due_at)
+    return [t for t in found if t.workspace in due]
 
 
 def tick_all(settings: Settings, engine, *, now: datetime, clients: JobClients | None = None,

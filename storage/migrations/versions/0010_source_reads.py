@@ -1,7 +1,7 @@
 """when sources are read: each KR's next read and last failure, and the read slot of an observed value
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-07 15:00:00
 
 Every new column is empty, so existing KRs have nothing to read until a source is set, and existing observed values
@@ -13,7 +13,7 @@ import storage.models
 
 
 revision = '0010'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

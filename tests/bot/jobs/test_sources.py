@@ -227,5 +227,24 @@ def test_reads_stop_when_the_cycle_is_over_or_there_is_no_source(sourced, server
         s.get(KeyResult, kr_ids(sourced)["wau"]).source_next_read_at = READ_AT_ONCE  # due, but without a source
     # Jan 1, 2027 in New York: the 2026-Q4 cycle is over.
     report = _read(sourced, datetime(2027, 1, 1, 12, 0, tzinfo=UTC))
-    assert report.stopped == 2 and server.hits == 0
+    assert report.ended == 2 and server.hits == 0
     assert _kr(sourced).source_next_read_at is None and _kr(sourced, "wau").source_next_read_at is None
+
+
+def test_a_sleeping_workspace_wakes_for_its_next_source_read(sourced, server):
+    from bot.jobs.tick import run_workspace
+    from bot.slack.workspaces import Installed
+    from tests.conftest import TOKEN
+
+    def tick(now):
+        return run_workspace(Installed("", TOKEN), now=now, engine=sourced.engine, client_for=lambda _t: sourced.client)
+
+    # The source was just set (a write): the next minute reads it, and the job says when it reads next.
+    results = tick(datetime(2026, 11, 26, 12, 30, tzinfo=UTC))
+    assert server.hits == 1 and results["sources"].next_due == datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
+    tick(datetime(2026, 11, 26, 12, 31, tzinfo=UTC))
+    tick(datetime(2026, 11, 27, 10, 59, tzinfo=UTC))
+    assert server.hits == 1
+    # Asleep until then, the workspace wakes for the 06:00 New York read.
+    tick(datetime(2026, 11, 27, 11, 0, tzinfo=UTC))
+    assert server.hits == 2

@@ -1,0 +1,192 @@
+"""Scale benchmark: what an idle minute and a catch-up tick cost one workspace of 1k / 10k / 100k owners.
+
+The data set is bench_fanout's (5 owners per team, one KR each, one cycle, SQLite), with every owner's Person row
+cached, so no Slack call is needed to learn a zone. Timeline (all UTC+0):
+
+- the week of Friday 2026-11-27 10:00 was prompted for every owner but a sample, and Monday 2026-11-23's digest
+  was posted for every team but a sample (bulk inserts of prompts and outbox rows);
+- catch-up: Friday 19:00, every job of the tick once: the sample's prompts go out late, the sample's digests too;
+- +1 minute: the tick after the fan-out (it settles what the fan-out wrote);
+- +2 minutes: the idle minute, nothing due, each job once and then the whole workspace tick as the scheduler runs it.
+
+Printed per size: idle-minute ms (wall and CPU of this thread, which leaves out the in-process fake Slack) and SQL
+statements per job and for the whole tick; catch-up ms and statements per prompt and per digest, counted as the
+catch-up tick minus the idle one, divided by the messages sent. Nothing is asserted.
+
+    .venv/bin/python bench/bench_scale.py [--owners 1000,10000,100000] [--sample 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa  # noqa: E402
+
+from bot.jobs.sending import Report  # noqa: E402
+from bot.jobs.tick import JOBS, run_workspace  # noqa: E402
+from bot.sim.fake_slack import FakeSlack  # noqa: E402
+from bot.slack.client import make_client  # noqa: E402
+from bot.slack.workspaces import Installed  # noqa: E402
+from storage import keys  # noqa: E402
+from storage.db import count_statements, make_engine, session_scope, upgrade  # noqa: E402
+from storage.wake import TickWake  # noqa: E402
+from storage.models import Cycle, Delivery, KeyResult, Objective, Person, Prompt, PromptItem, Team  # noqa: E402
+
+FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+MONDAY = date(2026, 11, 23)
+CATCH_UP = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+TOKEN = "xoxb-bench-scale"
+
+
+def seed(engine, owners: int, sample: int) -> tuple[list[str], list[int]]:
+    """Insert the data set with executemany; returns the owners and team ids left due for the catch-up."""
+    teams = owners // 5
+    fetched = FRIDAY - timedelta(days=1)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Cycle), [{"name": "2026-Q4", "start": date(2026, 10, 1), "end": date(2026, 12, 31)}])
+        cycle_id = conn.execute(sa.select(Cycle.id)).scalar_one()
+        conn.execute(sa.insert(Team), [{"name": f"Team {t}", "channel": f"C{t:05d}", "timezone": "UTC",
+                                        "checkin_day": 4, "checkin_time": "10:00", "digest_day": 0,
+                                        "digest_time": "09:00"} for t in range(teams)])
+        team_ids = conn.execute(sa.select(Team.id).order_by(Team.id)).scalars().all()
+        conn.execute(sa.insert(Objective), [{"team_id": tid, "cycle_id": cycle_id, "key": "o", "title": "Objective",
+                                             "type": "aspirational"} for tid in team_ids])
+        obj_ids = conn.execute(sa.select(Objective.id).order_by(Objective.id)).scalars().all()
+        conn.execute(sa.insert(KeyResult), [
+            {"objective_id": oid, "key": f"k{k}", "title": f"Increase metric {k} from 0 to 10", "ref": n * 5 + k + 1,
+             "owner_id": f"U{n * 5 + k:06d}", "baseline": 0, "target": 10, "unit": ""}
+            for n, oid in enumerate(obj_ids) for k in range(5)])
+        conn.execute(sa.insert(Person), [{"user_id": f"U{n:06d}", "tz": "UTC", "tz_fetched_at": fetched}
+                                         for n in range(owners)])
+        krs = conn.execute(sa.select(KeyResult.id, KeyResult.owner_id).order_by(KeyResult.id)).all()
+        done = krs[sample:]
+        conn.execute(sa.insert(Prompt), [{"user_id": owner, "week_key": "2026-11-27@10:00", "due_at": FRIDAY}
+                                         for _, owner in done])
+        prompt_ids = dict(conn.execute(sa.select(Prompt.user_id, Prompt.id)).all())
+        conn.execute(sa.insert(PromptItem), [{"prompt_id": prompt_ids[owner], "kr_id": kr} for kr, owner in done])
+        sent = FRIDAY + timedelta(minutes=1)
+        rows = [{"key": keys.prompt(pid), "kind": "prompt", "claimed_at": FRIDAY, "sent_at": sent, "attempts": 1}
+                for pid in prompt_ids.values()]
+        rows += [{"key": keys.digest(tid, MONDAY), "kind": "digest", "claimed_at": FRIDAY, "sent_at": sent,
+                  "attempts": 1} for tid in team_ids[sample // 5:]]
+        conn.execute(sa.insert(Delivery), rows)
+    return [owner for _, owner in krs[:sample]], list(team_ids[:sample // 5])
+
+
+def measure(fn) -> tuple[object, float, float, int]:
+    """fn()'s result, wall ms, CPU ms of this thread and SQL statements."""
+    with count_statements(ENGINE[0]) as statements:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        result = fn()
+        cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+    return result, wall * 1000, cpu * 1000, len(statements)
+
+
+ENGINE: list = []
+
+
+def each_job(engine, client, now: datetime) -> dict[str, tuple[object, float, float, int]]:
+    """Every job of the tick once, in its own session, measured one by one."""
+    out = {}
+    for name, job in JOBS:
+        def run(job=job):
+            with session_scope(engine) as session:
+                # As the tick runs them (bot.jobs.tick): their writes are counted once per tick, not per message.
+                session.info["wake_tick"] = TickWake("", 0)
+                return job(now=now, session=session, client=client)
+        out[name] = measure(run)
+    return out
+
+
+def sent_count(results) -> int:
+    return sum(len(r[0].sent) for r in results.values() if isinstance(r[0], Report))
+
+
+def one_size(owners: int, sample: int) -> dict:
+    owners -= owners % 5
+    sample = min(sample - sample % 5, owners)
+    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
+        engine = make_engine(f"sqlite:///{tmp}/scale.db")
+        ENGINE[:] = [engine]
+        upgrade(engine)
+        t0 = time.perf_counter()
+        due_owners, due_teams = seed(engine, owners, sample)
+        built = time.perf_counter() - t0
+        for owner in due_owners:
+            fake.add_user(owner)
+        for team_id in due_teams:
+            fake.add_channel(f"C{team_id - 1:05d}")
+        client = make_client(TOKEN, fake.url, backoff=0.0, jitter=0.0)
+        catch = each_job(engine, client, CATCH_UP)
+        after = measure(lambda: run_workspace(Installed("", TOKEN), now=CATCH_UP + timedelta(minutes=1),
+                                              engine=engine, client_for=lambda _t: client))
+        idle = each_job(engine, client, CATCH_UP + timedelta(minutes=2))
+        whole = measure(lambda: run_workspace(Installed("", TOKEN), now=CATCH_UP + timedelta(minutes=3),
+                                              engine=engine, client_for=lambda _t: client))
+    return {"owners": owners, "sample": sample, "teams": len(due_teams), "built": built, "catch": catch,
+            "after": after, "idle": idle, "whole": whole}
+
+
+def report(r: dict) -> None:
+    idle, catch = r["idle"], r["catch"]
+    print(f"{r['owners']:,} owners ({r['owners'] // 5:,} teams; data set built in {r['built']:.1f} s)")
+    _, wall, cpu, sql = r["whole"]
+    print(f"  idle minute, the workspace's tick as the scheduler runs it (run_workspace): {wall:.1f} ms wall, "
+          f"{cpu:.1f} ms CPU, {sql} SQL")
+    print("  each job computed in full with nothing due (every idle minute before storage.wake; now only after a "
+          "write): " + ", ".join(f"{name} {v[1]:.1f} ms/{v[3]} SQL" for name, v in idle.items()))
+    total = [sum(v[i] for v in idle.values()) for i in (1, 2, 3)]
+    print(f"    all jobs: {total[0]:.1f} ms wall, {total[1]:.1f} ms CPU, {total[2]:.0f} SQL")
+    _, wall, cpu, sql = r["after"]
+    print(f"  the tick right after the catch-up (computes in full): {wall:.1f} ms wall, {cpu:.1f} ms CPU, {sql} SQL")
+    for job, what in (("prompts", "prompt"), ("digests", "digest")):
+        result, wall, cpu, sql = catch[job]
+        n = len(result.sent) if isinstance(result, Report) else 0
+        _, iwall, icpu, isql = idle[job]
+        if n:
+            print(f"  catch-up {job}: {n} sent in {wall:.0f} ms wall, {cpu:.0f} ms CPU, {sql} SQL; per {what} "
+                  f"beyond the idle run: {(wall - iwall) / n:.2f} ms wall, {(cpu - icpu) / n:.2f} ms CPU, "
+                  f"{(sql - isql) / n:.2f} SQL")
+        else:
+            print(f"  catch-up {job}: nothing sent ({result!r:.80})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--owners", default="1000,10000,100000", help="comma-separated sizes")
+    parser.add_argument("--sample", type=int, default=200, help="owners (and owners/5 teams) left due for the "
+                                                                "catch-up tick")
+    args = parser.parse_args()
+    print("scale: one workspace, SQLite; idle minute = nothing due; catch-up = a sample of late prompts and digests")
+    for size in (int(s) for s in args.owners.split(",") if s.strip()):
+        report(one_size(size, args.sample))
+    instances()
+    return 0
+
+
+# --- several instances on PostgreSQL -------------------------------------------------------------------------------
+# The multi-instance run (leases shared by several `serve` processes) lives in bench_scale_instances.py when that
+# file exists; it prints its own numbers after these.
+
+def instances() -> None:
+    """Run bench/bench_scale_instances.py's main() when that benchmark is present."""
+    path = Path(__file__).with_name("bench_scale_instances.py")
+    if not path.exists():
+        return
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_scale_instances", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
