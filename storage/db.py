@@ -5,7 +5,8 @@ ends and rolls back when it raises. Code in bot/ never calls commit() or rollbac
 storage commits early, and only where a record must be durable before okrbot talks to Slack or while other
 processes race for the same row: storage.outbox (each message's claim before it is sent, its mark or release
 after), storage.prompts.open_week (one row per owner and week, however many ticks race) and storage.problems
-(a problem recorded right after its message was given back, or resolved with its held messages released). Two helpers here roll
+(a problem recorded right after its message was given back, or resolved with its held messages released) and
+storage.reads.claim_reads (the sources due, claimed before they are read over the network). Two helpers here roll
 back: `flushed` (a unique key says the row exists already) and `recover` (a job's message failed; the next one
 starts clean, and what was committed before stays). Outside any scope, storage.leases claims, renews and gives back
 a workspace's tick lease in a short session of its own, each committed at once, as instances race for the row.
@@ -22,9 +23,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 from sqlmodel import Session
 
-from storage.models import SCOPED_TABLES, SINGLE_WORKSPACE, Delivery, KeyResult, Wake, Workspace
+from storage.models import READ_AT_ONCE, SCOPED_TABLES, SINGLE_WORKSPACE, Delivery, KeyResult, Wake, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -302,3 +304,20 @@ def migration_state(engine: Engine) -> tuple[str | None, str]:
         raise DatabaseError(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
                             f"{exc.orig}") from exc
     return current, head
+
+
+@sa.event.listens_for(KeyResult.source, "set")
+def _schedule_source(target: KeyResult, value, old, _initiator) -> None:
+    # Wherever a definition is written (import, a lead's edit, a test), the schedule follows it: a new or changed
+    # source is read at once and forgets the old one's failure; a removed one is never read again.
+    if value == old or (value is None and old in (NO_VALUE, NEVER_SET)):
+        return
+    target.source_next_read_at = READ_AT_ONCE if value is not None else None
+    target.source_note = None
+
+
+@sa.event.listens_for(KeyResult, "before_insert")
+def _schedule_new_source(_mapper, _connection, target: KeyResult) -> None:
+    # SQLModel's constructor sets columns without attribute events: a KR created with a source is scheduled here.
+    if target.source is not None and target.source_next_read_at is None:
+        target.source_next_read_at = READ_AT_ONCE

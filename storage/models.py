@@ -29,9 +29,7 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class JSONText(TypeDecorator):
@@ -139,6 +137,10 @@ class KeyResult(WorkspaceScoped, table=True):
     # Where the KR's number is read from: bot.sources.spec.source_dict of its definition (${VAR} references kept,
     # never a secret), or None.
     source: dict | None = Field(default=None, sa_type=JSONText)
+    # When the KR's source is read next (bot.rules.reads; None: no source to read), and why its last read failed
+    # ("source failed: HTTP 503 at 09:12"), until a read succeeds. Indexed: an idle tick asks "due before now?".
+    source_next_read_at: datetime | None = utc_field(index=True)
+    source_note: str | None = Field(default=None, max_length=200)
 
 
 class Person(WorkspaceScoped, table=True):
@@ -311,7 +313,8 @@ class ObservedValue(WorkspaceScoped, table=True):
     """A KR's value as the data said it (pushed through the API), apart from the check-ins people write."""
 
     __tablename__ = "observed_values"
-    __table_args__ = (sa.UniqueConstraint("token_id", "idempotency_key", name="uq_observed_values_token_idempotency"),)
+    __table_args__ = (sa.UniqueConstraint("token_id", "idempotency_key", name="uq_observed_values_token_idempotency"),
+                      sa.UniqueConstraint("kr_id", "read_slot", name="uq_observed_values_kr_read_slot"))
 
     id: int | None = Field(default=None, primary_key=True)
     kr_id: int = Field(foreign_key="key_results.id", index=True)
@@ -325,6 +328,8 @@ class ObservedValue(WorkspaceScoped, table=True):
     # The token that pushed it and the request's Idempotency-Key: a retried push maps to the same row.
     token_id: int | None = Field(default=None, foreign_key="api_tokens.id", ondelete="SET NULL")
     idempotency_key: str | None = Field(default=None, max_length=200)
+    # A value read from the KR's source: the read slot it belongs to (bot.rules.reads.slot_key), stored once.
+    read_slot: str | None = Field(default=None, max_length=32)
 
 
 # The tables whose every query storage.db scopes to the session's workspace.
@@ -367,12 +372,8 @@ class ApiToken(SQLModel, table=True):
 
 
 class Wake(SQLModel, table=True):
-    """When a workspace's tick next has anything to do (storage.wake): the idle minute reads this row and stops.
-
-    Not scoped: the scheduler lists the workspaces due across all of them. wake_at None means "due now"; every
-    write to a job's inputs sets it so, and bumps generation so that a tick computed meanwhile cannot store a
-    wake_at that predates the write.
-    """
+    """When a workspace's tick next has work (storage.wake, which says how it is kept); not scoped: the scheduler
+    lists the workspaces due across all of them. wake_at None means "due now"."""
 
     __tablename__ = "wakes"
 
@@ -384,10 +385,7 @@ class Wake(SQLModel, table=True):
 
 
 class TickLease(SQLModel, table=True):
-    """Which instance computes a workspace's scheduled tick, for which minute, and until when (storage.leases).
-
-    Not scoped: instances claim workspaces across the whole database, and each row names its own workspace.
-    """
+    """Which instance computes a workspace's tick, for which minute, until when (storage.leases); not scoped."""
 
     __tablename__ = "tick_leases"
 
@@ -395,3 +393,7 @@ class TickLease(SQLModel, table=True):
     holder: str = Field(max_length=80)
     minute: datetime = Field(sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+# The next read of a KR whose source was just set or changed: the next tick (storage.db schedules it).
+READ_AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)

@@ -92,7 +92,7 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
             # An away week is a skipped week that okrbot skipped by itself: no DM, no reminder, never missed.
             sender.report.skipped += 1
             continue
-        sender.send(_message(prompt, week.rows, session=session, latest=latest))
+        sender.send(_message(prompt, week.rows, session=session, latest=latest, now=now))
     people = refresh_zones(by_owner, session=session, client=client, now=now)
     sender.report.next_due = _next_due(by_owner, people, now=now)
     return sender.report
@@ -119,10 +119,10 @@ def _next_due(by_owner: dict[str, list[ActiveKR]], people: dict[str, Person], *,
 
 
 def _message(prompt: Prompt, rows: list[ActiveKR], *, session: Session,
-             latest: dict[int, CheckIn] | None = None) -> Message:
+             latest: dict[int, CheckIn] | None = None, now: datetime | None = None) -> Message:
     def build() -> tuple[str, list[dict]]:
         found = latest if latest is not None else latest_checkins([r.kr.id for r in rows], session=session)
-        return prompt_message(rows, found, prompt_id=prompt.id)
+        return prompt_message(rows, found, prompt_id=prompt.id, now=now)
 
     return Message(keys.prompt(prompt.id), "prompt", prompt.user_id, build, to_user=prompt.user_id)
 
@@ -240,7 +240,7 @@ def send_prompt_now(user_id: str, *, now: datetime, session: Session, client: We
     sender = Sender(now=now, session=session, client=client)
     for week in weeks:
         prompt = open_week(week.owner_id, week.key, week.due, [r.kr.id for r in week.rows], session=session)
-        message = _message(prompt, week.rows, session=session)
+        message = _message(prompt, week.rows, session=session, now=now)
         if sender.pending([message.key]):
             sender.send(message)
         else:

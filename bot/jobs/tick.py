@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot import metrics
 from bot.jobs.sending import Report
-from bot.jobs import alerts, digests, grading, nudges, problems, prompts, reminders
+from bot.jobs import alerts, digests, grading, nudges, problems, prompts, reminders, sources
 from bot.rules.next_due import earliest
 from bot.settings import Settings
 from bot.slack.client import DEFAULT_LIMITS, Pacer, make_client
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 # Order matters only for readability of the logs: each job asks the database what is due and not yet done.
 JOBS: list[tuple[str, Callable]] = [
+    # Before prompts, so a prompt due in the same tick shows the value its KR's source just gave.
+    ("sources", sources.read_due_sources),
     ("prompts", prompts.send_due_prompts),
     # After prompts: the prompt created in this tick is what ends a week, so a third missed week is nudged at once.
     ("nudges", nudges.send_due_nudges),

@@ -38,11 +38,14 @@ class KRStatus:
     last_at: datetime | None
     # The n of the KR's reference KR-<n> (bot.rules.refs.ref_text).
     ref: int | None = None
-    # Where `value` came from when the data said it after the last check-in: "api", with the value's time.
+    # Where `value` came from when the data said it after the last check-in (an origin code, "api" or a source's,
+    # e.g. "prometheus"), with the value's time.
     value_origin: str | None = None
     value_at: datetime | None = None
     # The score at the end of each of the last sparkline.WEEKS weeks, oldest first (None: before the cycle).
     weekly: tuple[float | None, ...] = ()
+    # Why the last read of the KR's source failed ("source failed: HTTP 503 at 09:12"); None when it did not.
+    source_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date, now: date
         value_origin=kr.observed_origin if observed else None, value_at=kr.observed_at if observed else None,
         weekly=weekly_scores([(local_day(row.team.timezone, now=c.created_at), c.value) for c in history],
                              baseline=kr.baseline, target=kr.target, start=cycle.start, on=on),
+        source_note=kr.source_note,
     )
 
 

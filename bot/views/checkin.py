@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.reports.status import observed_is_newer
 from bot.rules.scoring import CONFIDENCE_EMOJI, kr_score
 from bot.rules.text import plural
 from bot.rules.values import format_value
 from bot.slack import ids
-from bot.views.kit import (MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, MODAL_BLOCKS, SUMMARY_ROOM, block_text, button,
-                           confidence_label, context, escape, plain, section, signed, value_text)
-from bot.views.status import ORIGIN_NAMES
+from bot.views.kit import (MESSAGE_BLOCKS, MESSAGE_TEXT_CHARS, MODAL_BLOCKS, SUMMARY_ROOM, ago, block_text,
+                           button, confidence_label, context, escape, plain, section, signed, value_text)
+from bot.views.status import origin_name
 from storage.models import CheckIn
 from storage.okrs import ActiveKR
 
@@ -34,20 +35,30 @@ def last_checkin_line(row: ActiveKR, last: CheckIn | None) -> str:
             f"({last.created_at:%b %-d})")
 
 
-def observed_line(row: ActiveKR, last: CheckIn | None) -> str:
-    """'Data: 31.5% from API (Nov 27), +3.5% since the last check-in' when the data's value is newer, else ''."""
+def observed_line(row: ActiveKR, last: CheckIn | None, *, now: datetime | None = None) -> str:
+    """'Data: 31.5% from API, 2 hours ago, +3.5% since the last check-in' when the data's value is newer, else ''
+    (without `now`, the value's day: 'from API (Nov 27)')."""
     kr = row.kr
     if not observed_is_newer(kr, last):
         return ""
-    name = ORIGIN_NAMES.get(kr.observed_origin or "", kr.observed_origin or "the data")
-    line = f"Data: *{value_text(kr.observed_value, kr.unit)}* from {name} ({kr.observed_at:%b %-d})"
+    name = origin_name(kr.observed_origin)
+    when = f", {ago(kr.observed_at, now=now)}" if now is not None else f" ({kr.observed_at:%b %-d})"
+    line = f"Data: *{value_text(kr.observed_value, kr.unit)}* from {name}{when}"
     if last is not None:
         line += f", {signed(kr.observed_value - last.value, kr.unit)} since the last check-in"
     return line
 
 
-def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prompt_id: int) -> tuple[str, list[dict]]:
-    """The weekly DM: the owner's KRs with their last value and confidence, and Check in / Skip this week buttons."""
+def source_failed_line(row: ActiveKR) -> str:
+    """':warning: source failed: HTTP 503 at 09:12' for the owner, when the last read of the KR's source failed."""
+    note = row.kr.source_note
+    return f":warning: {escape(note)}. Type the value yourself, or fix the source." if note else ""
+
+
+def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prompt_id: int,
+                   now: datetime | None = None) -> tuple[str, list[dict]]:
+    """The weekly DM: the owner's KRs with their last value and confidence (and the data's, its age as of `now`), and
+    Check in / Skip this week buttons."""
     text = f"Time for your weekly OKR check-in: {plural(len(rows), 'key result')}."
     out = [section(":wave: *Time for your weekly OKR check-in.*\n"
                     "For each key result: the current value, how confident you are, and a short note. "
@@ -56,7 +67,7 @@ def prompt_message(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, prom
     size = block_text(out) + SUMMARY_ROOM
     for row in rows[: MESSAGE_BLOCKS - 4]:
         last = latest.get(row.kr.id)
-        data = observed_line(row, last)
+        data = "\n".join(line for line in (observed_line(row, last, now=now), source_failed_line(row)) if line)
         block = section(f"*{escape(row.kr.title)}*  ({kr_range(row)})\n"
                         f"{last_checkin_line(row, last)}" + (f"\n{data}" if data else ""))
         size += block_text([block])
@@ -103,8 +114,9 @@ def checkin_modal(rows: Sequence[ActiveKR], latest: dict[int, CheckIn], *, for_u
         last = latest.get(kr.id)
         unit = f" ({kr.unit})" if kr.unit else ""
         data = observed_line(row, last)
+        failed = source_failed_line(row)
         body.append(section(f"*{escape(kr.title)}*\n{kr_range(row)} · {last_checkin_line(row, last)}"
-                            + (f"\n{data}" if data else "")))
+                            + "".join(f"\n{line}" for line in (data, failed) if line)))
         mine = current.get(kr.id)
         value_input = {"type": "plain_text_input", "action_id": ids.VALUE_ACTION, "max_length": 64,
                        "placeholder": plain(format_value(last.value if last else kr.baseline, kr.unit))}
@@ -167,7 +179,7 @@ def checkin_done_view(saved: Sequence[tuple[ActiveKR, CheckIn, CheckIn | None]],
         kr = row.kr
         if observed_is_newer(kr, old, now=new.created_at) and round(kr.observed_value, 2) != round(new.value, 2):
             # Typed over the data's value: the owner's number is the check-in; the data's stays in its history.
-            name = ORIGIN_NAMES.get(kr.observed_origin or "", kr.observed_origin or "the data")
+            name = origin_name(kr.observed_origin)
             line += (f"\n_Yours is kept; {name} said {value_text(kr.observed_value, kr.unit)} "
                      f"({kr.observed_at:%b %-d})._")
         lines.append(line)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot.reports.digest import Digest
 from bot.reports.status import KRStatus
 from bot.rules.glossary import MOVER_MIN
+from bot.rules.schedule import local_instant, parse_hhmm, zone
 from bot.rules.scoring import CONFIDENCE_EMOJI
 from bot.rules.text import plural
 from bot.slack import ids
@@ -26,7 +30,7 @@ from bot.views.kit import (
 )
 from bot.views.participation import this_week_text
 from bot.views.sparkline import trend_spark
-from bot.views.status import counts, objective_sections, origin_label, pace_label
+from bot.views.status import counts, failed_label, objective_sections, origin_label, pace_label
 
 # KR lines shown in full across the digest; past this, objectives summarise the rest ("…and 4 more KRs: …").
 DIGEST_KR_LINES = 40
@@ -34,18 +38,19 @@ DIGEST_KR_LINES = 40
 CHANGES_SHOWN = 10
 
 
-def kr_line(kr: KRStatus) -> str:
-    """A KR in one line: value vs target, confidence, score, pace and owner."""
+def kr_line(kr: KRStatus, *, now: datetime | None = None) -> str:
+    """A KR in one line: value vs target (with the data's origin and age as of `now`), confidence, score, pace and
+    owner."""
     target = value_text(kr.target, kr.unit)
     if kr.value is None:
         value = f"no check-in yet (target {target})"
     else:
         value = f"{value_text(kr.value, kr.unit)} of {target}"
         if kr.value_origin is not None:
-            value += f" ({origin_label(kr)})"
+            value += f" ({origin_label(kr, now=now)})"
     confidence = CONFIDENCE_EMOJI.get(kr.confidence or "", "")
     score = f"score {kr.score:.2f} {trend_spark(kr)}".rstrip()
-    parts = [value, confidence, score, pace_label(kr), f"<@{kr.owner_id}>"]
+    parts = [value, failed_label(kr), confidence, score, pace_label(kr), f"<@{kr.owner_id}>"]
     return f"• *{escape(kr.title)}* · " + " · ".join(p for p in parts if p)
 
 
@@ -100,7 +105,10 @@ def digest_blocks(digest: Digest, *, preview: bool = False) -> list[dict]:
     # After the objectives come a divider, the changes, the check-ins, the missed weeks and the button.
     room = MESSAGE_BLOCKS - len(out) - 6
     caps = iter(fair_caps([len(obj.krs) for obj in team.objectives], DIGEST_KR_LINES))
-    out += objective_sections(team.objectives, caps, kr_line, room=room)
+    # Ages as of the digest's own slot, not the instant it is built: every part of a long digest, and a retry of
+    # one, says the same.
+    at = local_instant(digest.week_of, parse_hhmm(digest.digest_time), zone(digest.timezone) or ZoneInfo("UTC"))
+    out += objective_sections(team.objectives, caps, lambda kr: kr_line(kr, now=at), room=room)
     out.append({"type": "divider"})
     out += pack_lines(changes_lines(digest), max_sections=1, more=lambda n: f"…and {plural(n, 'more change')}.")
     out.append(section(checkins_text(digest)))

@@ -11,7 +11,7 @@ from bot.slack import ids
 from bot.views.kit import (MODAL_BLOCKS, ago, button, context, escape, header, pack_lines, section,
                            value_text)
 from bot.views.sparkline import trend_spark
-from bot.views.status import confidence_and_pace, origin_label, pace_label, ref_label, team_summary
+from bot.views.status import confidence_and_pace, failed_label, origin_label, pace_label, ref_label, team_summary
 
 # KR lines shown in full before the rest are summed up.
 HOME_KR_LINES = 60
@@ -24,6 +24,7 @@ def home_kr_line(kr: KRStatus, *, now: datetime) -> str:
     parts = [f"{progress_bar(kr.score)} {value}"]
     if kr.value_origin is not None:
         parts.append(origin_label(kr, now=now))
+    parts.append(failed_label(kr))
     if kr.value is not None and (kr.confidence or kr.value_origin is None):
         parts += confidence_and_pace(kr)
     else:

@@ -75,18 +75,31 @@ def kr_line(kr: KRStatus, *, now: datetime) -> str:
         if kr.trend is not None:
             parts.append(f"{signed(kr.trend, kr.unit)} since the previous check-in")
         parts.append(ago(kr.last_at, now=now))
+    # Next to the value, so an old value whose source now fails never passes for a fresh one.
+    parts.insert(2 if kr.value_origin is not None else 1, failed_label(kr))
     return f"• *{escape(kr.title)}*{ref_label(kr)} · <@{kr.owner_id}>\n      " + " · ".join(p for p in parts if p)
 
 
-# How people are told where an observed value came from.
-ORIGIN_NAMES = {"api": "API"}
+# How people are told where an observed value came from, by origin code (storage.models.ObservedValue.origin): the
+# API's, and each source type's (bot.sources.spec.origin_key), as bot.sources.spec.origin_label names them.
+ORIGIN_NAMES = {"api": "API", "prometheus": "Prometheus", "http": "HTTP", "csv": "a sheet", "sql": "SQL"}
+
+
+def origin_name(code: str | None) -> str:
+    """'Prometheus' for "prometheus": the name of a value's origin, for people."""
+    return ORIGIN_NAMES.get(code or "", escape(code) if code else "the data")
+
+
+def failed_label(kr: KRStatus) -> str:
+    """':warning: source failed: HTTP 503 at 09:12' when the last read of the KR's source failed, else ''."""
+    return f":warning: {escape(kr.source_note)}" if kr.source_note else ""
 
 
 def origin_label(kr: KRStatus, *, now: datetime | None = None) -> str:
     """'from API, 2 hours ago' (or 'from API, Nov 27' without `now`) for a value the data gave; '' for a check-in."""
     if kr.value_origin is None or kr.value_at is None:
         return ""
-    name = ORIGIN_NAMES.get(kr.value_origin, kr.value_origin)
+    name = origin_name(kr.value_origin)
     return f"from {name}, {ago(kr.value_at, now=now) if now is not None else f'{kr.value_at:%b %-d}'}"
 
 

@@ -183,3 +183,41 @@ def test_0009_adds_kr_sources_and_keeps_key_results(db_url):
             assert s.exec(select(KeyResult)).one().source is None
     finally:
         engine.dispose()
+
+
+@pytest.mark.fresh_database  # it migrates down and up: a schema of its own
+def test_0010_adds_source_reads_and_keeps_observed_values(db_url):
+    engine = make_engine(db_url)
+    try:
+        _migrate(engine, "0008", down=True)
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO cycles (name, start, \"end\", workspace_id) VALUES ('Q4', '2026-10-01', "
+                                 "'2026-12-31', '')"))
+            conn.execute(sa.text("INSERT INTO teams (name, channel, timezone, checkin_day, checkin_time, digest_day, "
+                                 "digest_time, workspace_id) VALUES ('Growth', 'C0G', 'UTC', 4, '10:00', 0, '09:00', '')"))
+            conn.execute(sa.text("INSERT INTO objectives (team_id, cycle_id, key, title, type, workspace_id) "
+                                 "VALUES (1, 1, 'o', 'O', 'aspirational', '')"))
+            conn.execute(sa.text("INSERT INTO key_results (objective_id, key, title, owner_id, baseline, target, unit, "
+                                 "workspace_id, ref) VALUES (1, 'a', 'A', 'U1', 0, 1, '', '', 1)"))
+            conn.execute(sa.text("INSERT INTO observed_values (workspace_id, kr_id, value, observed_at, recorded_at, "
+                                 "origin, note) VALUES ('', 1, 0.5, '2026-12-01 09:00:00', '2026-12-01 09:00:00', "
+                                 "'api', '')"))
+        _migrate(engine, "head")
+        with engine.begin() as conn:
+            assert tuple(conn.execute(sa.text("SELECT source_next_read_at, source_note FROM key_results")).one()) == (
+                None, None)
+            assert conn.execute(sa.text("SELECT read_slot FROM observed_values")).scalar_one() is None
+            insert = sa.text("INSERT INTO observed_values (workspace_id, kr_id, value, observed_at, recorded_at, "
+                             "origin, note, read_slot) VALUES ('', 1, :v, '2026-12-07 05:00:00', "
+                             "'2026-12-07 05:00:00', 'http', '', '2026-12-07T05:00Z')")
+            conn.execute(insert, {"v": 0.6})
+            with pytest.raises(sa.exc.IntegrityError):
+                with conn.begin_nested():
+                    conn.execute(insert, {"v": 0.7})
+        _migrate(engine, "0008", down=True)
+        with engine.begin() as conn:
+            assert sorted(conn.execute(sa.text("SELECT value FROM observed_values")).scalars()) == [0.5, 0.6]
+            assert conn.execute(sa.text("SELECT key FROM key_results")).scalar_one() == "a"
+        _migrate(engine, "head")
+    finally:
+        engine.dispose()

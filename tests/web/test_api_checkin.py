@@ -67,7 +67,7 @@ def test_status_and_home_show_the_pushed_value_with_its_origin_and_age(pushed):
 def test_the_prompt_shows_the_data_and_the_modal_is_prefilled_so_a_green_week_is_open_and_save(pushed):
     pushed.tick(PROMPT_DUE)
     (prompt,) = [m for m in pushed.fake.dms_to("U0ALICE") if m["text"].startswith("Time for your weekly")]
-    assert "Data: *31.5%* from API (Nov 27), +3% since the last check-in" in str(prompt["blocks"])
+    assert "Data: *31.5%* from API, 2 hours ago, +3% since the last check-in" in str(prompt["blocks"])
     view = _opened_modal(pushed)
     shown = _as_shown(view)
     assert shown == {kr_ids(pushed)["d7-activation"]: ("31.5", "green", "")}
@@ -113,4 +113,4 @@ def test_a_kr_without_data_is_not_prefilled(pushed):
 def test_the_digest_shows_the_pushed_value_with_its_origin(pushed):
     pushed.tick(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))  # Monday 09:00 in London
     (digest,) = [m for m in pushed.fake.messages("C0GROWTH")]
-    assert "31.5% of 35% (from API, Nov 27)" in str(digest["blocks"])
+    assert "31.5% of 35% (from API, 2 days ago)" in str(digest["blocks"])

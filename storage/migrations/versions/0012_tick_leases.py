@@ -1,7 +1,7 @@
 """tick leases: one instance computes each workspace's tick per minute
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0010
 Create Date: 2026-12-07 15:00:00
 
 A new table only: no existing row changes meaning, and downgrading drops it (a lease is worth nothing after a
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision = '0012'
-down_revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -61,9 +61,18 @@ def _kr(t: Texts, o: int, k: int) -> KRStatus:
     return KRStatus(id=o * 100 + k, title=f"{t.title} {o}.{k}", owner_id=OWNERS[k % len(OWNERS)], unit=t.unit,
                     baseline=0.0, target=TRILLION, value=TRILLION - 0.01, confidence="red", score=0.99,
                     pace=_pace(k), trend=-TRILLION / 3, last_at=NOW - timedelta(days=3), ref=10**9 - k,
-                    # Every other KR's value came from the API after its last check-in.
-                    value_origin="api" if k % 2 else None, value_at=NOW - timedelta(hours=2) if k % 2 else None,
-                    weekly=(None, 0.0, 0.2, 0.4, 0.5, 0.7, 0.9, 0.99))
+                    # Every other KR's value came from the API or a source after its last check-in.
+                    value_origin=_origin(k), value_at=NOW - timedelta(hours=2) if k % 2 else None,
+                    weekly=(None, 0.0, 0.2, 0.4, 0.5, 0.7, 0.9, 0.99), source_note=_source_note(t, k))
+
+
+def _origin(k: int) -> str | None:
+    return None if k % 2 == 0 else "api" if k % 4 == 1 else "prometheus"
+
+
+def _source_note(t: Texts, k: int) -> str | None:
+    # Every third KR's source failed at its last read; the reason may quote what a server answered.
+    return f"source failed: the answer at {t.title} is not a number at 09:12"[:200] if k % 3 == 1 else None
 
 
 def _participation(t: Texts, team_id: int = 1, weeks: int = 30) -> TeamParticipation:
@@ -105,7 +114,8 @@ def active(t: Texts, n: int) -> list[ActiveKR]:
                                baseline=-TRILLION, target=TRILLION, unit=t.unit, ref=10**9 - k,
                                observed_value=TRILLION - 0.01 if k % 2 else None,
                                observed_at=NOW - timedelta(hours=2) if k % 2 else None,
-                               observed_origin="api" if k % 2 else None), objective, team, cycle)
+                               observed_origin=_origin(k), source_note=_source_note(t, k)),
+                     objective, team, cycle)
             for k in range(1, n + 1)]
 
 
@@ -144,7 +154,7 @@ def payloads(t: Texts, s: Sizes = MOST) -> list[tuple[str, str, object]]:
     latest = {row.kr.id: _checkin(row.kr.id, t) for row in rows}
     status_team = team_status(t, s)
     message("alert", alerts.alert_message(rows[0], _checkin(1, t), _checkin(1, t, "green")))
-    message("prompt", checkin.prompt_message(rows, latest, prompt_id=1))
+    message("prompt", checkin.prompt_message(rows, latest, prompt_id=1, now=NOW))
     out.append(("checkin modal", "modal", checkin.checkin_modal(rows, latest, for_user=OWNERS[0], caller=OWNERS[1])))
     out.append(("checkin modal to edit", "modal", checkin.checkin_modal(rows, latest, for_user=OWNERS[0],
                                                                         caller=OWNERS[1], current=latest)))
