@@ -242,7 +242,7 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
                            f"{math.ceil(wait)} s.", **{"Retry-After": str(math.ceil(wait))})
         return caller
 
-    def alive(caller: Caller, session, now: datetime) -> None:
+    def alive(caller: Caller, session, *, now: datetime) -> None:
         # The token may have been revoked since it was found (in another process, by `okrbot token revoke`).
         if not pushes.token_alive(caller.token_id, session=session, now=now):
             known.pop(caller.digest, None)
@@ -251,10 +251,10 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
     refusals = {401: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
                 422: {"model": Problem}, 429: {"model": Problem}}
 
-    def store(ref: str, caller: Caller, value: float, at: datetime, note: str, key: str | None,
+    def store(ref: str, caller: Caller, value: float, at: datetime, note: str, key: str | None, *,
               now: datetime) -> PushAnswer:
         with session_scope(engine, caller.workspace_id) as session:
-            alive(caller, session, now)
+            alive(caller, session, now=now)
             kr = _found(ref, session, now=now, find=_pushed_kr)
             stored = pushes.push_value(kr, value=value, observed_at=at, recorded_at=now, origin=ORIGIN, note=note,
                                 token_id=caller.token_id, idempotency_key=key, session=session)
@@ -276,11 +276,11 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
         if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY
                                                 and idempotency_key.isascii() and idempotency_key.isprintable()):
             raise _refused(422, f"Idempotency-Key: 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters.")
-        return await in_thread(store, ref, caller, value, at, note, idempotency_key, now)
+        return await in_thread(store, ref, caller, value, at, note, idempotency_key, now=now)
 
-    def report(ref: str, caller: Caller, now: datetime) -> KRAnswer:
+    def report(ref: str, caller: Caller, *, now: datetime) -> KRAnswer:
         with session_scope(engine, caller.workspace_id) as session:
-            alive(caller, session, now)
+            alive(caller, session, now=now)
             report = kr_report(_found(ref, session, now=now, find=find_kr), session=session, now=now)
         kr, status = report.row.kr, report.status
         return KRAnswer(
@@ -294,7 +294,7 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
     @api.get("/key-results/{ref}", response_model=KRAnswer, responses=refusals, summary="Read a key result")
     async def read_kr(ref: str, caller: Annotated[Caller, Depends(authenticated)]) -> KRAnswer:
         """The KR with its latest value, confidence, score and pace."""
-        return await in_thread(report, ref, caller, clock())
+        return await in_thread(report, ref, caller, now=clock())
 
     return BodyLimit(api, max_body=MAX_BODY, body_seconds=10.0, as_json=True)
 
