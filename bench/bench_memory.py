@@ -105,7 +105,10 @@ def main() -> int:
             slack = SignedSlack(f"http://127.0.0.1:{port}/slack/events", SECRET, fake=fake)
             for t in range(TEAMS):
                 slack.command("U0MEMLEAD", f'status "Team {t}"')
+            after_status = rss(proc.pid)
+            for t in range(TEAMS):
                 slack.command("U0MEMLEAD", f'digest "Team {t}" preview')
+            after_digests = rss(proc.pid)
             for n in range(OWNERS):
                 slack.event({"type": "app_home_opened", "user": f"U{n:04d}MEM", "tab": "home"})
             after_requests = rss(proc.pid)
@@ -117,8 +120,10 @@ def main() -> int:
             proc.wait(timeout=20)
     print(f"serve with {TEAMS * OBJECTIVES * KRS * CHECKINS:,} check-ins ({TEAMS} teams, {TEAMS * OBJECTIVES * KRS} "
           f"KRs, {OWNERS} owners), SQLite, scheduler on")
-    print(f"  after start-up:                     RSS {started[0]:6.1f} MB")
-    print(f"  after {TEAMS * 2 + OWNERS} requests (status, digest preview, Home): RSS {after_requests[0]:6.1f} MB")
+    print(f"  after start-up:                     RSS {started[0]:6.1f} MB, peak {started[1]:6.1f} MB")
+    print(f"  after {TEAMS} /okr status:            RSS {after_status[0]:6.1f} MB, peak {after_status[1]:6.1f} MB")
+    print(f"  after {TEAMS} digest previews:        RSS {after_digests[0]:6.1f} MB, peak {after_digests[1]:6.1f} MB")
+    print(f"  after {OWNERS} Home opens:            RSS {after_requests[0]:6.1f} MB, peak {after_requests[1]:6.1f} MB")
     print(f"  after {args.seconds} s of scheduler work ({posts} messages sent): RSS {end[0]:6.1f} MB, "
           f"peak (VmHWM) {end[1]:6.1f} MB   (target <= 120 MB)")
     return 0
