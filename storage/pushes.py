@@ -41,7 +41,9 @@ class Stored:
 
 # Built once, with bound parameters: building a statement and computing its cache key cost more than running it.
 # ORM-enabled, so the session scopes each one to its workspace like every other query (storage.db).
-_TOKEN_USED = sa.select(ApiToken.last_used_at).where(ApiToken.id == sa.bindparam("token_id"))
+# By id and hash: SQLite may give a revoked token's id to the next token created.
+_TOKEN_USED = sa.select(ApiToken.last_used_at).where(ApiToken.id == sa.bindparam("token_id"),
+                                                     ApiToken.token_hash == sa.bindparam("digest"))
 _TOUCH = (sa.update(ApiToken).where(ApiToken.id == sa.bindparam("token_id"))
           .values(last_used_at=sa.bindparam("now")).execution_options(synchronize_session=False))
 _LIVE_KRS = (sa.select(KeyResult.id, KeyResult.ref, KeyResult.baseline, KeyResult.target)
@@ -66,9 +68,10 @@ _NEWEST = (sa.update(KeyResult)
            .execution_options(synchronize_session=False))
 
 
-def token_alive(token_id: int, *, session: Session, now: datetime) -> bool:
-    """Whether the token still exists (revocation deletes it), noting its use at most once a minute."""
-    row = session.execute(_TOKEN_USED, {"token_id": token_id}).first()
+def token_alive(token_id: int, digest: str, *, session: Session, now: datetime) -> bool:
+    """Whether the token of this id and hash still exists (revocation deletes it), noting its use at most once a
+    minute."""
+    row = session.execute(_TOKEN_USED, {"token_id": token_id, "digest": digest}).first()
     if row is None:
         return False
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:

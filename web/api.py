@@ -244,7 +244,7 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
 
     def alive(caller: Caller, session, *, now: datetime) -> None:
         # The token may have been revoked since it was found (in another process, by `okrbot token revoke`).
-        if not pushes.token_alive(caller.token_id, session=session, now=now):
+        if not pushes.token_alive(caller.token_id, caller.digest, session=session, now=now):
             known.pop(caller.digest, None)
             raise unauthorized()
 
