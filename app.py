@@ -22,7 +22,6 @@ import handlers
 from bot import cli
 from bot.jobs.tick import Ticker
 from bot.settings import Settings, SettingsError
-from bot.sim.demo import run_demo
 from bot.slack.client import check_slack, make_client
 from bot.slack.workspaces import BOT_SCOPES, forget_installation, installation_store, workspace_of_context
 from handlers.deps import Deps, utc_now
@@ -31,7 +30,6 @@ from web.api import build_api
 from web.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, Web
 from web.server import HttpServer, Limits, bind, limit_malloc_arenas
 from web.slack import AcksFirst
-from web.socket_mode import RETRYABLE, SocketMode, why_not_connected
 
 logger = logging.getLogger("okrbot")
 # Threads for what Bolt runs after answering Slack (the /okr answers, alerts and Home tabs after a check-in). Few, as
@@ -139,6 +137,9 @@ def serve(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
 
 def _serve_socket_mode(app: App, app_token: str, after_ack: AcksFirst) -> None:
     """Serve Slack over Socket Mode until SIGTERM or SIGINT, then let the envelopes being worked on finish."""
+    # Imported here, as the demo is in demo(): an HTTP deployment does not keep the websocket client in memory.
+    from web.socket_mode import RETRYABLE, SocketMode, why_not_connected
+
     socket_mode = SocketMode(app, app_token, after_ack=after_ack)
     # The first connection is made here, so a refused SLACK_APP_TOKEN stops start-up with one sentence; anything
     # else (Slack or the network) is retried by run().
@@ -215,6 +216,8 @@ def start_http_app(settings: Settings, engine, *, clock, client=None, limits: Li
 
 def demo(weeks: int | None) -> int:
     """Run the demo quarter against the in-process fake Slack."""
+    from bot.sim.demo import run_demo
+
     return run_demo(run_http_app, out=sys.stdout, weeks=weeks)
 
 

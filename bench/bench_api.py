@@ -1,18 +1,25 @@
 """Benchmark the REST API: 200 concurrent pushes on loopback to the real server (prints numbers; not a test).
 
-    .venv/bin/python bench/bench_api.py [--postgres] [-n 200] [--concurrency 200 50 10 1] [--rounds 2]
+    .venv/bin/python bench/bench_api.py [--postgres] [-n 200] [--concurrency 200 50 10 1] [--rounds 2] [--in-process]
 
 Serves the real app (Bolt for Slack and the API on one port, as `okrbot serve` does) on a database with the Growth
 OKRs (SQLite in a temporary directory, or a fresh schema of the PostgreSQL test database with --postgres), then
 sends N pushes from `concurrency` threads at once, each on its own connection with its own Idempotency-Key, spread
 over 10 tokens (so that the per-token rate limit is not what is measured), and reports p50/p99/max latency, errors
-and throughput per round (target: p99 <= 50 ms on SQLite, 0 errors), and the rows stored.
+and throughput per round (target: p99 <= 50 ms on SQLite, 0 errors), the server's CPU per push, and the rows stored.
+
+The server runs in a child process, as a deployment's clients are not in okrbot's process: the 200 client threads
+would otherwise take the server's GIL. --in-process serves from a thread of this process instead (the old setup).
+CPU per push does not depend on what else the machine runs; the latencies do (see `uptime`'s load when comparing).
+The p99 floor of the HTTP stack alone (GET /health from as many clients) is printed first.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -71,9 +78,82 @@ def burst(apis: list[Api], n: int, concurrency: int, round_: int) -> tuple[list[
     return latencies, errors
 
 
+def health_burst(events_url: str, concurrency: int) -> list[float]:
+    """GET /health from `concurrency` threads at once: the latencies, the server's floor without app work."""
+    api = Api(events_url, prefix="")
+    gate = threading.Barrier(concurrency)
+
+    def one(_i: int) -> float:
+        gate.wait()
+        started = time.perf_counter()
+        api.call("GET", "/health")
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(one, range(concurrency)))
+
+
+def serve_child(url: str) -> int:
+    """The child process: serve the app on `url`, print the events URL, then answer each "cpu" line with this
+    process's CPU seconds until stdin closes."""
+    engine = make_engine(url)
+    fake = FakeSlack()
+    fake.start()
+    settings = Settings(bot_token="xoxb-bench", signing_secret="bench-secret", api_url=fake.url, database_url=url,
+                        scheduler=False)
+    events_url, stop = start_http_app(settings, engine, clock=lambda: datetime.now(UTC),
+                                      client=make_client("xoxb-bench", fake.url))
+    print(events_url, flush=True)
+    try:
+        for _line in sys.stdin:
+            print(time.process_time(), flush=True)
+    finally:
+        stop()
+        fake.stop()
+        engine.dispose()
+    return 0
+
+
+class Served:
+    """The app served for the benchmark: in a child process (default) or in a thread of this one."""
+
+    def __init__(self, url: str, engine, *, in_process: bool):
+        self.child = None
+        if in_process:
+            self.fake = FakeSlack()
+            self.fake.start()
+            settings = Settings(bot_token="xoxb-bench", signing_secret="bench-secret", api_url=self.fake.url,
+                                database_url=url, scheduler=False)
+            self.url, self._stop = start_http_app(settings, engine, clock=lambda: datetime.now(UTC),
+                                                  client=make_client("xoxb-bench", self.fake.url))
+        else:
+            self.child = subprocess.Popen([sys.executable, __file__, "--serve", url], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": ""})
+            self.url = self.child.stdout.readline().strip()
+
+    def cpu(self) -> float:
+        """The server's CPU seconds so far (the whole process when in-process: clients included)."""
+        if self.child is None:
+            return time.process_time()
+        self.child.stdin.write("cpu\n")
+        self.child.stdin.flush()
+        return float(self.child.stdout.readline())
+
+    def stop(self) -> None:
+        if self.child is None:
+            self._stop()
+            self.fake.stop()
+            return
+        self.child.stdin.close()
+        self.child.wait(timeout=60)
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--serve"]:
+        return serve_child(sys.argv[2])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--in-process", action="store_true")
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[200, 50, 10, 1])
     parser.add_argument("--rounds", type=int, default=2)
@@ -90,32 +170,32 @@ def main() -> int:
     with session_scope(engine) as s:
         import_file(str(GROWTH), session=s)
         tokens = [create_token(f"bench-{i}", session=s, now=datetime.now(UTC)) for i in range(10)]
-    fake = FakeSlack()
-    fake.start()
-    settings = Settings(bot_token="xoxb-bench", signing_secret="bench-secret", api_url=fake.url, database_url=url,
-                        scheduler=False)
-    events_url, stop = start_http_app(settings, engine, clock=lambda: datetime.now(UTC),
-                                      client=make_client("xoxb-bench", fake.url))
-    apis = [Api(events_url, token) for token in tokens]
+    served = Served(url, engine, in_process=args.in_process)
+    apis = [Api(served.url, token) for token in tokens]
     try:
         apis[0].push("KR-1", {"value": 21})  # warm up: connections, FastAPI's first request
         backend = "PostgreSQL" if args.postgres else "SQLite"
+        where = "in this process" if args.in_process else "in a child process"
+        print(f"bench_api: server {where}, {backend}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        floor = [x * 1000 for x in health_burst(served.url, max(args.concurrency))]
+        print(f"  GET /health from {max(args.concurrency)} clients at once (the HTTP floor): "
+              f"p50 {statistics.median(floor):.1f} ms, p99 {percentile(floor, 99):.1f} ms")
         for concurrency in args.concurrency:
             print(f"bench_api: {args.n} pushes from {concurrency} concurrent clients, {backend}")
             for round_ in range(args.rounds):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), served.cpu()
                 latencies, errors = burst(apis, args.n, concurrency, round_)
-                took = time.perf_counter() - started
+                took, cpu = time.perf_counter() - started, served.cpu() - cpu
                 ms = [x * 1000 for x in latencies]
                 print(f"  round {round_ + 1}: p50 {statistics.median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms, "
                       f"max {max(ms):.1f} ms, errors {len(errors)}"
-                      f"{' ' + str(sorted(set(errors))) if errors else ''}, {args.n / took:.0f} pushes/s")
+                      f"{' ' + str(sorted(set(errors))) if errors else ''}, {args.n / took:.0f} pushes/s, "
+                      f"server CPU {cpu / args.n * 1000:.2f} ms per push")
         with open_session(engine) as s:
             rows = s.exec(select(func.count()).select_from(ObservedValue)).one()
         print(f"rows stored: {rows} (expected {1 + args.n * args.rounds * len(args.concurrency)})")
     finally:
-        stop()
-        fake.stop()
+        served.stop()
         engine.dispose()
         if schema:
             drop_schema(PG_URL, schema, terminate=True)

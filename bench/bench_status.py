@@ -7,7 +7,10 @@ Builds the database (SQLite in a temporary directory, or a fresh schema of the P
   * p50/p99 of N signed `/okr status TEAM` requests (until the answer is posted to the response_url) for a team of 5 objectives x 5 KRs with 13 weeks of check-ins
     (target: p99 < 50 ms), and the SQL statements one answer costs;
   * p50/p99 of building that team's digest, and the SQL statements per team digest in a tick where every team is
-    due (target: <= 3).
+    due (target: <= 3);
+  * the CPU one `/okr status TEAM` answer costs in-process (status_reply: queries and Block Kit), for that team
+    with 13 and with 52 weeks of weekly check-ins behind it (target: <= 3 ms at 13 weeks, and reading only the
+    weeks shown, so 52 weeks cost about the same).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from storage.models import (  # noqa: E402
     TeamLead,
 )
 from storage.teams import find_team  # noqa: E402
+from bot.answers.status import status_reply  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECRET = "bench-signing-secret"
@@ -198,12 +202,72 @@ def bench_digest(engine, fake: FakeSlack, builds: int) -> None:
     print(f"  the next tick (all sent): {len(again.sent)} posted, {len(statements)} SQL statements")
 
 
+def build_history(engine, weeks: int) -> None:
+    """The measured team alone (5 objectives x 5 KRs), with `weeks` weekly check-ins per KR up to NOW, in a cycle
+    that began with the first of them."""
+    first = NOW - timedelta(weeks=weeks)
+    krs, checkins = [], []
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Cycle.__table__), [dict(id=1, name="long", start=first.date(), end=CYCLE_END)])
+        conn.execute(sa.insert(Team.__table__), [dict(id=1, name=MEASURED, channel="C000001", timezone="Europe/London",
+                                                      checkin_day=4, checkin_time="10:00", digest_day=0,
+                                                      digest_time="09:00")])
+        conn.execute(sa.insert(TeamLead.__table__), [dict(team_id=1, user_id="UBENCHL")])
+        conn.execute(sa.insert(Objective.__table__), [dict(id=o + 1, team_id=1, cycle_id=1, key=f"o{o}",
+                                                           title=f"Objective {o + 1}", type="aspirational")
+                                                      for o in range(5)])
+        for o in range(5):
+            for k in range(5):
+                kr_id = o * 5 + k + 1
+                krs.append(dict(id=kr_id, objective_id=o + 1, key=f"k{k}", owner_id=f"UBENCH{k}", baseline=10,
+                                target=50, unit="%", title=f"Raise metric {o + 1}.{k + 1} from 10% to 50%"))
+                checkins += [dict(kr_id=kr_id, author_id=f"UBENCH{k}", value=10 + week * 0.5,
+                                  confidence=("green", "amber")[week % 2], note="", source_key=None,
+                                  created_at=first + timedelta(weeks=week, hours=1)) for week in range(weeks)]
+        insert_many(conn, KeyResult, krs)
+        insert_many(conn, CheckIn, checkins)
+
+
+def bench_status_cpu(postgres: bool, calls: int) -> None:
+    """CPU per /okr status answer (in-process) at 13 and 52 weeks of history."""
+    for weeks in (13, 52):
+        with tempfile.TemporaryDirectory() as workdir:
+            url, schema = fresh_database(postgres, Path(workdir))
+            engine = make_engine(url)
+            try:
+                upgrade(engine)
+                build_history(engine, weeks)
+                with session_scope(engine) as session:
+                    for _ in range(10):
+                        answer = status_reply([MEASURED], "UBENCHL", mentioned=None, session=session, now=NOW)
+                    assert "Objective 5" in str(answer), answer
+                    with count_statements(engine) as statements:
+                        status_reply([MEASURED], "UBENCHL", mentioned=None, session=session, now=NOW)
+                    started = time.process_time()
+                    for _ in range(calls):
+                        status_reply([MEASURED], "UBENCHL", mentioned=None, session=session, now=NOW)
+                    cpu = (time.process_time() - started) / calls * 1000
+                print(f"/okr status {MEASURED!r} (25 KRs) with {weeks} weeks of check-ins: {cpu:.2f} ms CPU per answer, "
+                      f"{len(statements)} SQL statements  (target <= 3 ms at 13 weeks)")
+            finally:
+                engine.dispose()
+                if schema:
+                    drop_schema(PG_URL, schema)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", action="store_true", help=f"also run on PostgreSQL at {PG_URL}")
     parser.add_argument("-n", "--requests", type=int, default=200, help="status requests to time (default 200)")
     parser.add_argument("--builds", type=int, default=50, help="digest builds to time (default 50)")
+    parser.add_argument("--cpu-only", action="store_true", help="only the CPU per status at 13 and 52 weeks")
+    parser.add_argument("--calls", type=int, default=300, help="status answers to time for the CPU (default 300)")
     args = parser.parse_args(argv)
+    for backend in ["sqlite"] + (["postgresql"] if args.postgres else []):
+        print(f"== {backend}, CPU per status")
+        bench_status_cpu(backend == "postgresql", args.calls)
+    if args.cpu_only:
+        return 0
     backends = ["sqlite"] + (["postgresql"] if args.postgres else [])
     for backend in backends:
         with tempfile.TemporaryDirectory() as workdir:

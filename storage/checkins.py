@@ -10,11 +10,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlmodel import Session, select
 
-from storage.models import CheckIn
+from storage.models import CheckIn, KeyResult
 
 _NEWEST_FIRST = (CheckIn.created_at.desc(), CheckIn.id.desc())
 _CURRENT = CheckIn.replaced_at.is_(None)
@@ -34,14 +36,50 @@ def latest_checkins(kr_ids: Iterable[int], *, session: Session) -> dict[int, Che
     return {row.kr_id: row for row in rows}
 
 
+class Seen(NamedTuple):
+    """What a report reads of a check-in: a plain row, as loading hundreds of CheckIn entities for a status cost more
+    than everything else it does."""
+
+    id: int
+    kr_id: int
+    value: float
+    confidence: str
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class RecentCheckins:
     """Each KR's latest check-ins (newest first, at most two), optionally its check-in as of an earlier instant, and
     optionally its history: every check-in since an instant, with the one in force then, oldest first."""
 
-    latest: dict[int, tuple[CheckIn, ...]] = field(default_factory=dict)
-    as_of: dict[int, CheckIn] = field(default_factory=dict)
-    history: dict[int, tuple[CheckIn, ...]] = field(default_factory=dict)
+    latest: dict[int, tuple[Seen, ...]] = field(default_factory=dict)
+    as_of: dict[int, Seen] = field(default_factory=dict)
+    history: dict[int, tuple[Seen, ...]] = field(default_factory=dict)
+
+
+def _ranked_before_edge(offset: int):
+    # Per KR, through the index on kr_id: its check-in ranked `offset` (0 = newest) among those up to the edge.
+    older = orm.aliased(CheckIn, name=f"older{offset}")
+    return (select(older.id).where(older.kr_id == KeyResult.id, older.replaced_at.is_(None),
+                                   older.created_at <= sa.bindparam("edge", type_=CheckIn.created_at.type))
+            .order_by(older.created_at.desc(), older.id.desc()).limit(1).offset(offset)
+            .correlate(KeyResult).scalar_subquery())
+
+
+# Only the weeks a report shows are read: every check-in after the earliest instant it asks about (the edge), and
+# each KR's two latest at or before the edge (which hold the one in force then, and the latest two when the weeks
+# after it have fewer). A window function over all of a KR's check-ins made a status cost more the longer the KR
+# had been checked in on. Built once: building it cost as much as running it.
+_IDS = sa.bindparam("ids", expanding=True)
+_RECENT = (
+    select(CheckIn.id, CheckIn.kr_id, CheckIn.value, CheckIn.confidence, CheckIn.created_at)
+    .where(CheckIn.id.in_(sa.union_all(
+        select(CheckIn.id).where(CheckIn.kr_id.in_(_IDS), _CURRENT,
+                                 CheckIn.created_at > sa.bindparam("edge", type_=CheckIn.created_at.type),
+                                 CheckIn.created_at <= sa.bindparam("now", type_=CheckIn.created_at.type)),
+        *(select(_ranked_before_edge(offset)).where(KeyResult.id.in_(_IDS)) for offset in (0, 1)))))
+    .order_by(CheckIn.kr_id, CheckIn.created_at.desc(), CheckIn.id.desc())
+)
 
 
 def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
@@ -51,27 +89,12 @@ def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
     ids = list(set(kr_ids))
     if not ids:
         return RecentCheckins()
-    columns = [CheckIn.id, sa.func.row_number().over(partition_by=CheckIn.kr_id, order_by=_NEWEST_FIRST).label("rn")]
-    if since is not None:
-        # Ranking within (KR, older-than-`since`) puts the check-in in force at `since` first in its partition.
-        old = CheckIn.created_at <= since
-        columns.append(sa.func.row_number().over(partition_by=(CheckIn.kr_id, old), order_by=_NEWEST_FIRST)
-                       .label("rn_old"))
-    if history_since is not None:
-        before = CheckIn.created_at <= history_since
-        columns.append(sa.func.row_number().over(partition_by=(CheckIn.kr_id, before), order_by=_NEWEST_FIRST)
-                       .label("rn_history"))
-    ranked = select(*columns).where(CheckIn.kr_id.in_(ids), CheckIn.created_at <= now, _CURRENT).subquery()
-    wanted = ranked.c.rn <= 2
-    if since is not None:
-        wanted = sa.or_(wanted, sa.and_(ranked.c.rn_old == 1, CheckIn.created_at <= since))
-    if history_since is not None:
-        wanted = sa.or_(wanted, CheckIn.created_at > history_since, ranked.c.rn_history == 1)
-    stmt = select(CheckIn).join(ranked, ranked.c.id == CheckIn.id).where(wanted)
-    latest: dict[int, list[CheckIn]] = defaultdict(list)
-    as_of: dict[int, CheckIn] = {}
-    history: dict[int, list[CheckIn]] = defaultdict(list)
-    for row in session.exec(stmt.order_by(CheckIn.kr_id, CheckIn.created_at.desc(), CheckIn.id.desc())):
+    edge = min(at for at in (since, history_since, now) if at is not None)
+    latest: dict[int, list[Seen]] = defaultdict(list)
+    as_of: dict[int, Seen] = {}
+    history: dict[int, list[Seen]] = defaultdict(list)
+    for row in session.execute(_RECENT, {"ids": ids, "edge": edge, "now": now}):
+        row = Seen(*row)
         if len(latest[row.kr_id]) < 2:
             latest[row.kr_id].append(row)
         if since is not None and row.created_at <= since and row.kr_id not in as_of:

@@ -1,17 +1,19 @@
 """okrbot's REST API under /api/v1: push a key result's value, read where a KR stands. A FastAPI app.
 
-The endpoints are sync functions: FastAPI runs them in its thread pool, so their database work never blocks the
-event loop that also answers Slack (whose Bolt dispatch has a pool of its own, web/slack.py).
-Every answer that is not a success is {"detail": "<a sentence>"}.
+The endpoints are async: they read the request on the event loop and hand their database work, in one piece, to the
+API's own few threads (API_WORKERS), so it never blocks the loop that also answers Slack (whose Bolt dispatch has
+a pool of its own, web/slack.py). Every answer that is not a success is {"detail": "<a sentence>"}.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations, some of them local names.
 
+import functools
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
+import anyio
 from fastapi import Depends, FastAPI, Header, HTTPException
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -22,14 +24,13 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.reports.key_result import AmbiguousRef, NoSuchKR, find_kr, kr_report
-from bot.rules.refs import ref_text
+from bot.rules.refs import parse_ref, ref_text
+from bot.rules.schedule import days_around
 from bot.rules.scoring import kr_score
 from bot.rules.values import MAX_MAGNITUDE, InvalidValue, parse_value
 from storage.db import session_scope
-from storage.models import ApiToken, ObservedValue
-from storage.observed import record_observed
-from storage.okrs import key_results_by_id
-from storage.tokens import token_for
+from storage import pushes
+from storage.tokens import hash_token, token_for
 from web.limits import BodyLimit, RateLimit
 
 # A value and a note fit in a few hundred bytes; the cap keeps a script's mistake (or an attack) cheap.
@@ -42,9 +43,25 @@ MAX_IDEMPOTENCY_KEY = 200
 # Clocks drift: an `at` this far ahead of okrbot's clock is taken as now, anything later is refused.
 CLOCK_SKEW = timedelta(minutes=5)
 ORIGIN = "api"
+# Threads for the endpoints' database work. The work is CPU under the GIL and SQLite takes one writer at a time, so
+# a few threads keep a burst moving; FastAPI's default pool of 40 made 200 concurrent pushes slower, every thread
+# waiting for the GIL and the write lock (bench/bench_api.py).
+API_WORKERS = 4
+# Tokens found by hash stay known for the process (id and workspace only): a request then authenticates without a
+# thread hop, and the store below checks in the same transaction that the token still exists, so revoking is
+# immediate. Bounded, as every wrong token is looked up afresh and only found ones are kept.
+KNOWN_TOKENS = 1024
 
 UNAUTHORIZED = "A valid API token is needed: send `Authorization: Bearer okr_…` (okrbot token create NAME makes one)."
 NOT_FOUND = "There is no such key result: use its reference, like KR-7, as /okr status shows it."
+
+
+class Caller(NamedTuple):
+    """Who a request is: its token's id and workspace (and the token's hash, to forget it once revoked)."""
+
+    token_id: int
+    workspace_id: str
+    digest: str = ""
 
 
 class Problem(BaseModel):
@@ -191,26 +208,65 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
                                 status_code=422)
         return await http_exception_handler(request, exc)
 
-    def authenticated(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> ApiToken:
-        if credentials is None:
-            raise _refused(401, UNAUTHORIZED, **{"WWW-Authenticate": "Bearer"})
+    workers = anyio.CapacityLimiter(API_WORKERS)
+    known: dict[str, Caller] = {}
+
+    async def in_thread(fn, *args, **kwargs):
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=workers)
+
+    def look_up(presented: str) -> Caller | None:
         with session_scope(engine) as session:
-            token = token_for(credentials.credentials, session=session, now=clock())
-        if token is None:
-            raise _refused(401, UNAUTHORIZED, **{"WWW-Authenticate": "Bearer"})
-        wait = limit.wait_for(token.id)
+            token = token_for(presented, session=session, now=clock())
+            return None if token is None else Caller(token.id, token.workspace_id)
+
+    def unauthorized() -> HTTPException:
+        return _refused(401, UNAUTHORIZED, **{"WWW-Authenticate": "Bearer"})
+
+    async def authenticated(
+            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+        if credentials is None:
+            raise unauthorized()
+        digest = hash_token(credentials.credentials)
+        caller = known.get(digest)
+        if caller is None:
+            caller = await in_thread(look_up, credentials.credentials)
+            if caller is None:
+                raise unauthorized()
+            if len(known) >= KNOWN_TOKENS:
+                known.clear()
+            known[digest] = caller
+        caller = caller._replace(digest=digest)
+        wait = limit.wait_for(caller.token_id)
         if wait > 0:
             raise _refused(429, f"This token may send {limit.per_minute} requests a minute; try again in "
                            f"{math.ceil(wait)} s.", **{"Retry-After": str(math.ceil(wait))})
-        return token
+        return caller
+
+    def alive(caller: Caller, session, *, now: datetime) -> None:
+        # The token may have been revoked since it was found (in another process, by `okrbot token revoke`).
+        if not pushes.token_alive(caller.token_id, caller.digest, session=session, now=now):
+            known.pop(caller.digest, None)
+            raise unauthorized()
 
     refusals = {401: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem},
                 422: {"model": Problem}, 429: {"model": Problem}}
 
+    def store(ref: str, caller: Caller, value: float, at: datetime, note: str, key: str | None, *,
+              now: datetime) -> PushAnswer:
+        with session_scope(engine, caller.workspace_id) as session:
+            alive(caller, session, now=now)
+            kr = _found(ref, session, now=now, find=_pushed_kr)
+            stored = pushes.push_value(kr, value=value, observed_at=at, recorded_at=now, origin=ORIGIN, note=note,
+                                token_id=caller.token_id, idempotency_key=key, session=session)
+            return PushAnswer(ref=ref_text(stored.kr.ref), value=stored.value,
+                              score=round(kr_score(stored.kr.baseline, stored.kr.target, stored.value), 4),
+                              recorded_at=stored.recorded_at)
+
     @api.post("/key-results/{ref}/values", status_code=201, response_model=PushAnswer, responses=refusals,
               summary="Record a key result's value")
-    def push_value(ref: str, body: PushBody, token: Annotated[ApiToken, Depends(authenticated)],
-                   idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> PushAnswer:
+    async def push_value(ref: str, body: PushBody, caller: Annotated[Caller, Depends(authenticated)],
+                          idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None
+                          ) -> PushAnswer:
         """Store the value the data says, once per Idempotency-Key; status, prompts and scores use it from now on."""
         now = clock()
         value, at = read_value(body.value), read_at(body.at, now=now)
@@ -220,23 +276,12 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
         if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY
                                                 and idempotency_key.isascii() and idempotency_key.isprintable()):
             raise _refused(422, f"Idempotency-Key: 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters.")
-        with session_scope(engine, token.workspace_id) as session:
-            row = _found(ref, session, now=now)
-            stored = record_observed(ObservedValue(
-                kr_id=row.kr.id, value=value, observed_at=at, recorded_at=now, origin=ORIGIN, note=note,
-                token_id=token.id, idempotency_key=idempotency_key), session=session)
-            if stored.kr_id != row.kr.id:
-                row = _by_id(stored.kr_id, session)
-            return PushAnswer(ref=ref_text(row.kr.ref), value=stored.value,
-                              score=round(kr_score(row.kr.baseline, row.kr.target, stored.value), 4),
-                              recorded_at=stored.recorded_at)
+        return await in_thread(store, ref, caller, value, at, note, idempotency_key, now=now)
 
-    @api.get("/key-results/{ref}", response_model=KRAnswer, responses=refusals, summary="Read a key result")
-    def read_kr(ref: str, token: Annotated[ApiToken, Depends(authenticated)]) -> KRAnswer:
-        """The KR with its latest value, confidence, score and pace."""
-        now = clock()
-        with session_scope(engine, token.workspace_id) as session:
-            report = kr_report(_found(ref, session, now=now), session=session, now=now)
+    def report(ref: str, caller: Caller, *, now: datetime) -> KRAnswer:
+        with session_scope(engine, caller.workspace_id) as session:
+            alive(caller, session, now=now)
+            report = kr_report(_found(ref, session, now=now, find=find_kr), session=session, now=now)
         kr, status = report.row.kr, report.status
         return KRAnswer(
             ref=ref_text(kr.ref), id=kr.key, title=kr.title, objective=report.row.objective.title,
@@ -246,20 +291,31 @@ def build_api(engine: Engine, *, clock: Callable[[], datetime],
             pace=PaceAnswer(expected_score=round(status.pace.expected_score, 4), behind=status.pace.behind,
                             text=status.pace.text))
 
+    @api.get("/key-results/{ref}", response_model=KRAnswer, responses=refusals, summary="Read a key result")
+    async def read_kr(ref: str, caller: Annotated[Caller, Depends(authenticated)]) -> KRAnswer:
+        """The KR with its latest value, confidence, score and pace."""
+        return await in_thread(report, ref, caller, now=clock())
+
     return BodyLimit(api, max_body=MAX_BODY, body_seconds=10.0, as_json=True)
 
 
-def _found(ref: str, session, *, now: datetime):
+def _found(ref: str, session, *, now: datetime, find):
     if len(ref) > 200 or not ref.isprintable():
         # No KR has such a name, and PostgreSQL would refuse a NUL in the query.
         raise _refused(404, NOT_FOUND)
     try:
-        return find_kr(ref, session=session, now=now)
+        return find(ref, session=session, now=now)
     except NoSuchKR:
         raise _refused(404, NOT_FOUND) from None
     except AmbiguousRef as exc:
         raise _refused(409, str(exc)) from None
 
 
-def _by_id(kr_id: int, session):
-    return key_results_by_id([kr_id], session=session)[kr_id]
+def _pushed_kr(name: str, *, session, now: datetime):
+    # find_kr's rule, reading only the columns a push answers with (storage.pushes).
+    found = pushes.krs_named(parse_ref(name), name, session=session, first_day=days_around(now=now)[0])
+    if not found:
+        raise NoSuchKR(name)
+    if len(found) > 1:
+        raise AmbiguousRef(name, [ref_text(kr.ref) for kr in found])
+    return found[0]

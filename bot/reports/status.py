@@ -14,7 +14,7 @@ from bot.reports.weeks import kr_weeks
 from bot.rules.schedule import days_around, local_day
 from bot.rules.scoring import Pace, meets, objective_score, pace, threshold_of, trend
 from bot.rules.sparkline import WEEKS as SPARK_WEEKS, weekly_scores
-from storage.checkins import RecentCheckins, recent_checkins
+from storage.checkins import RecentCheckins, Seen, recent_checkins
 from storage.models import CheckIn, KeyResult, Team
 from storage.okrs import ActiveKR, live_key_results
 from storage.teams import leads_by_team
@@ -82,7 +82,7 @@ class TeamStatus:
         return [kr for obj in self.objectives for kr in obj.krs]
 
 
-def observed_is_newer(kr: KeyResult, last: CheckIn | None, *, now: datetime | None = None) -> bool:
+def observed_is_newer(kr: KeyResult, last: Seen | CheckIn | None, *, now: datetime | None = None) -> bool:
     """Whether the KR's latest observed value is its latest value: newer than its last check-in (and not after
     `now`, when a report is drawn as of an earlier instant)."""
     if kr.observed_at is None or kr.observed_value is None or (now is not None and kr.observed_at > now):
@@ -90,8 +90,8 @@ def observed_is_newer(kr: KeyResult, last: CheckIn | None, *, now: datetime | No
     return last is None or kr.observed_at > last.created_at
 
 
-def kr_status(row: ActiveKR, checkins: Sequence[CheckIn], *, on: date, now: datetime | None = None,
-              history: Sequence[CheckIn] = ()) -> KRStatus:
+def kr_status(row: ActiveKR, checkins: Sequence[Seen], *, on: date, now: datetime | None = None,
+              history: Sequence[Seen] = ()) -> KRStatus:
     """A KR's status from its check-ins (newest first) and its latest observed value, whichever is newer, measured
     against its cycle on `on`; `history` (oldest first, see storage.checkins.recent_checkins) gives its weekly
     trend."""

@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays as calendars
-
 # A check-in day that is a holiday moves forward at most this far; a week with no working day is not prompted.
 WEEK_DAYS = 7
 
@@ -20,7 +18,7 @@ def parse_calendar(code: str) -> tuple[str, str | None]:
     """'US-CA' -> ('US', 'CA'), 'gb' -> ('GB', None); ValueError naming the code when the package lacks it."""
     text = (code or "").strip().upper()
     country, _, subdiv = text.partition("-")
-    supported = calendars.list_supported_countries()
+    supported = _calendars().list_supported_countries()
     if country not in supported:
         raise ValueError(f"{code!r} is not a holiday calendar: use a country code such as GB, US or DE, "
                          "optionally with a subdivision, e.g. US-CA")
@@ -37,10 +35,18 @@ def normal_calendar(code: str) -> str:
     return f"{country}-{subdiv}" if subdiv else country
 
 
+def _calendars():
+    # Imported when a team first names a calendar: the package's country data is a few MB that a deployment without
+    # holiday calendars never needs (bench/bench_memory.py).
+    import holidays
+
+    return holidays
+
+
 @lru_cache(maxsize=256)
 def _holidays_of(code: str, year: int) -> dict[date, str]:
     country, subdiv = parse_calendar(code)
-    return dict(calendars.country_holidays(country, subdiv=subdiv, years=year).items())
+    return dict(_calendars().country_holidays(country, subdiv=subdiv, years=year).items())
 
 
 def holiday_name(day: date, codes: Iterable[str | None]) -> str | None:

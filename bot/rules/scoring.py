@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,9 @@ def _clamp01(number: float) -> float:
     return 0.0 if number < 0.0 else 1.0 if number > 1.0 else number
 
 
+# A status scores each KR for each week its sparkline shows, with exact fractions: the same few (baseline, target,
+# value) triples again and again, so remembering them took a third of a status's CPU off (bench/bench_status.py).
+@functools.lru_cache(maxsize=65536)
 def kr_score(baseline: float, target: float, value: float | None) -> float:
     """Progress of value from baseline to target, clamped to 0..1; works for decreasing targets; None scores 0.0."""
     if value is None:

@@ -82,6 +82,18 @@ def test_a_revoked_token_gets_401(okr, api):
     assert [r.value for r in stored(okr.engine)] == [1]
 
 
+def test_a_revoked_token_stays_refused_when_a_new_token_takes_its_id(okr, api):
+    # The server remembers tokens it has found; SQLite may hand a revoked token's row id to the next token.
+    assert api.push("KR-1", {"value": 1}).status == 201
+    with session_scope(okr.engine) as s:
+        revoke_token("ci", session=s)
+        fresh = create_token("ci-2", session=s, now=NOW)
+    assert api.push("KR-1", {"value": 2}).status == 401
+    assert api.get("KR-1").status == 401
+    assert Api(okr.url, fresh).push("KR-1", {"value": 3}).status == 201
+    assert [r.value for r in stored(okr.engine)] == [1, 3]
+
+
 def test_another_workspaces_token_cannot_read_or_write_this_workspaces_krs(okr, api):
     with session_scope(okr.engine, "T0OTHER") as s:
         other = create_token("ci", session=s, now=NOW)
