@@ -79,6 +79,13 @@ def _when(verdict: Verdict) -> str:
 
 
 # Person errors that mean the account is gone (not, say, a bot or a turned-off Messages tab).
+def delivery_metadata(key: str) -> dict:
+    """The Slack message metadata every outbox message carries: its outbox key, so that the message can be found
+    in its conversation (conversations.history with include_all_metadata) after a process died before recording
+    it; chat.postMessage has no idempotency key of its own."""
+    return {"event_type": "okrbot_delivery", "event_payload": {"key": key}}
+
+
 DEACTIVATED = frozenset({"user_not_found", "account_inactive", "user_disabled", "is_archived", "channel_not_found"})
 
 
@@ -143,10 +150,12 @@ class Sender:
                 return
             text, blocks = built
             if message.to_user is not None:
-                send = send_dm(message.to_user, text, blocks, session=self.session, client=self.client)
+                send = send_dm(message.to_user, text, blocks, session=self.session, client=self.client,
+                               metadata=delivery_metadata(message.key))
             else:
                 def send() -> dict:
-                    return self.client.chat_postMessage(channel=message.channel, text=text, blocks=blocks)
+                    return self.client.chat_postMessage(channel=message.channel, text=text, blocks=blocks,
+                                                        metadata=delivery_metadata(message.key))
             judged: list[Verdict] = []
 
             def hold(exc: BaseException) -> datetime | None:

@@ -7,11 +7,37 @@ an ApiError carrying Slack's error code.
 from __future__ import annotations
 
 import copy
+import json
+import re
 from typing import Any
 
 from bot.sim.fake_validate import Refusal, Violation, check_message, check_view, record
 from bot.sim.fake_workspace import TS_BASE_SECONDS
 from bot.sim.fake_wire import ApiError, missing
+
+# Message metadata as chat.postMessage takes it: an event_type name and an event_payload object (Slack's docs).
+_EVENT_TYPE = re.compile(r"^[a-zA-Z0-9_]+$")
+# conversations.history's default and largest page.
+HISTORY_LIMIT = 100
+HISTORY_MAX = 999
+
+
+def _check_metadata(raw: Any) -> dict[str, Any] | None:
+    """The metadata as Slack stores it, or Slack's invalid_metadata_format / invalid_metadata_schema."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ApiError("invalid_metadata_format") from None
+    if not isinstance(raw, dict):
+        raise ApiError("invalid_metadata_format")
+    event_type, payload = raw.get("event_type"), raw.get("event_payload")
+    if not isinstance(event_type, str) or not _EVENT_TYPE.match(event_type) or not isinstance(payload, dict):
+        raise ApiError("invalid_metadata_schema")
+    return {"event_type": event_type, "event_payload": copy.deepcopy(payload)}
+
 
 # A trigger_id is good for one views.open or views.push, within three seconds of the interaction (Slack's docs).
 TRIGGER_SECONDS = 3.0
@@ -124,6 +150,7 @@ class MessageMethods:
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(params.get("channel"), post=True)
         self._check_content("chat.postMessage", params)
+        metadata = _check_metadata(params.get("metadata"))
         ts = self._next_ts()
         message = {
             "type": "message",
@@ -136,11 +163,32 @@ class MessageMethods:
             "bot_id": self.bot_id,
             "team": self.team_id,
         }
-        for optional in ("attachments", "metadata"):
-            if params.get(optional) is not None:
-                message[optional] = copy.deepcopy(params[optional])
+        if params.get("attachments") is not None:
+            message["attachments"] = copy.deepcopy(params["attachments"])
+        if metadata is not None:
+            message["metadata"] = metadata
         self._messages[(channel, ts)] = message
         return {"channel": channel, "ts": ts, "message": self._message_payload(message)}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_channel(params.get("channel"))
+        found = self._channels.get(channel)
+        if found is not None and not found["is_member"]:
+            raise ApiError("channel_not_found" if found["is_private"] else "not_in_channel")
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params["latest"]) if params.get("latest") else None
+        limit = min(int(params.get("limit") or HISTORY_LIMIT), HISTORY_MAX)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        # Newest first, as Slack answers, and only what lies strictly between oldest and latest.
+        picked = sorted((m for (where, ts), m in self._messages.items() if where == channel and float(ts) > oldest
+                         and (latest is None or float(ts) < latest)), key=lambda m: float(m["ts"]), reverse=True)
+        page = []
+        for message in picked[:limit]:
+            shown = {k: copy.deepcopy(v) for k, v in message.items() if k != "channel" and v is not None}
+            if not with_metadata:
+                shown.pop("metadata", None)
+            page.append(shown)
+        return {"messages": page, "has_more": len(picked) > limit}
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(params.get("channel"))

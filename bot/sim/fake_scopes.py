@@ -27,17 +27,20 @@ METHOD_SCOPES: Mapping[str, str] = {
     "files.completeUploadExternal": "files:write",
 }
 _CONVERSATION_SCOPES = {"channel": "channels:read", "group": "groups:read", "im": "im:read", "mpim": "mpim:read"}
+_HISTORY_SCOPES = {"channel": "channels:history", "group": "groups:history", "im": "im:history",
+                   "mpim": "mpim:history"}
 
 
-def conversation_scope(channel: Mapping[str, Any] | None, channel_id: str) -> str:
-    """The scope conversations.info needs for this channel (or id, when there is no such channel)."""
+def conversation_scope(channel: Mapping[str, Any] | None, channel_id: str, *, history: bool = False) -> str:
+    """The scope conversations.info (or with history, conversations.history) needs for this channel (or id,
+    when there is no such channel)."""
     if channel is None:
         kind = "im" if channel_id.startswith("D") else "group" if channel_id.startswith("G") else "channel"
     elif channel["is_mpim"]:
         kind = "mpim"
     else:
         kind = "group" if channel["is_private"] else "channel"
-    return _CONVERSATION_SCOPES[kind]
+    return (_HISTORY_SCOPES if history else _CONVERSATION_SCOPES)[kind]
 
 
 def check_scope(needed: str | None, granted: Iterable[str] | None) -> None:

@@ -122,6 +122,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods, F
             "users.list": self._users_list,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,

@@ -349,9 +349,9 @@ class WorkspaceMethods:
 
     def _scope_needed(self, method: str, params: dict[str, Any]) -> str | None:
         """The bot scope this call needs (conversations.info: by the kind of channel asked about)."""
-        if method == "conversations.info":
+        if method in ("conversations.info", "conversations.history"):
             channel = str(params.get("channel") or "")
-            return conversation_scope(self._channels.get(channel), channel)
+            return conversation_scope(self._channels.get(channel), channel, history=method != "conversations.info")
         return METHOD_SCOPES.get(method)
 
     def _scopes_of(self, token: str | None) -> tuple[str, ...] | None:

@@ -129,12 +129,13 @@ def remember_dm_channel(person: Person, channel: str | None) -> None:
 
 
 def send_dm(user_id: str, text: str, message_blocks: list[dict], *, session: Session,
-            client: WebClient) -> Callable[[], dict]:
+            client: WebClient, metadata: dict | None = None) -> Callable[[], dict]:
     """A `send` for the outbox that DMs the user and remembers the DM channel Slack answers with."""
     person = get_person(user_id, session=session)
 
     def send() -> dict:
-        response = client.chat_postMessage(channel=dm_target(person), text=text, blocks=message_blocks)
+        extra = {"metadata": metadata} if metadata is not None else {}
+        response = client.chat_postMessage(channel=dm_target(person), text=text, blocks=message_blocks, **extra)
         remember_dm_channel(person, response.get("channel"))
         return response
 

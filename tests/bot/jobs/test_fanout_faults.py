@@ -70,3 +70,17 @@ def test_every_owner_gets_exactly_one_prompt_despite_faults(engine, fake_slack):
     # Some prompt ran out of retries in the first tick and went out, once, in a later one (seed 19 does this; if a
     # change to the calls per prompt moves the faults so none does, pick another seed rather than drop the check).
     assert any(r.attempts > 1 for r in rows)
+
+
+def test_every_message_carries_its_outbox_key_as_metadata(engine, fake_slack):
+    # What lets a message sent by a process that died before recording it be found in Slack afterwards.
+    seed(engine, fake_slack)
+    client = make_client("xoxb-t", fake_slack.url, backoff=0.0, jitter=0.0)
+    run_tick(now=DUE, engine=engine, client=client)
+    with open_session(engine) as s:
+        sent = {(r.channel, r.ts): r.key for r in s.exec(select(Delivery).where(Delivery.sent_at.is_not(None)))}
+    posted = {(m["channel"], m["ts"]): m.get("metadata") for m in fake_slack.messages()}
+    assert len(sent) >= len(OWNERS)
+    assert all(posted[where] == {"event_type": "okrbot_delivery", "event_payload": {"key": key}}
+               for where, key in sent.items())
+    assert fake_slack.calls_to("conversations.history") == []

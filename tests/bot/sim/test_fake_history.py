@@ -1,0 +1,70 @@
+"""The fake's message metadata and conversations.history, as Slack answers them."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.sim.fake_slack import FakeSlack
+from bot.slack.workspaces import BOT_SCOPES
+
+HISTORY = ("channels:history", "groups:history", "im:history")
+KEY = {"event_type": "okrbot_delivery", "event_payload": {"key": "prompt:U1:2026-W49"}}
+
+
+@pytest.fixture
+def fake():
+    with FakeSlack(scopes=BOT_SCOPES + HISTORY) as running:
+        running.add_user("U1", name="ana")
+        running.add_channel("C1", name="team")
+        running.add_channel("C2", name="elsewhere", member=False)
+        yield running
+
+
+@pytest.fixture
+def client(fake):
+    return WebClient(token="xoxb-fake", base_url=fake.url)
+
+
+def test_history_returns_metadata_only_when_asked(fake, client):
+    posted = client.chat_postMessage(channel="U1", text="hi", metadata=KEY)
+    client.chat_postMessage(channel="U1", text="no metadata")
+    plain = client.conversations_history(channel=posted["channel"], limit=10)
+    assert [m["text"] for m in plain["messages"]] == ["no metadata", "hi"]
+    assert all("metadata" not in m for m in plain["messages"])
+    full = client.conversations_history(channel=posted["channel"], include_all_metadata=True, limit=10)
+    assert full["messages"][1]["metadata"] == KEY and full["messages"][1]["ts"] == posted["ts"]
+
+
+def test_history_keeps_to_oldest_latest_and_limit(fake, client):
+    stamps = [client.chat_postMessage(channel="C1", text=str(n))["ts"] for n in range(4)]
+    page = client.conversations_history(channel="C1", oldest=stamps[0], latest=stamps[3])
+    assert [m["text"] for m in page["messages"]] == ["2", "1"] and not page["has_more"]
+    first = client.conversations_history(channel="C1", limit=1)
+    assert [m["text"] for m in first["messages"]] == ["3"] and first["has_more"]
+
+
+@pytest.mark.parametrize("metadata, error", [
+    ("{not json", "invalid_metadata_format"),
+    ({"event_type": "has space", "event_payload": {}}, "invalid_metadata_schema"),
+    ({"event_type": "okrbot_delivery", "event_payload": "key"}, "invalid_metadata_schema"),
+    ({"event_payload": {}}, "invalid_metadata_schema"),
+])
+def test_bad_metadata_is_refused(fake, client, metadata, error):
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C1", text="hi", metadata=metadata)
+    assert refused.value.response["error"] == error
+    assert fake.messages("C1") == []
+
+
+def test_history_refusals(fake, client):
+    for channel, error in (("C404", "channel_not_found"), ("C2", "not_in_channel")):
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_history(channel=channel)
+        assert refused.value.response["error"] == error
+    fake.scopes = BOT_SCOPES + ("channels:history",)
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_history(channel="DU1")
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "im:history"
