@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -214,4 +215,8 @@ def test_stop_acks_the_envelopes_being_worked_on_before_it_closes(held, socket_m
     client.stop()
     thread.join(timeout=5)
     assert sent[0].ack["payload"] == {"text": "done: last"}
+    # The fake's own thread records the close once it reads the close frame, a moment after stop() returns.
+    deadline = time.monotonic() + 5
+    while socket_mode.links[0].closed is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert socket_mode.links[0].closed is not None and socket_mode.violations == []
