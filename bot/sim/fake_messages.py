@@ -227,8 +227,11 @@ class MessageMethods:
 
         # Newest first, as Slack answers, and only the conversation's own messages: a thread's replies are not in
         # its history (conversations.replies has them), but for those also sent to the channel.
-        picked = sorted((m for (where, ts), m in self._messages.items() if where == channel and within(float(ts))
-                         and (not m.get("thread_ts") or m["thread_ts"] == ts or m.get("subtype") == "thread_broadcast")),
+        def listed(m: dict[str, Any]) -> bool:
+            return not m.get("thread_ts") or m["thread_ts"] == m["ts"] or m.get("subtype") == "thread_broadcast"
+
+        picked = sorted((m for (where, ts), m in self._messages.items()
+                         if where == channel and within(float(ts)) and listed(m)),
                         key=lambda m: float(m["ts"]), reverse=True)
         page = []
         for message in picked[:limit]:
