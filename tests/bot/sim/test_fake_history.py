@@ -11,13 +11,12 @@ from slack_sdk.errors import SlackApiError
 from bot.sim.fake_slack import FakeSlack
 from bot.slack.workspaces import BOT_SCOPES
 
-HISTORY = ("channels:history", "groups:history", "im:history")
 KEY = {"event_type": "okrbot_delivery", "event_payload": {"key": "prompt:U1:2026-W49"}}
 
 
 @pytest.fixture
 def fake():
-    with FakeSlack(scopes=BOT_SCOPES + HISTORY) as running:
+    with FakeSlack(scopes=BOT_SCOPES) as running:
         running.add_user("U1", name="ana")
         running.add_channel("C1", name="team")
         running.add_channel("C2", name="elsewhere", member=False)
@@ -65,7 +64,7 @@ def test_history_refusals(fake, client):
         with pytest.raises(SlackApiError) as refused:
             client.conversations_history(channel=channel)
         assert refused.value.response["error"] == error
-    fake.scopes = BOT_SCOPES + ("channels:history",)
+    fake.scopes = tuple(scope for scope in BOT_SCOPES if scope != "im:history")
     with pytest.raises(SlackApiError) as refused:
         client.conversations_history(channel="DU1")
     assert refused.value.response["error"] == "missing_scope"
