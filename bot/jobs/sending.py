@@ -50,7 +50,8 @@ class Report:
     next_due: datetime | None = None
 
     def note(self, outcome: Outcome, label: str) -> None:
-        """Count one deliver_once outcome under `label` (a failure is counted with fail)."""
+        """Count one deliver_once outcome under `label` (a failure is counted with fail); 'recovered' (a process
+        that died had sent it) counts as skipped, like 'done': this run posted nothing, and the counts say so."""
         if outcome.sent:
             self.sent.append(label)
         elif outcome.status != "failed":

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from bot.jobs.sending import Message, Sender
 from bot.jobs.tick import run_tick
 from bot.slack import history
 from bot.slack.client import make_client
@@ -141,3 +142,26 @@ def test_the_message_is_found_on_the_second_page(engine, fake_slack, crash, monk
     assert fake_slack.calls_to("conversations.open") == []
     assert len(fake_slack.dms_to(owner)) == 4  # its prompt and the three later messages: no second prompt
     assert next(r for r in prompts(engine) if r.key == dead.key).sent_at is not None
+
+
+def test_a_channel_message_is_looked_up_in_its_channel(engine, fake_slack):
+    fake_slack.add_channel("C0CRASH", name="crash")
+    fake_slack.stamp_with(lambda: DUE)
+    client = make_client("xoxb-t", fake_slack.url, backoff=0.0, jitter=0.0)
+    message = Message(key="digest:1:2026-11-23", kind="digest", label="Crash", channel="C0CRASH",
+                      build=lambda: ("This week", []))
+    post = client.chat_postMessage
+
+    def dying(**params):
+        post(**params)
+        raise Killed()
+
+    client.chat_postMessage = dying
+    with open_session(engine) as s, pytest.raises(Killed):
+        Sender(now=DUE, session=s, client=client).send_all([message])
+    client.chat_postMessage = post
+    with open_session(engine) as s:
+        report = Sender(now=LATER, session=s, client=client).send_all([message])
+    assert (report.sent, report.skipped) == ([], 1)
+    assert len(fake_slack.messages("C0CRASH")) == 1
+    assert [c.params["channel"] for c in fake_slack.calls_to("conversations.history")] == ["C0CRASH"]
