@@ -235,7 +235,7 @@ class Delivery(WorkspaceScoped, table=True):
 
     A claim is taken by inserting the row (or, once its lease has run out, by a compare-and-set on claimed_at);
     sent_at is written after Slack answers. Two processes, a restart or a repeated tick therefore never send the
-    same key twice; the one window left is a crash between Slack's answer and the write of sent_at.
+    same key twice; a claim a crash left after Slack's answer is looked up in Slack before it is sent again.
     """
 
     __tablename__ = "deliveries"

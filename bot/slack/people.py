@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.rules.away import status_says_away
 from bot.rules.schedule import zone
+from bot.slack.history import find_delivery
 from storage.models import Person
 from storage.people import find_person, get_person, people_by_id
 from storage.problems import record, resolve, set_deactivated
@@ -140,6 +141,22 @@ def send_dm(user_id: str, text: str, message_blocks: list[dict], *, session: Ses
         return response
 
     return send
+
+
+def find_dm(user_id: str, key: str, *, session: Session, client: WebClient) -> Callable[[datetime], dict | None]:
+    """A `find` for the outbox: the DM sent under `key` since a claim, looked up in the user's DM channel.
+
+    With no DM channel cached (the claim was the user's first DM, and the process died before it could keep the
+    channel Slack answered with), conversations.open (im:write) names it without posting anything.
+    """
+    person = get_person(user_id, session=session)
+
+    def find(claimed_at: datetime) -> dict | None:
+        if not person.dm_channel:
+            remember_dm_channel(person, client.conversations_open(users=user_id)["channel"]["id"])
+        return find_delivery(client, dm_target(person), key, claimed_at=claimed_at)
+
+    return find
 
 
 def refresh_from_event(user: dict, *, session: Session, now: datetime) -> bool:
