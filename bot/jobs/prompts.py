@@ -27,7 +27,6 @@ from storage.db import recover
 from storage.models import CheckIn, Person, Prompt
 from storage.okrs import ActiveKR, live_key_results
 from storage.outbox import DONE
-from storage.problems import deactivated
 from storage.prompts import open_week, open_weeks, prompted_krs_since, prompts_for_weeks
 
 logger = logging.getLogger(__name__)
@@ -51,11 +50,11 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
     by_owner: dict[str, list[ActiveKR]] = defaultdict(list)
     for row in live_key_results(session=session, first_day=first_day, last_day=last_day):
         by_owner[row.kr.owner_id].append(row)
-    # A deactivated owner gets no prompt (their leads were told once, see bot.jobs.problems).
-    for gone in deactivated(by_owner, session=session):
-        del by_owner[gone]
     # Newcomers need a zone before their first prompt; week-old zones are refreshed after the fan-out.
     people = refresh_zones(by_owner, session=session, client=client, now=now, stale=False)
+    # A deactivated owner gets no prompt (their leads were told once, see bot.jobs.problems).
+    for gone in [owner for owner in by_owner if getattr(people.get(owner), "deactivated_at", None) is not None]:
+        del by_owner[gone]
     due = [week for owner_id, owned in by_owner.items() for week in _due_weeks(owner_id, owned, people, now=now)]
     # A tick runs every minute: settle the weeks already sent, held until a later hourly try, or skipped as away,
     # in two queries, not a dozen per owner.
@@ -136,7 +135,7 @@ def _away_weeks(weeks: list[_DueWeek], people: dict[str, Person], *, session: Se
     if not weeks:
         return {}
     stretches = stretches_of({w.owner_id for w in weeks}, session=session, first_day=min(w.day for w in weeks))
-    fresh_statuses(people, {w.owner_id: w.due for w in weeks}, client=client, now=now)
+    fresh_statuses(people, {w.owner_id: w.due for w in weeks}, session=session, client=client, now=now)
     away = {}
     for week in weeks:
         person = people.get(week.owner_id)
