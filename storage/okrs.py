@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.models import Cycle, KeyResult, Objective, Team
@@ -31,7 +32,7 @@ class _Rows:
     each row; records of one id are shared, as the ORM's identity map would."""
 
     def __init__(self, model, name: str):
-        names = [column.name for column in model.__table__.columns]
+        names = [attr.key for attr in sa.inspect(model).column_attrs]
         # ORM attributes, not the table's columns, so that storage.db's workspace scoping applies.
         self.columns = tuple(getattr(model, n).label(f"{name}_{n}") for n in names)
         self.record = namedtuple(name.title() + "Row", names)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterable
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.db import CHUNK, chunked, workspace_of
@@ -33,7 +34,7 @@ def people_by_id(user_ids: Iterable[str], *, session: Session) -> dict[str, Pers
     return people
 
 
-_PERSON_NAMES = [column.name for column in Person.__table__.columns]
+_PERSON_NAMES = [attr.key for attr in sa.inspect(Person).column_attrs]
 # A read-only record of a Person row, with the table's attribute names.
 PersonRow = namedtuple("PersonRow", _PERSON_NAMES)
 _PERSON_COLUMNS = tuple(getattr(Person, name) for name in _PERSON_NAMES)
