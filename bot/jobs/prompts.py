@@ -27,6 +27,7 @@ from storage.db import recover
 from storage.models import CheckIn, Person, Prompt
 from storage.okrs import ActiveKR, live_key_results
 from storage.outbox import DONE
+from storage.people import people_by_id
 from storage.prompts import open_week, open_weeks, prompted_krs_since, prompts_for_weeks
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,11 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
     except Exception:
         recover(session)
         logger.exception("opening %d new weeks at once failed; each is opened on its own", len(todo))
-    # The prompts' latest check-ins in one query for the whole fan-out, not one per prompt.
+    # The prompts' latest check-ins in one query for the whole fan-out, not one per prompt; and the owners' rows
+    # as objects, which each DM updates with its channel (planning read them as plain rows). Held here: the
+    # session's identity map keeps only objects something refers to.
     latest = latest_checkins([r.kr.id for w in todo for r in w.rows], session=session) if todo else {}
+    recipients = people_by_id({w.owner_id for w in todo}, session=session)
     for week in todo:
         reason = away.get((week.owner_id, week.key))
         try:
@@ -92,6 +96,7 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
             sender.report.skipped += 1
             continue
         sender.send(_message(prompt, week.rows, session=session, latest=latest, now=now))
+    del recipients
     people = refresh_zones(by_owner, session=session, client=client, now=now)
     sender.report.next_due = _next_due(by_owner, people, now=now)
     return sender.report
