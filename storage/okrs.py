@@ -2,24 +2,49 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.models import Cycle, KeyResult, Objective, Team
 
 
-@dataclass(frozen=True)
-class ActiveKR:
-    """A key result with the objective, team and cycle it belongs to."""
+class ActiveKR(NamedTuple):
+    """A key result with the objective, team and cycle it belongs to.
+
+    From live_key_results the four are read-only rows (same attribute names as the tables), not ORM objects:
+    change a KR through key_results_by_id. A NamedTuple, not a frozen dataclass: a full computation makes one per
+    live KR, and a frozen dataclass's __init__ cost three times as much.
+    """
 
     kr: KeyResult
     objective: Objective
     team: Team
     cycle: Cycle
+
+
+class _Rows:
+    """One table's columns in a select, and a read-only record (a namedtuple with the table's attribute names) of
+    each row; records of one id are shared, as the ORM's identity map would."""
+
+    def __init__(self, model, name: str):
+        names = [attr.key for attr in sa.inspect(model).column_attrs]
+        # ORM attributes, not the table's columns, so that storage.db's workspace scoping applies.
+        self.columns = tuple(getattr(model, n).label(f"{name}_{n}") for n in names)
+        self.record = namedtuple(name.title() + "Row", names)
+        self.id_at = names.index("id")
+
+    def at(self, offset: int) -> slice:
+        return slice(offset, offset + len(self.columns))
+
+
+_KR, _OBJECTIVE, _TEAM, _CYCLE = (_Rows(KeyResult, "kr"), _Rows(Objective, "objective"), _Rows(Team, "team"),
+                                  _Rows(Cycle, "cycle"))
+_PARTS = (_KR, _OBJECTIVE, _TEAM, _CYCLE)
 
 
 def _kr_join():
@@ -31,8 +56,18 @@ def _kr_join():
 
 def live_key_results(*, session: Session, first_day: date, last_day: date, owner_id: str | None = None,
                      team_ids: Iterable[int] | None = None) -> list[ActiveKR]:
-    """Unarchived KRs whose cycle overlaps [first_day, last_day], optionally of one owner or these teams; one query."""
-    stmt = (_kr_join()
+    """Unarchived KRs whose cycle overlaps [first_day, last_day], optionally of one owner or these teams, as
+    read-only records, by team, objective and KR id; one query.
+
+    Every job plans from this over every owner after each write: an ORM object per KR, objective, team and cycle
+    (240,000 at 100,000 owners) cost more than half a full tick's CPU and most of its memory, so the rows are read
+    as namedtuples, each objective, team and cycle made once.
+    """
+    stmt = (select(*(column for part in _PARTS for column in part.columns))
+            .select_from(KeyResult)
+            .join(Objective, KeyResult.objective_id == Objective.id)
+            .join(Team, Objective.team_id == Team.id)
+            .join(Cycle, Objective.cycle_id == Cycle.id)
             .where(KeyResult.archived_at.is_(None), Objective.archived_at.is_(None))
             .where(Cycle.start <= last_day, Cycle.end >= first_day)
             .order_by(Team.id, Objective.id, KeyResult.id))
@@ -43,7 +78,23 @@ def live_key_results(*, session: Session, first_day: date, last_day: date, owner
         if not ids:
             return []
         stmt = stmt.where(Team.id.in_(ids))
-    return [ActiveKR(kr, obj, team, cycle) for kr, obj, team, cycle in session.exec(stmt).all()]
+    spans = []
+    offset = 0
+    for part in _PARTS:
+        spans.append((part, part.at(offset), offset + part.id_at, {}))
+        offset += len(part.columns)
+    (_, kr_span, _, _), *shared = spans
+    make_kr = _KR.record._make
+    out = []
+    for row in session.execute(stmt):
+        records = [make_kr(row[kr_span])]
+        for part, span, id_at, seen in shared:
+            record = seen.get(row[id_at])
+            if record is None:
+                record = seen[row[id_at]] = part.record._make(row[span])
+            records.append(record)
+        out.append(ActiveKR._make(records))
+    return out
 
 
 def key_results_by_id(kr_ids: Iterable[int], *, session: Session) -> dict[int, ActiveKR]:
