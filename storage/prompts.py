@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import chunked, workspace_of
+from storage.db import CHUNK, chunked, workspace_of
 from storage.models import CheckIn, Prompt, PromptItem
 
 
@@ -21,12 +21,15 @@ def week_rows(kr_ids: Iterable[int], *, session: Session, now: datetime
         return []
     checked = (sa.exists().where(CheckIn.kr_id == PromptItem.kr_id, CheckIn.prompt_id == Prompt.id,
                                  CheckIn.created_at <= now))
-    return list(session.exec(
-        select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at, Prompt.away, Prompt.week_key,
-               checked.label("checked"))
-        .join(Prompt, Prompt.id == PromptItem.prompt_id)
-        .where(PromptItem.kr_id.in_(ids), Prompt.due_at <= now)
-    ).all())
+    stmt = (select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at, Prompt.away, Prompt.week_key,
+                   checked.label("checked"))
+            .join(Prompt, Prompt.id == PromptItem.prompt_id)
+            .where(Prompt.due_at <= now))
+    if len(ids) > CHUNK:
+        # Every live KR (a job's full computation): one scan costs less than rendering an IN list of them all.
+        wanted = set(ids)
+        return [row for row in session.execute(stmt) if row[0] in wanted]
+    return list(session.execute(stmt.where(PromptItem.kr_id.in_(ids))).all())
 
 
 def current_prompt_for(kr_id: int, *, session: Session, now: datetime) -> Prompt | None:
