@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlmodel import Session, select
 
+from storage.db import read_rows
 from storage.models import CheckIn, KeyResult
 
 _NEWEST_FIRST = (CheckIn.created_at.desc(), CheckIn.id.desc())
@@ -93,7 +94,7 @@ def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
     latest: dict[int, list[Seen]] = defaultdict(list)
     as_of: dict[int, Seen] = {}
     history: dict[int, list[Seen]] = defaultdict(list)
-    for row in session.execute(_RECENT, {"ids": ids, "edge": edge, "now": now}):
+    for row in read_rows(_RECENT, {"ids": ids, "edge": edge, "now": now}, session=session):
         row = Seen(*row)
         if len(latest[row.kr_id]) < 2:
             latest[row.kr_id].append(row)

@@ -8,8 +8,19 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import chunked, workspace_of
+from storage.db import chunked, read_rows, workspace_of
 from storage.models import CheckIn, Prompt, PromptItem
+
+
+# Built once: building the select and its EXISTS cost a status more than running it.
+_NOW = sa.bindparam("now", type_=Prompt.due_at.type)
+_WEEK_ROWS = (
+    select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at, Prompt.away, Prompt.week_key,
+           sa.exists().where(CheckIn.kr_id == PromptItem.kr_id, CheckIn.prompt_id == Prompt.id,
+                             CheckIn.created_at <= _NOW).label("checked"))
+    .join(Prompt, Prompt.id == PromptItem.prompt_id)
+    .where(PromptItem.kr_id.in_(sa.bindparam("ids", expanding=True)), Prompt.due_at <= _NOW)
+)
 
 
 def week_rows(kr_ids: Iterable[int], *, session: Session, now: datetime
@@ -19,14 +30,7 @@ def week_rows(kr_ids: Iterable[int], *, session: Session, now: datetime
     ids = list(set(kr_ids))
     if not ids:
         return []
-    checked = (sa.exists().where(CheckIn.kr_id == PromptItem.kr_id, CheckIn.prompt_id == Prompt.id,
-                                 CheckIn.created_at <= now))
-    return list(session.exec(
-        select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at, Prompt.away, Prompt.week_key,
-               checked.label("checked"))
-        .join(Prompt, Prompt.id == PromptItem.prompt_id)
-        .where(PromptItem.kr_id.in_(ids), Prompt.due_at <= now)
-    ).all())
+    return read_rows(_WEEK_ROWS, {"ids": ids, "now": now}, session=session)
 
 
 def current_prompt_for(kr_id: int, *, session: Session, now: datetime) -> Prompt | None:

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from storage.db import read_rows
 from storage.models import Cycle, KeyResult, Objective, Team, TeamLead
 from storage.okrs import live_kr_team_ids
 
@@ -79,13 +80,17 @@ def team_overview(*, session: Session, first_day: date, last_day: date) -> list[
                   key=lambda row: row[1].casefold())
 
 
+_LEADS = (select(TeamLead.team_id, TeamLead.user_id).where(TeamLead.team_id.in_(sa.bindparam("ids", expanding=True)))
+          .order_by(TeamLead.user_id))
+
+
 def leads_by_team(team_ids: Iterable[int], *, session: Session) -> dict[int, list[str]]:
     """Lead user ids of each team, in one query."""
     ids = list(set(team_ids))
     out: dict[int, list[str]] = defaultdict(list)
     if ids:
-        for lead in session.exec(select(TeamLead).where(TeamLead.team_id.in_(ids)).order_by(TeamLead.user_id)):
-            out[lead.team_id].append(lead.user_id)
+        for team_id, user_id in read_rows(_LEADS, {"ids": ids}, session=session):
+            out[team_id].append(user_id)
     return dict(out)
 
 
