@@ -197,9 +197,10 @@ class PromptItem(WorkspaceScoped, table=True):
 
 class CheckIn(WorkspaceScoped, table=True):
     __tablename__ = "checkins"
+    __table_args__ = (sa.Index("ix_checkins_kr_id_created_at", "kr_id", "created_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    kr_id: int = Field(foreign_key="key_results.id", index=True)
+    kr_id: int = Field(foreign_key="key_results.id")
     author_id: str = Field(max_length=32)
     value: float
     confidence: str = Field(max_length=8)
@@ -207,8 +208,7 @@ class CheckIn(WorkspaceScoped, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     # The owner's most recent prompted week when the check-in arrived; None before any prompt.
     prompt_id: int | None = Field(default=None, foreign_key="prompts.id", index=True)
-    # Slack view id + KR (+ the version an edit started from): a retried or double-submitted view maps to the same
-    # key and is stored once.
+    # Slack view id + KR (+ the version an edit started from): a retried or double-submitted view is stored once.
     source_key: str | None = Field(default=None, max_length=80, unique=True)
     # An edit after submitting: the old version stays as history with replaced_at set, and every version of the
     # week's check-in names the first one (first_id), which is what its alerts are keyed by.

@@ -1,0 +1,28 @@
+"""check-ins indexed by KR and time: a report reads only the weeks it shows
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-07 23:00:00
+
+storage.checkins.recent_checkins reads each KR's check-ins after an instant and its two latest before it. Through
+the index on kr_id alone both read (and sorted) every check-in the KR ever had, so a status cost more the longer a
+KR had been checked in on; (kr_id, created_at, id) serves both in index order, and every lookup by kr_id as the old
+index did, which it replaces. No row changes.
+"""
+from alembic import op
+
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_checkins_kr_id_created_at', 'checkins', ['kr_id', 'created_at', 'id'])
+    op.drop_index('ix_checkins_kr_id', table_name='checkins')
+
+
+def downgrade() -> None:
+    op.create_index('ix_checkins_kr_id', 'checkins', ['kr_id'])
+    op.drop_index('ix_checkins_kr_id_created_at', table_name='checkins')
