@@ -6,10 +6,11 @@ the current versions are read here, except by the queries that say otherwise.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
+from operator import attrgetter
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -91,22 +92,23 @@ def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
     if not ids:
         return RecentCheckins()
     edge = min(at for at in (since, history_since, now) if at is not None)
-    latest: dict[int, list[Seen]] = defaultdict(list)
+    latest: dict[int, tuple[Seen, ...]] = {}
     as_of: dict[int, Seen] = {}
-    history: dict[int, list[Seen]] = defaultdict(list)
-    for row in read_rows(_RECENT, {"ids": ids, "edge": edge, "now": now}, session=session):
-        row = Seen(*row)
-        if len(latest[row.kr_id]) < 2:
-            latest[row.kr_id].append(row)
-        if since is not None and row.created_at <= since and row.kr_id not in as_of:
-            as_of[row.kr_id] = row
+    history: dict[int, tuple[Seen, ...]] = {}
+    rows = map(Seen._make, read_rows(_RECENT, {"ids": ids, "edge": edge, "now": now}, session=session))
+    # By KR, newest first: each KR's rows in one go, rather than testing every row against every question.
+    for kr_id, group in groupby(rows, key=attrgetter("kr_id")):
+        found = list(group)
+        latest[kr_id] = tuple(found[:2])
+        if since is not None:
+            before = next((c for c in found if c.created_at <= since), None)
+            if before is not None:
+                as_of[kr_id] = before
         if history_since is not None:
-            kept = history[row.kr_id]
-            # Newest first: everything after history_since, then the one in force at it, then nothing older.
-            if row.created_at > history_since or not kept or kept[-1].created_at > history_since:
-                kept.append(row)
-    return RecentCheckins({k: tuple(v) for k, v in latest.items()}, as_of,
-                          {k: tuple(reversed(v)) for k, v in history.items()})
+            # Everything after history_since, then the one in force at it, then nothing older; oldest first.
+            after = next((n for n, c in enumerate(found) if c.created_at <= history_since), len(found))
+            history[kr_id] = tuple(reversed(found[:after + 1]))
+    return RecentCheckins(latest, as_of, history)
 
 
 def red_checkins_since(start: datetime, *, session: Session, now: datetime
