@@ -197,7 +197,8 @@ class PromptItem(WorkspaceScoped, table=True):
 
 class CheckIn(WorkspaceScoped, table=True):
     __tablename__ = "checkins"
-    __table_args__ = (sa.Index("ix_checkins_kr_id_created_at", "kr_id", "created_at", "id"),)
+    __table_args__ = (sa.Index("ix_checkins_kr_id_created_at", "kr_id", "created_at", "id"),
+                      sa.Index("ix_checkins_prompt_id_kr_id", "prompt_id", "kr_id", "created_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     kr_id: int = Field(foreign_key="key_results.id")
@@ -207,11 +208,10 @@ class CheckIn(WorkspaceScoped, table=True):
     note: str = Field(default="", max_length=3000)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     # The owner's most recent prompted week when the check-in arrived; None before any prompt.
-    prompt_id: int | None = Field(default=None, foreign_key="prompts.id", index=True)
+    prompt_id: int | None = Field(default=None, foreign_key="prompts.id")
     # Slack view id + KR (+ the version an edit started from): a retried or double-submitted view is stored once.
     source_key: str | None = Field(default=None, max_length=80, unique=True)
-    # An edit after submitting: the old version stays as history with replaced_at set, and every version of the
-    # week's check-in names the first one (first_id), which is what its alerts are keyed by.
+    # An edit keeps the old version as history (replaced_at set); each names the first (first_id), its alerts' key.
     replaced_at: datetime | None = utc_field()
     first_id: int | None = Field(default=None, foreign_key="checkins.id")
 
