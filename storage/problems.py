@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import chunked
+from storage.db import chunked, read_rows
 from storage.models import Delivery, Person, Problem
 from storage.people import get_person
 
@@ -62,12 +62,16 @@ def resolve(subjects: Iterable[str], *, session: Session) -> int:
     return released
 
 
+# Built once: every digest asks it about its owners.
+_DEACTIVATED = select(Person.user_id).where(Person.user_id.in_(sa.bindparam("ids", expanding=True)),
+                                            Person.deactivated_at.is_not(None))
+
+
 def deactivated(user_ids: Iterable[str], *, session: Session) -> set[str]:
     """Which of these users okrbot knows to be deactivated."""
     found: set[str] = set()
     for chunk in chunked(sorted(set(user_ids))):
-        found.update(session.exec(select(Person.user_id).where(Person.user_id.in_(chunk),
-                                                               Person.deactivated_at.is_not(None))))
+        found.update(user_id for user_id, in read_rows(_DEACTIVATED, {"ids": chunk}, session=session))
     return found
 
 
