@@ -60,7 +60,8 @@ class RecentCheckins:
 
 
 def _ranked_before_edge(offset: int):
-    # Per KR, through the index on kr_id: its check-in ranked `offset` (0 = newest) among those up to the edge.
+    # Per KR, through the (kr_id, created_at) index: its check-in ranked `offset` (0 = newest) among those up to the
+    # edge.
     older = orm.aliased(CheckIn, name=f"older{offset}")
     return (select(older.id).where(older.kr_id == KeyResult.id, older.replaced_at.is_(None),
                                    older.created_at <= sa.bindparam("edge", type_=CheckIn.created_at.type))
@@ -70,18 +71,19 @@ def _ranked_before_edge(offset: int):
 
 # Only the weeks a report shows are read: every check-in after the earliest instant it asks about (the edge), and
 # each KR's two latest at or before the edge (which hold the one in force then, and the latest two when the weeks
-# after it have fewer). A window function over all of a KR's check-ins made a status cost more the longer the KR
-# had been checked in on. Built once: building it cost as much as running it.
+# after it have fewer); the two parts cannot overlap. A window function over all of a KR's check-ins made a status
+# cost more the longer the KR had been checked in on. Built once: building it cost as much as running it.
 _IDS = sa.bindparam("ids", expanding=True)
-_RECENT = (
-    select(CheckIn.id, CheckIn.kr_id, CheckIn.value, CheckIn.confidence, CheckIn.created_at)
-    .where(CheckIn.id.in_(sa.union_all(
-        select(CheckIn.id).where(CheckIn.kr_id.in_(_IDS), _CURRENT,
-                                 CheckIn.created_at > sa.bindparam("edge", type_=CheckIn.created_at.type),
-                                 CheckIn.created_at <= sa.bindparam("now", type_=CheckIn.created_at.type)),
-        *(select(_ranked_before_edge(offset)).where(KeyResult.id.in_(_IDS)) for offset in (0, 1)))))
-    .order_by(CheckIn.kr_id, CheckIn.created_at.desc(), CheckIn.id.desc())
+_SEEN = (CheckIn.id, CheckIn.kr_id, CheckIn.value, CheckIn.confidence, CheckIn.created_at)
+_RECENT = sa.union_all(
+    select(*_SEEN).where(CheckIn.kr_id.in_(_IDS), _CURRENT,
+                         CheckIn.created_at > sa.bindparam("edge", type_=CheckIn.created_at.type),
+                         CheckIn.created_at <= sa.bindparam("now", type_=CheckIn.created_at.type)),
+    select(*_SEEN).where(CheckIn.id.in_(sa.union_all(
+        *(select(_ranked_before_edge(offset)).where(KeyResult.id.in_(_IDS)) for offset in (0, 1))))),
 )
+_RECENT = _RECENT.order_by(_RECENT.selected_columns.kr_id, _RECENT.selected_columns.created_at.desc(),
+                           _RECENT.selected_columns.id.desc())
 
 
 def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
