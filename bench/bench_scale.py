@@ -7,7 +7,8 @@ cached, so no Slack call is needed to learn a zone. Timeline (all UTC+0):
   was posted for every team but a sample (bulk inserts of prompts and outbox rows);
 - catch-up: Friday 19:00, every job of the tick once: the sample's prompts go out late, the sample's digests too;
 - +1 minute: the tick after the fan-out (it settles what the fan-out wrote);
-- +2 minutes: the idle minute, nothing due, each job once and then the whole workspace tick as the scheduler runs it.
+- +2 minutes: the idle minute, nothing due, each job once and then the whole workspace tick as the scheduler runs it;
+- +4 minutes: the tick after a check-in typed at +3:30.
 
 Printed per size: idle-minute ms (wall and CPU of this thread, which leaves out the in-process fake Slack) and SQL
 statements per job and for the whole tick; catch-up ms and statements per prompt and per digest, counted as the
@@ -37,7 +38,7 @@ from bot.slack.workspaces import Installed  # noqa: E402
 from storage import keys  # noqa: E402
 from storage.db import count_statements, make_engine, session_scope, upgrade  # noqa: E402
 from storage.wake import TickWake  # noqa: E402
-from storage.models import Cycle, Delivery, KeyResult, Objective, Person, Prompt, PromptItem, Team  # noqa: E402
+from storage.models import CheckIn, Cycle, Delivery, KeyResult, Objective, Person, Prompt, PromptItem, Team  # noqa: E402
 
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 MONDAY = date(2026, 11, 23)
@@ -130,8 +131,15 @@ def one_size(owners: int, sample: int) -> dict:
         idle = each_job(engine, client, CATCH_UP + timedelta(minutes=2))
         whole = measure(lambda: run_workspace(Installed("", TOKEN), now=CATCH_UP + timedelta(minutes=3),
                                               engine=engine, client_for=lambda _t: client))
+        # A check-in typed between two minutes (outside the tick, as the modal's listener writes it).
+        with session_scope(engine) as session:
+            kr_id = session.execute(sa.select(KeyResult.id).where(KeyResult.owner_id == due_owners[0])).scalar_one()
+            session.add(CheckIn(kr_id=kr_id, author_id=due_owners[0], value=3, confidence="green",
+                                created_at=CATCH_UP + timedelta(minutes=3, seconds=30)))
+        checkin = measure(lambda: run_workspace(Installed("", TOKEN), now=CATCH_UP + timedelta(minutes=4),
+                                                engine=engine, client_for=lambda _t: client))
     return {"owners": owners, "sample": sample, "teams": len(due_teams), "built": built, "catch": catch,
-            "after": after, "idle": idle, "whole": whole}
+            "after": after, "idle": idle, "whole": whole, "checkin": checkin}
 
 
 def report(r: dict) -> None:
@@ -144,6 +152,9 @@ def report(r: dict) -> None:
           "write): " + ", ".join(f"{name} {v[1]:.1f} ms/{v[3]} SQL" for name, v in idle.items()))
     total = [sum(v[i] for v in idle.values()) for i in (1, 2, 3)]
     print(f"    all jobs: {total[0]:.1f} ms wall, {total[1]:.1f} ms CPU, {total[2]:.0f} SQL")
+    _, wall, cpu, sql = r["checkin"]
+    print(f"  the minute after a check-in (wakes only the alerts job): {wall:.1f} ms wall, {cpu:.1f} ms CPU, "
+          f"{sql} SQL")
     _, wall, cpu, sql = r["after"]
     print(f"  the tick right after the catch-up (computes in full): {wall:.1f} ms wall, {cpu:.1f} ms CPU, {sql} SQL")
     for job, what in (("prompts", "prompt"), ("digests", "digest")):

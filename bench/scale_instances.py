@@ -5,7 +5,8 @@ with its own users and channels. Every owner's weekly prompt and every team's di
 start. Prints, per run: sends per instance (and %), duplicate sends and missed sends (both must be 0), ticks
 computed per workspace-minute (1.00: each workspace-minute computed by one instance; without leases it was 3, every
 instance computing every workspace) and wall time. The second run SIGKILLs one instance mid fan-out; the others
-take its workspaces over once its tick leases run out, and send what it had claimed once the outbox's claims run out.
+take its workspaces over once its tick leases run out, and send what it had claimed once the outbox's claims run out,
+first looking each up in Slack (conversations.history): one Slack had already taken is marked, not sent again.
 
 The instances are `serve` itself (app.serve, the code path of `python app.py serve`) with the scheduler's clock
 running --speed times faster than real time, so the five minutes an outbox claim lasts pass in half a minute.
@@ -167,29 +168,33 @@ def start_instances(n: int, url: str, fake_url: str, *, speed: float, real_start
     return started
 
 
-METRIC = re.compile(r'^(okrbot_messages_total\{[^}]*outcome="sent"[^}]*\}|okrbot_tick_duration_seconds_count)'
-                    r'\s+([0-9.e+]+)$', re.M)
+METRIC = re.compile(r'^(okrbot_messages_total\{[^}]*outcome="(?:sent|recovered)"[^}]*\}|'
+                    r'okrbot_tick_duration_seconds_count)\s+([0-9.e+]+)$', re.M)
 
 
-def scrape(port: int) -> tuple[int, int] | None:
-    """(messages sent, workspace ticks computed) from an instance's /metrics; None while it does not answer."""
+def scrape(port: int) -> tuple[int, int, int] | None:
+    """(messages sent, workspace ticks computed, messages recovered: found in Slack, sent by a dead instance) from
+    an instance's /metrics; None while it does not answer."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
             text = response.read().decode()
     except OSError:
         return None
-    sent = ticks = 0
+    sent = ticks = recovered = 0
     for name, value in METRIC.findall(text):
-        if name.startswith("okrbot_messages_total"):
+        if 'outcome="recovered"' in name:
+            recovered += int(float(value))
+        elif name.startswith("okrbot_messages_total"):
             sent += int(float(value))
         else:
             ticks += int(float(value))
-    return sent, ticks
+    return sent, ticks, recovered
 
 
 def posts(fake) -> Counter:
-    """Messages Slack accepted, by (token, channel): one workspace's owner or team channel each."""
-    return Counter((c.token, c.params.get("channel")) for c in fake.calls_to("chat.postMessage")
+    """Messages Slack accepted, by (token, channel): one workspace's owner or team channel each (a DM posted to its
+    DM channel, the fake's "D" + user id, counts as posted to the user)."""
+    return Counter((c.token, str(c.params.get("channel")).removeprefix("D")) for c in fake.calls_to("chat.postMessage")
                    if c.status == 200 and c.error is None)
 
 
@@ -210,9 +215,11 @@ def run(args, *, kill: bool) -> dict:
         logs = Path(tempfile.mkdtemp(prefix="okrbot-bench-instances-"))
         # The simulated clock starts when the instances do: the seeding above took real time, not simulated.
         real_start = time.time()
+        # Slack stamps each message at its own clock, which agrees with the instances': here, their simulated one.
+        fake.stamp_with(sim_clock(args.speed, real_start, sim_start))
         procs = start_instances(args.instances, url, fake.url, speed=args.speed, real_start=real_start,
                                 sim_start=sim_start, logs=logs)
-        last: dict[int, tuple[int, int]] = {}
+        last: dict[int, tuple[int, int, int]] = {}
         workspace_minutes: set[tuple[str, datetime]] = set()
         killed, killed_at, done_at = None, None, None
         deadline = time.monotonic() + args.timeout
@@ -254,14 +261,16 @@ def run(args, *, kill: bool) -> dict:
                 proc.kill()
         fake.stop()
         drop_database(url)
-    sends = {i: last.get(i, (0, 0))[0] for i in range(args.instances)}
+    sends = {i: last.get(i, (0, 0, 0))[0] for i in range(args.instances)}
     if killed is not None:
         # What Slack accepted that no survivor counted was sent by the killed instance (its last scrape is older).
         sends[killed] = sum(accepted.values()) - sum(v for i, v in sends.items() if i != killed)
     return {
         "expected": total, "accepted": sum(accepted.values()), "distinct": len(accepted),
         "duplicates": sum(n - 1 for n in accepted.values() if n > 1), "missed": max(0, total - len(accepted)),
-        "taken_over": taken_over, "sends": sends, "load": os.getloadavg()[0], "ticks": sum(t for _, t in last.values()), "workspace_minutes": len(workspace_minutes),
+        "taken_over": taken_over, "recovered": sum(r for _, _, r in last.values()), "sends": sends,
+        "load": os.getloadavg()[0], "ticks": sum(t for _, t, _ in last.values()),
+        "workspace_minutes": len(workspace_minutes),
         "wall": (done_at or time.monotonic()) - (deadline - args.timeout), "killed": killed,
         "takeover": (done_at - killed_at) if killed_at and done_at else None, "logs": logs,
     }
@@ -274,8 +283,8 @@ def report(title: str, r: dict, args) -> None:
                        for i, n in r["sends"].items())
     print(f"  sends per instance: {shares}")
     print(f"  sends accepted by Slack: {r['accepted']} of {r['expected']} due; duplicate sends: {r['duplicates']}; "
-          f"missed sends: {r['missed']}; messages in flight at a kill, sent again once their claim ran out: "
-          f"{r['taken_over']}")
+          f"missed sends: {r['missed']}; messages in flight at a kill, taken over once their claim ran out: "
+          f"{r['taken_over']}, of which found in Slack (sent before the kill) and not sent again: {r['recovered']}")
     # Ticks are counted when they end (okrbot_tick_duration_seconds), workspace-minutes when claimed: a tick still
     # running at the last scrape, or the killed instance's after its last scrape, counts in the second only.
     print(f"  ticks computed: {r['ticks']} over {r['workspace_minutes']} workspace-minutes claimed = "

@@ -19,7 +19,8 @@ TICK_SECONDS = Histogram(
     "okrbot_tick_duration_seconds", "Wall time of one workspace's scheduled tick (every job due).",
     registry=REGISTRY, buckets=(0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 30.0, 60.0, 300.0, 900.0))
 MESSAGES = Counter(
-    "okrbot_messages_total", "Scheduled messages sent or failed, by kind (prompt, digest, ...) and Slack error.",
+    "okrbot_messages_total",
+    "Scheduled messages sent, failed or recovered (sent by a process that died), by kind and Slack error.",
     ("kind", "outcome", "error"), registry=REGISTRY)
 
 
@@ -29,8 +30,9 @@ def observe_request(route: str, status: int, seconds: float) -> None:
 
 
 def count_message(kind: str, status: str, error: str | None = None) -> None:
-    """Count one message the send loop sent ('sent') or failed to send ('failed'); other outcomes are not counted."""
-    if status in ("sent", "failed"):
+    """Count one message the send loop sent ('sent'), failed to send ('failed') or found in Slack, sent by a
+    process that died before recording it ('recovered': not sent again); other outcomes are not counted."""
+    if status in ("sent", "failed", "recovered"):
         MESSAGES.labels(kind, status, error or "").inc()
 
 

@@ -26,7 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 from sqlmodel import Session
 
-from storage.models import READ_AT_ONCE, SCOPED_TABLES, SINGLE_WORKSPACE, Delivery, KeyResult, Wake, Workspace
+from storage.models import (READ_AT_ONCE, SCOPED_TABLES, SINGLE_WORKSPACE, CheckIn, Delivery, KeyResult, Person, Wake,
+                            Workspace)
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +125,8 @@ def _scoped(statement: sa.Select, workspace: str) -> sa.Select:
                                for cls in SCOPED_TABLES))
 
 
-def read_rows(statement: sa.Select, params: dict, *, session: Session) -> list[sa.Row]:
-    """Plain rows of a statement built once at import (bind parameters for what varies), scoped to the session's
+def read_rows(statement: sa.Select, params: dict, *, session: Session) -> sa.CursorResult:
+    """The plain rows of a statement built once at import (bind parameters for what varies), scoped to the session's
     workspace with the same criteria as every ORM query, for the hot read paths (/okr status, digests).
 
     The session's ORM execution costs four times the query itself on SQLite (events, re-scoping and a fresh cache
@@ -135,7 +136,7 @@ def read_rows(statement: sa.Select, params: dict, *, session: Session) -> list[s
     scoped = _scoped(statement, workspace_of(session))
     if session.autoflush:
         session.flush()
-    return session.connection().execute(scoped, params).all()
+    return session.connection().execute(scoped, params)
 
 
 @sa.event.listens_for(Session, "before_flush")
@@ -176,16 +177,37 @@ def _number_key_results(session: Session, new: list) -> None:
 _INPUTS = (frozenset(SCOPED_TABLES) - {Delivery}) | {Workspace}
 
 
-def _mark(session: Session) -> None:
+# Writes that can only take work away from the jobs, or postpone it, apart from one: a check-in ends a week's
+# reason for a reminder or a nudge, and the only work it makes is a confidence alert, which the alerts job alone
+# plans (storage.wake.CHECKIN_JOBS). At scale check-ins come every minute of the working day, and waking every job
+# for each would compute the whole workspace every minute.
+_CHECKIN_WRITES = frozenset({CheckIn})
+# And a person's Slack status, DM channel and zone-fetch time: a status is read only when a week's prompt is first
+# opened, at its slot, and a fetch only moves the next refresh later. A zone, a deactivation or an admin flag wakes.
+_QUIET_PERSON = frozenset({"status_text", "status_emoji", "status_expiration", "status_fetched_at", "tz_fetched_at",
+                           "dm_channel"})
+
+
+def _mark(session: Session, what: str = "wake_dirty") -> None:
     if session.info.get("workspace") is not None:
-        session.info["wake_dirty"] = True
+        session.info[what] = True
+
+
+def _quiet_change(obj) -> bool:
+    if type(obj) is not Person:
+        return False
+    changed = {attr.key for attr in sa.inspect(obj).attrs if attr.history.has_changes()}
+    return changed <= _QUIET_PERSON
 
 
 @sa.event.listens_for(Session, "before_flush")
 def _note_writes(session: Session, _context, _instances) -> None:
-    if (any(type(o) in _INPUTS for o in (*session.new, *session.deleted))
-            or any(type(o) in _INPUTS and session.is_modified(o) for o in session.dirty)):
+    written = [o for o in (*session.new, *session.deleted) if type(o) in _INPUTS]
+    written += [o for o in session.dirty if type(o) in _INPUTS and session.is_modified(o) and not _quiet_change(o)]
+    if any(type(o) not in _CHECKIN_WRITES or o in session.deleted for o in written):
         _mark(session)
+    elif written:
+        _mark(session, "wake_checkins")
 
 
 @sa.event.listens_for(Session, "do_orm_execute")
@@ -202,20 +224,23 @@ def _reset_wake(session: Session) -> None:
         return
     # Flush here: commit flushes only after this hook, and a write seen only then would not wake anyone.
     session.flush()
-    if not session.info.pop("wake_dirty", False):
+    dirty = session.info.pop("wake_dirty", False)
+    checkins = session.info.pop("wake_checkins", False)
+    if not (dirty or checkins):
         return
     tick = session.info.get("wake_tick")
     if tick is not None:
         tick.wrote = True
         return
-    session.execute(sa.update(Wake).where(Wake.workspace_id == workspace)
-                    .values(wake_at=None, generation=Wake.generation + 1)
+    values = {"wake_at": None, "generation": Wake.generation + 1} if dirty else {"checkins": Wake.checkins + 1}
+    session.execute(sa.update(Wake).where(Wake.workspace_id == workspace).values(**values)
                     .execution_options(synchronize_session=False))
 
 
 @sa.event.listens_for(Session, "after_rollback")
 def _forget_writes(session: Session) -> None:
     session.info.pop("wake_dirty", None)
+    session.info.pop("wake_checkins", None)
 
 
 @contextmanager

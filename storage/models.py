@@ -235,7 +235,7 @@ class Delivery(WorkspaceScoped, table=True):
 
     A claim is taken by inserting the row (or, once its lease has run out, by a compare-and-set on claimed_at);
     sent_at is written after Slack answers. Two processes, a restart or a repeated tick therefore never send the
-    same key twice; the one window left is a crash between Slack's answer and the write of sent_at.
+    same key twice; a claim a crash left after Slack's answer is looked up in Slack before it is sent again.
     """
 
     __tablename__ = "deliveries"
@@ -304,8 +304,7 @@ class KRGrade(WorkspaceScoped, table=True):
     computed: float
     grade: float
     evidence: str = Field(default="", max_length=3000)
-    # "carry" or "drop" for a KR that did not reach its target; "" for one that did.
-    decision: str = Field(default="", max_length=8)
+    decision: str = Field(default="", max_length=8)  # "carry" or "drop" for a KR short of its target, else ""
     carried_kr_id: int | None = Field(default=None, foreign_key="key_results.id")
 
 
@@ -372,8 +371,7 @@ class ApiToken(SQLModel, table=True):
 
 
 class Wake(SQLModel, table=True):
-    """When a workspace's tick next has work (storage.wake, which says how it is kept); not scoped: the scheduler
-    lists the workspaces due across all of them. wake_at None means "due now"."""
+    """When a workspace's tick next has work (storage.wake says how it is kept; wake_at None: now); not scoped."""
 
     __tablename__ = "wakes"
 
@@ -382,6 +380,9 @@ class Wake(SQLModel, table=True):
     # The `now` the wake_at was computed at: a tick for an earlier instant (a clock set back) runs in full.
     computed_at: datetime | None = utc_field()
     generation: int = 0
+    # Check-ins counted, and counted as seen by the alerts job: a check-in wakes only that job (storage.db).
+    checkins: int = 0
+    checkins_seen: int = 0
 
 
 class TickLease(SQLModel, table=True):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -15,14 +14,38 @@ from storage.db import read_rows
 from storage.models import Cycle, KeyResult, Objective, Team
 
 
-@dataclass(frozen=True)
-class ActiveKR:
-    """A key result with the objective, team and cycle it belongs to."""
+class ActiveKR(NamedTuple):
+    """A key result with the objective, team and cycle it belongs to.
+
+    From live_key_results the four are read-only rows (same attribute names as the tables), not ORM objects:
+    change a KR through key_results_by_id. A NamedTuple, not a frozen dataclass: a full computation makes one per
+    live KR, and a frozen dataclass's __init__ cost three times as much.
+    """
 
     kr: KeyResult
     objective: Objective
     team: Team
     cycle: Cycle
+
+
+class _Rows:
+    """One table's columns in a select, and a read-only record (a namedtuple with the table's attribute names) of
+    each row; records of one id are shared, as the ORM's identity map would."""
+
+    def __init__(self, model, name: str):
+        names = [attr.key for attr in sa.inspect(model).column_attrs]
+        # ORM attributes, not the table's columns, so that storage.db's workspace scoping applies.
+        self.columns = tuple(getattr(model, n).label(f"{name}_{n}") for n in names)
+        self.record = namedtuple(name.title() + "Row", names)
+        self.id_at = names.index("id")
+
+    def at(self, offset: int) -> slice:
+        return slice(offset, offset + len(self.columns))
+
+
+_KR, _OBJECTIVE, _TEAM, _CYCLE = (_Rows(KeyResult, "kr"), _Rows(Objective, "objective"), _Rows(Team, "team"),
+                                  _Rows(Cycle, "cycle"))
+_PARTS = (_KR, _OBJECTIVE, _TEAM, _CYCLE)
 
 
 def _kr_join():
@@ -32,21 +55,56 @@ def _kr_join():
             .join(Cycle, Objective.cycle_id == Cycle.id))
 
 
+# Built once, for each way of choosing the KRs: building the select cost a status more than running it.
+_LIVE = (select(*(column for part in _PARTS for column in part.columns))
+         .select_from(KeyResult)
+         .join(Objective, KeyResult.objective_id == Objective.id)
+         .join(Team, Objective.team_id == Team.id)
+         .join(Cycle, Objective.cycle_id == Cycle.id)
+         .where(KeyResult.archived_at.is_(None), Objective.archived_at.is_(None))
+         .where(Cycle.start <= sa.bindparam("last_day", type_=Cycle.start.type),
+                Cycle.end >= sa.bindparam("first_day", type_=Cycle.end.type))
+         .order_by(Team.id, Objective.id, KeyResult.id))
+_OF_OWNER = KeyResult.owner_id == sa.bindparam("owner_id")
+_OF_TEAMS = Team.id.in_(sa.bindparam("team_ids", expanding=True))
+_LIVE_BY = {(False, False): _LIVE, (True, False): _LIVE.where(_OF_OWNER), (False, True): _LIVE.where(_OF_TEAMS),
+            (True, True): _LIVE.where(_OF_OWNER, _OF_TEAMS)}
+
+
 def live_key_results(*, session: Session, first_day: date, last_day: date, owner_id: str | None = None,
                      team_ids: Iterable[int] | None = None) -> list[ActiveKR]:
-    """Unarchived KRs whose cycle overlaps [first_day, last_day], optionally of one owner or these teams; one query."""
-    stmt = (_kr_join()
-            .where(KeyResult.archived_at.is_(None), Objective.archived_at.is_(None))
-            .where(Cycle.start <= last_day, Cycle.end >= first_day)
-            .order_by(Team.id, Objective.id, KeyResult.id))
+    """Unarchived KRs whose cycle overlaps [first_day, last_day], optionally of one owner or these teams, as
+    read-only records, by team, objective and KR id; one query.
+
+    Every job plans from this over every owner after each write: an ORM object per KR, objective, team and cycle
+    (240,000 at 100,000 owners) cost more than half a full tick's CPU and most of its memory, so the rows are read
+    as namedtuples, each objective, team and cycle made once.
+    """
+    params: dict = {"first_day": first_day, "last_day": last_day}
     if owner_id is not None:
-        stmt = stmt.where(KeyResult.owner_id == owner_id)
+        params["owner_id"] = owner_id
     if team_ids is not None:
-        ids = list(set(team_ids))
+        params["team_ids"] = ids = list(set(team_ids))
         if not ids:
             return []
-        stmt = stmt.where(Team.id.in_(ids))
-    return [ActiveKR(kr, obj, team, cycle) for kr, obj, team, cycle in session.exec(stmt).all()]
+    stmt = _LIVE_BY[owner_id is not None, team_ids is not None]
+    spans = []
+    offset = 0
+    for part in _PARTS:
+        spans.append((part, part.at(offset), offset + part.id_at, {}))
+        offset += len(part.columns)
+    (_, kr_span, _, _), *shared = spans
+    make_kr = _KR.record._make
+    out = []
+    for row in read_rows(stmt, params, session=session):
+        records = [make_kr(row[kr_span])]
+        for part, span, id_at, seen in shared:
+            record = seen.get(row[id_at])
+            if record is None:
+                record = seen[row[id_at]] = part.record._make(row[span])
+            records.append(record)
+        out.append(ActiveKR._make(records))
+    return out
 
 
 def key_results_by_id(kr_ids: Iterable[int], *, session: Session) -> dict[int, ActiveKR]:
@@ -141,103 +199,3 @@ def live_krs_named(number: int | None, key: str, *, session: Session, first_day:
         stmt = stmt.where(KeyResult.key == key, Cycle.end >= first_day)
     return [ActiveKR(kr, obj, team, cycle) for kr, obj, team, cycle in session.exec(stmt.order_by(KeyResult.ref))]
 
-
-class KRRead(NamedTuple):
-    """What a report reads of a key result, under KeyResult's names: a plain row, not an ORM object."""
-
-    id: int
-    title: str
-    owner_id: str
-    unit: str
-    baseline: float
-    target: float
-    ref: int | None
-    observed_value: float | None
-    observed_at: datetime | None
-    observed_origin: str | None
-    source_note: str | None
-
-
-class ObjectiveRead(NamedTuple):
-    """What a report reads of an objective, under Objective's names."""
-
-    id: int
-    title: str
-    type: str
-
-
-class TeamRead(NamedTuple):
-    """What a report reads of a KR's team, under Team's names."""
-
-    id: int
-    name: str
-    channel: str
-    timezone: str
-
-
-class CycleRead(NamedTuple):
-    """What a report reads of a cycle, under Cycle's names."""
-
-    id: int
-    name: str
-    start: date
-    end: date
-
-
-class LiveKR(NamedTuple):
-    """An ActiveKR as reports read it: the key result with its objective, team and cycle, all plain rows."""
-
-    kr: KRRead
-    objective: ObjectiveRead
-    team: TeamRead
-    cycle: CycleRead
-
-
-_SPLIT = tuple(len(part._fields) for part in (KRRead, ObjectiveRead, TeamRead, CycleRead))
-# Built once, as columns: building the join and the four ORM objects of each KR cost a status more than its query.
-_LIVE_READ = (
-    select(KeyResult.id, KeyResult.title, KeyResult.owner_id, KeyResult.unit, KeyResult.baseline, KeyResult.target,
-           KeyResult.ref, KeyResult.observed_value, KeyResult.observed_at, KeyResult.observed_origin,
-           KeyResult.source_note, Objective.id, Objective.title, Objective.type,
-           Team.id, Team.name, Team.channel, Team.timezone, Cycle.id, Cycle.name, Cycle.start, Cycle.end)
-    .select_from(KeyResult)
-    .join(Objective, KeyResult.objective_id == Objective.id)
-    .join(Team, Objective.team_id == Team.id)
-    .join(Cycle, Objective.cycle_id == Cycle.id)
-    .where(KeyResult.archived_at.is_(None), Objective.archived_at.is_(None))
-    .where(Cycle.start <= sa.bindparam("last_day", type_=Cycle.start.type),
-           Cycle.end >= sa.bindparam("first_day", type_=Cycle.end.type))
-    .order_by(Team.id, Objective.id, KeyResult.id)
-)
-_LIVE_OF_TEAMS = _LIVE_READ.where(Team.id.in_(sa.bindparam("team_ids", expanding=True)))
-_LIVE_OF_OWNER = _LIVE_READ.where(KeyResult.owner_id == sa.bindparam("owner_id"))
-
-
-def live_kr_reads(*, session: Session, first_day: date, last_day: date, owner_id: str | None = None,
-                  team_ids: Iterable[int] | None = None) -> list[LiveKR]:
-    """live_key_results as plain rows for reports (status, digests): the same KRs in the same order, one query."""
-    params: dict = {"first_day": first_day, "last_day": last_day}
-    if team_ids is not None:
-        params["team_ids"] = ids = list(set(team_ids))
-        if not ids:
-            return []
-        stmt = _LIVE_OF_TEAMS
-    elif owner_id is not None:
-        params["owner_id"] = owner_id
-        stmt = _LIVE_OF_OWNER
-    else:
-        stmt = _LIVE_READ
-    k, o, t, _ = _SPLIT
-    objectives: dict[int, ObjectiveRead] = {}
-    teams: dict[int, TeamRead] = {}
-    cycles: dict[int, CycleRead] = {}
-    out = []
-    for row in read_rows(stmt, params, session=session):
-        if owner_id is not None and row[2] != owner_id:
-            continue
-        # One object per objective, team and cycle, shared by their KRs, as the ORM's identity map did.
-        objective = objectives.get(row[k]) or objectives.setdefault(row[k], ObjectiveRead(*row[k:k + o]))
-        team = teams.get(row[k + o]) or teams.setdefault(row[k + o], TeamRead(*row[k + o:k + o + t]))
-        cycle = cycles.get(row[k + o + t]) or cycles.setdefault(row[k + o + t], CycleRead(*row[k + o + t:]))
-        out.append(LiveKR(KRRead(*row[:k]), objective, team, cycle))
-    return out

@@ -1,5 +1,9 @@
 """Exactly-once sending: claim a key in the database, send, then mark it sent (see models.Delivery).
 
+A claim taken over from a process that died mid-send (its lease ran out) is first looked up where it was going
+(deliver_once's `find`, a Slack lookup the caller passes in): the dead process may have sent it before it could
+mark it, and then it is marked, not sent again.
+
 claim, mark_sent and release commit: they are commit points of the session rule (storage.db), because a claim
 must be durable before Slack sees the message, and its outcome right after.
 """
@@ -38,14 +42,19 @@ def _written(delivery: Delivery, **values) -> None:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one key: 'sent', 'done' (sent before), 'busy' (claimed elsewhere, or held until its next
-    try) or 'failed' (with the exception, and until when it is held when it waits for a person)."""
+    """What happened to one key: 'sent', 'done' (sent before), 'recovered' (a process that died had sent it: found
+    in Slack and marked, not sent again), 'busy' (claimed elsewhere, or held until its next try) or 'failed' (with
+    the exception, and until when it is held when it waits for a person).
+
+    `taken_over_from` is the claimed_at of the dead process's claim this call took over, if it took one over.
+    """
 
     status: str
     delivery: Delivery | None = None
     error: str | None = None
     exc: BaseException | None = None
     held_until: datetime | None = None
+    taken_over_from: datetime | None = None
 
     @property
     def sent(self) -> bool:
@@ -59,22 +68,28 @@ def claim(key: str, kind: str, *, now: datetime, session: Session, exists: bool 
     `exists` says the caller saw the key's row (a retry): it is then claimed without first trying an insert that
     must fail, whose rollback would expire every object the job has loaded and make it read them all again.
     """
+    return claim_from(key, kind, now=now, session=session, exists=exists)[0]
+
+
+def claim_from(key: str, kind: str, *, now: datetime, session: Session,
+               exists: bool = False) -> tuple[Delivery | None, datetime | None]:
+    """claim, and the claimed_at of the claim it took over (a process died holding it), else None."""
     existing = session.exec(select(Delivery).where(Delivery.key == key)).first() if exists else None
     if existing is None:
         delivery = Delivery(key=key, kind=kind, claimed_at=now, attempts=1)
         session.add(delivery)
         try:
             session.commit()
-            return delivery
+            return delivery, None
         except sa.exc.IntegrityError:
             session.rollback()
         existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
     if existing.sent_at is not None:
-        return None
+        return None, None
     if existing.claimed_at is not None and existing.claimed_at > now - CLAIM_LEASE:
-        return None
+        return None, None
     if existing.next_try_at is not None and existing.next_try_at > now:
-        return None
+        return None, None
     # Compare-and-set on the old claim so exactly one of several racing processes takes it over.
     old = existing.claimed_at
     taken = session.execute(
@@ -85,9 +100,9 @@ def claim(key: str, kind: str, *, now: datetime, session: Session, exists: bool 
     ).rowcount
     session.commit()
     if taken != 1:
-        return None
+        return None, None
     _written(existing, claimed_at=now, attempts=existing.attempts + 1)
-    return existing
+    return existing, old
 
 
 def mark_sent(delivery: Delivery, *, now: datetime, session: Session, channel: str | None, ts: str | None) -> None:
@@ -113,16 +128,24 @@ def release(delivery: Delivery, error: str, *, session: Session, hold_until: dat
 
 def deliver_once(key: str, kind: str, *, now: datetime, session: Session, send: Callable[[], dict],
                  hold: Callable[[BaseException], datetime | None] | None = None, target: str | None = None,
-                 exists: bool = False) -> Outcome:
+                 exists: bool = False, find: Callable[[datetime], dict | None] | None = None) -> Outcome:
     """Send at most once per key: claim, call `send` (a Slack call returning channel and ts), mark or release.
 
     `hold` says, for a failure, until when the message must wait (None: the next tick may retry it); the caller
-    logs the failure, knowing what the message was. `exists`: see claim.
+    logs the failure, knowing what the message was. `exists`: see claim. `find`, given the claimed_at of a claim
+    taken over from a dead process, returns the channel and ts of the message if that process had sent it (None:
+    not found, or it could not look: then it is sent, and the caller has said so).
     """
-    delivery = claim(key, kind, now=now, session=session, exists=exists)
+    delivery, taken_from = claim_from(key, kind, now=now, session=session, exists=exists)
     if delivery is None:
         existing = session.exec(select(Delivery).where(Delivery.key == key)).one()
         return Outcome("done" if existing.sent_at else "busy", existing)
+    if taken_from is not None and find is not None:
+        found = find(taken_from)
+        if found is not None:
+            mark_sent(delivery, now=_sent_time(found.get("ts"), claimed=taken_from, now=now), session=session,
+                      channel=found.get("channel"), ts=found.get("ts"))
+            return Outcome("recovered", delivery, taken_over_from=taken_from)
     try:
         response = send()
     except Exception as exc:
@@ -131,9 +154,19 @@ def deliver_once(key: str, kind: str, *, now: datetime, session: Session, send: 
         error = _error_text(exc)
         until = hold(exc) if hold is not None else None
         release(delivery, error, session=session, hold_until=until, target=target)
-        return Outcome("failed", delivery, error, exc, until)
+        return Outcome("failed", delivery, error, exc, until, taken_from)
     mark_sent(delivery, now=now, session=session, channel=response.get("channel"), ts=response.get("ts"))
-    return Outcome("sent", delivery)
+    return Outcome("sent", delivery, taken_over_from=taken_from)
+
+
+def _sent_time(ts: str | None, *, claimed: datetime, now: datetime) -> datetime:
+    # When the person got it (reminders count from a prompt's sent_at): Slack's ts, a Unix time, kept between the
+    # dead claim and now in case the two clocks disagree.
+    try:
+        at = datetime.fromtimestamp(float(ts or ""), tz=now.tzinfo)
+    except (ValueError, OverflowError, OSError):
+        return now
+    return min(max(at, claimed), now)
 
 
 def _error_text(exc: Exception) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import chunked, workspace_of
+from storage.db import CHUNK, chunked, workspace_of
 from storage.models import Person
 
 
@@ -30,6 +32,30 @@ def people_by_id(user_ids: Iterable[str], *, session: Session) -> dict[str, Pers
     for chunk in chunked(sorted(set(user_ids))):
         people.update((p.user_id, p) for p in session.exec(select(Person).where(Person.user_id.in_(chunk))))
     return people
+
+
+_PERSON_NAMES = [attr.key for attr in sa.inspect(Person).column_attrs]
+# A read-only record of a Person row, with the table's attribute names.
+PersonRow = namedtuple("PersonRow", _PERSON_NAMES)
+_PERSON_COLUMNS = tuple(getattr(Person, name) for name in _PERSON_NAMES)
+
+
+def person_rows(user_ids: Iterable[str], *, session: Session) -> dict[str, PersonRow]:
+    """The cached records of these users that exist, by user id, as read-only rows (bounded IN lists).
+
+    For the jobs' planning, which reads every owner's zone after each write: an ORM object per person cost
+    100,000 owners 2.5 s and most of the memory; find_person or people_by_id give the ones to change.
+    """
+    wanted = set(user_ids)
+    make = PersonRow._make
+    stmt = select(Person.user_id, *_PERSON_COLUMNS)
+    if len(wanted) > CHUNK:
+        # Most of the workspace: one scan costs less than rendering and running the IN lists.
+        return {row[0]: make(row[1:]) for row in session.execute(stmt) if row[0] in wanted}
+    found: dict[str, PersonRow] = {}
+    for chunk in chunked(sorted(wanted)):
+        found.update((row[0], make(row[1:])) for row in session.execute(stmt.where(Person.user_id.in_(chunk))))
+    return found
 
 
 def known_admins(*, session: Session) -> list[str]:

@@ -30,7 +30,7 @@ def week_rows(kr_ids: Iterable[int], *, session: Session, now: datetime
     ids = list(set(kr_ids))
     if not ids:
         return []
-    return read_rows(_WEEK_ROWS, {"ids": ids, "now": now}, session=session)
+    return read_rows(_WEEK_ROWS, {"ids": ids, "now": now}, session=session).all()
 
 
 def current_prompt_for(kr_id: int, *, session: Session, now: datetime) -> Prompt | None:
@@ -148,10 +148,14 @@ def prompt_kr_ids(prompt_id: int, *, session: Session) -> list[int]:
     return list(session.exec(select(PromptItem.kr_id).where(PromptItem.prompt_id == prompt_id)).all())
 
 
-def prompts_by_id(prompt_ids: Iterable[int], *, session: Session) -> dict[int, Prompt]:
-    """These prompts by id, in one query."""
-    ids = list(set(prompt_ids))
-    return {p.id: p for p in session.exec(select(Prompt).where(Prompt.id.in_(ids)))} if ids else {}
+def prompt_owners(prompt_ids: Iterable[int], *, session: Session) -> dict[int, tuple[str, datetime]]:
+    """The (owner, due_at) of these prompts by id, as plain rows, in bounded queries (the reminders job asks it of
+    every open week)."""
+    found: dict[int, tuple[str, datetime]] = {}
+    for chunk in chunked(sorted(set(prompt_ids))):
+        found.update((prompt_id, (user_id, due_at)) for prompt_id, user_id, due_at in
+                     session.execute(select(Prompt.id, Prompt.user_id, Prompt.due_at).where(Prompt.id.in_(chunk))))
+    return found
 
 
 def mark_skipped(prompt_id: int, *, session: Session, now: datetime) -> None:

@@ -33,21 +33,28 @@ from storage.outbox import CLAIM_LEASE
 _checked: set[str] = set()
 
 
+# The jobs a check-in can give work (storage.db: a check-in wakes only these, not the whole workspace).
+CHECKIN_JOBS = frozenset({"alerts"})
+
+
 @dataclass
 class TickWake:
-    """What a tick of one workspace knows of its wake row: the generation it started from, whether it wrote."""
+    """What a tick of one workspace knows of its wake row: the generation it started from, whether it wrote, the
+    check-ins counted when it began, and the jobs it runs (None: every one; CHECKIN_JOBS after check-ins only)."""
 
     workspace: str
     generation: int
     wrote: bool = False
+    checkins: int = 0
+    only: frozenset[str] | None = None
 
 
 def begin(engine: Engine, workspace: str, *, now: datetime) -> tuple[bool, TickWake]:
     """Whether the workspace may have work at `now` (its wake_at passed, was reset, or was computed for a later
     `now` or by another process), and the state its tick carries; one query when it has none."""
     with session_scope(engine, workspace) as session:
-        row = session.execute(sa.select(Wake.wake_at, Wake.computed_at, Wake.generation)
-                              .where(Wake.workspace_id == workspace)).first()
+        row = session.execute(sa.select(Wake.wake_at, Wake.computed_at, Wake.generation, Wake.checkins,
+                                        Wake.checkins_seen).where(Wake.workspace_id == workspace)).first()
     if row is None:
         try:
             with session_scope(engine, workspace) as session:
@@ -56,31 +63,57 @@ def begin(engine: Engine, workspace: str, *, now: datetime) -> tuple[bool, TickW
             # Another process made the row a moment ago; its generation may have moved, so compute in full.
             return True, TickWake(workspace, -1)
         return True, TickWake(workspace, 0)
-    wake_at, computed_at, generation = row
+    wake_at, computed_at, generation, checkins, seen = row
     due = (workspace not in _checked or wake_at is None or computed_at is None or now < computed_at
            or now >= wake_at)
-    return due, TickWake(workspace, generation)
+    if not due and checkins != seen:
+        return True, TickWake(workspace, generation, checkins=checkins, only=CHECKIN_JOBS)
+    return due, TickWake(workspace, generation, checkins=checkins)
 
 
 def finish(engine: Engine, tick: TickWake, *, now: datetime, wake_at: datetime | None) -> None:
-    """Store when the workspace next has work (None: at once), unless something was written since begin()."""
+    """Store when the workspace next has work (None: at once), unless something was written since begin().
+
+    The check-ins counted at begin() count as seen: check-ins since then make the alerts job due again.
+    """
     _checked.add(tick.workspace)
+    seen = {"checkins_seen": tick.checkins}
     if tick.wrote or wake_at is None:
-        values = {"wake_at": None, "computed_at": now}
+        values = {"wake_at": None, "computed_at": now, **seen}
         if tick.wrote:
             values["generation"] = Wake.generation + 1
         stmt = sa.update(Wake).where(Wake.workspace_id == tick.workspace).values(**values)
     else:
         stmt = (sa.update(Wake).where(Wake.workspace_id == tick.workspace, Wake.generation == tick.generation)
-                .values(wake_at=wake_at, computed_at=now))
+                .values(wake_at=wake_at, computed_at=now, **seen))
     with session_scope(engine, tick.workspace) as session:
         session.execute(stmt.execution_options(synchronize_session=False))
+
+
+def finish_checkins(engine: Engine, tick: TickWake, *, now: datetime, settled: bool) -> None:
+    """After a tick that ran only CHECKIN_JOBS: the check-ins counted at begin() are seen when those jobs settled
+    everything (nothing failed), and the workspace wakes no later than the outbox's next try or lease (shared_wake),
+    or at once if the tick wrote."""
+    with session_scope(engine, tick.workspace) as session:
+        if tick.wrote:
+            values = {"wake_at": None, "generation": Wake.generation + 1}
+        else:
+            soonest = shared_wake(session=session, now=now)
+            values = {"wake_at": sa.case((Wake.wake_at.is_(None), None), (Wake.wake_at <= soonest, Wake.wake_at),
+                                         else_=soonest)} if soonest is not None else {}
+        if settled:
+            values["checkins_seen"] = sa.case((Wake.checkins_seen < tick.checkins, tick.checkins),
+                                              else_=Wake.checkins_seen)
+        if values:
+            session.execute(sa.update(Wake).where(Wake.workspace_id == tick.workspace).values(**values)
+                            .execution_options(synchronize_session=False))
 
 
 def sleeping(engine: Engine, *, now: datetime) -> set[str]:
     """The workspaces with nothing to do at `now`, in one indexed query (the others are due)."""
     with session_scope(engine, SINGLE_WORKSPACE) as session:
-        found = session.execute(sa.select(Wake.workspace_id).where(Wake.wake_at > now, Wake.computed_at <= now))
+        found = session.execute(sa.select(Wake.workspace_id).where(Wake.wake_at > now, Wake.computed_at <= now,
+                                                                    Wake.checkins == Wake.checkins_seen))
         return {w for w in found.scalars() if w in _checked}
 
 

@@ -19,7 +19,7 @@ from storage import keys
 from storage.db import recover
 from storage.checkins import RecentCheckins
 from storage.models import Team
-from storage.okrs import LiveKR, live_kr_reads
+from storage.okrs import ActiveKR, live_key_results
 from storage.outbox import DONE
 from storage.problems import deactivated
 from storage.teams import live_team_cycles
@@ -55,11 +55,11 @@ def send_due_digests(*, now: datetime, session: Session, client: WebClient) -> R
     sender.report.skipped += len(planned) - len(todo)
     for start in range(0, len(todo), TEAMS_PER_BATCH):
         batch = [planned[key] for key in todo[start:start + TEAMS_PER_BATCH]]
-        rows = live_kr_reads(session=session, first_day=first_day, last_day=last_day,
-                             team_ids=[t.id for t, _ in batch])
+        rows = live_key_results(session=session, first_day=first_day, last_day=last_day,
+                                team_ids=[t.id for t, _ in batch])
         recent, weeks, reminded = digest_inputs(rows, session=session, now=now)
         gone = deactivated({row.kr.owner_id for row in rows}, session=session)
-        by_team: dict[int, list[LiveKR]] = {}
+        by_team: dict[int, list[ActiveKR]] = {}
         for row in rows:
             by_team.setdefault(row.team.id, []).append(row)
 
@@ -115,7 +115,7 @@ def _send_in_order(sender: Sender, messages: list[Message]) -> None:
             break
 
 
-def _digest(team: Team, rows: list[LiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *, now: datetime,
+def _digest(team: Team, rows: list[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *, now: datetime,
             week_of: date, gone: set[str], reminded: set[int]) -> list[tuple[str, list[dict]]]:
     # No KR of the team in a cycle covering the digest's date (it ended or has not begun): nothing to say.
     digest = build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=week_of, gone=gone,

@@ -27,7 +27,7 @@ from storage.db import recover
 from storage.models import CheckIn, Person, Prompt
 from storage.okrs import ActiveKR, live_key_results
 from storage.outbox import DONE
-from storage.problems import deactivated
+from storage.people import people_by_id
 from storage.prompts import open_week, open_weeks, prompted_krs_since, prompts_for_weeks
 
 logger = logging.getLogger(__name__)
@@ -51,11 +51,11 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
     by_owner: dict[str, list[ActiveKR]] = defaultdict(list)
     for row in live_key_results(session=session, first_day=first_day, last_day=last_day):
         by_owner[row.kr.owner_id].append(row)
-    # A deactivated owner gets no prompt (their leads were told once, see bot.jobs.problems).
-    for gone in deactivated(by_owner, session=session):
-        del by_owner[gone]
     # Newcomers need a zone before their first prompt; week-old zones are refreshed after the fan-out.
     people = refresh_zones(by_owner, session=session, client=client, now=now, stale=False)
+    # A deactivated owner gets no prompt (their leads were told once, see bot.jobs.problems).
+    for gone in [owner for owner in by_owner if getattr(people.get(owner), "deactivated_at", None) is not None]:
+        del by_owner[gone]
     due = [week for owner_id, owned in by_owner.items() for week in _due_weeks(owner_id, owned, people, now=now)]
     # A tick runs every minute: settle the weeks already sent, held until a later hourly try, or skipped as away,
     # in two queries, not a dozen per owner.
@@ -75,8 +75,11 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
     except Exception:
         recover(session)
         logger.exception("opening %d new weeks at once failed; each is opened on its own", len(todo))
-    # The prompts' latest check-ins in one query for the whole fan-out, not one per prompt.
+    # The prompts' latest check-ins in one query for the whole fan-out, not one per prompt; and the owners' rows
+    # as objects, which each DM updates with its channel (planning read them as plain rows). Held here: the
+    # session's identity map keeps only objects something refers to.
     latest = latest_checkins([r.kr.id for w in todo for r in w.rows], session=session) if todo else {}
+    recipients = people_by_id({w.owner_id for w in todo}, session=session)
     for week in todo:
         reason = away.get((week.owner_id, week.key))
         try:
@@ -93,6 +96,7 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
             sender.report.skipped += 1
             continue
         sender.send(_message(prompt, week.rows, session=session, latest=latest, now=now))
+    del recipients
     people = refresh_zones(by_owner, session=session, client=client, now=now)
     sender.report.next_due = _next_due(by_owner, people, now=now)
     return sender.report
@@ -136,7 +140,7 @@ def _away_weeks(weeks: list[_DueWeek], people: dict[str, Person], *, session: Se
     if not weeks:
         return {}
     stretches = stretches_of({w.owner_id for w in weeks}, session=session, first_day=min(w.day for w in weeks))
-    fresh_statuses(people, {w.owner_id: w.due for w in weeks}, client=client, now=now)
+    fresh_statuses(people, {w.owner_id: w.due for w in weeks}, session=session, client=client, now=now)
     away = {}
     for week in weeks:
         person = people.get(week.owner_id)

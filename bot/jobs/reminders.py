@@ -22,8 +22,8 @@ from bot.views.nudges import reminder_message
 from storage import keys
 from storage.okrs import ActiveKR, live_key_results
 from storage.outbox import sent
-from storage.people import people_by_id
-from storage.prompts import prompts_by_id
+from storage.people import person_rows
+from storage.prompts import prompt_owners
 
 
 def send_due_reminders(*, now: datetime, session: Session, client: WebClient) -> Report:
@@ -51,30 +51,30 @@ def send_due_reminders(*, now: datetime, session: Session, client: WebClient) ->
     if not missing:
         return sender.report
     delivered = sent([keys.prompt(p) for p in missing], session=session)
-    prompts = prompts_by_id(missing, session=session)
-    people = people_by_id([p.user_id for p in prompts.values()], session=session)
+    prompts = prompt_owners(missing, session=session)
+    people = person_rows({owner for owner, _ in prompts.values()}, session=session)
     messages = []
     # Prompt id -> when its reminder is due, for the weeks whose reminder is not due yet.
     later: dict[int, datetime | None] = {}
     for prompt_id, krs in missing.items():
-        prompt = prompts[prompt_id]
+        owner_id, due_at = prompts[prompt_id]
         prompted = delivered.get(keys.prompt(prompt_id))
         # No reminder for a prompt that has not reached the owner yet: there is nothing to remind them of.
         if prompted is None:
             continue
-        person = people.get(prompt.user_id)
+        person = people.get(owner_id)
         if person is not None and person.deactivated_at is not None:
             continue
         tz = owner_zone(person.tz if person else None, krs[0].team.timezone)
-        delivered_at = max(prompted.sent_at, prompt.due_at)
+        delivered_at = max(prompted.sent_at, due_at)
         if not reminder_due(now=now, due_at=due[prompt_id], delivered_at=delivered_at, tz=tz,
-                            calendars=calendars[prompt.user_id]):
+                            calendars=calendars[owner_id]):
             later[prompt_id] = next_reminder(now=now, due_at=due[prompt_id], delivered_at=delivered_at, tz=tz,
-                                             calendars=calendars[prompt.user_id])
+                                             calendars=calendars[owner_id])
             continue
         key = keys.reminder(prompt_id)
         messages.append(Message(key, "reminder", key, partial(reminder_message, krs, prompt_id=prompt_id),
-                                to_user=prompt.user_id))
+                                to_user=owner_id))
     sender.send_all(messages)
     # Reminders sent already (this morning, before working hours ended) will not be due again.
     pending = [keys.reminder(p) for p, at in later.items() if at is not None]

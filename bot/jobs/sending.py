@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import metrics
 from bot.slack.errors import HOLD, Verdict, judge
-from bot.slack.people import send_dm
+from bot.slack.history import EVENT_TYPE, LookupCutShort, find_delivery
+from bot.slack.people import find_dm, send_dm
 from bot.slack.workspaces import stop_sending
 from storage import problems
 from storage.db import recover, workspace_of
@@ -48,7 +50,8 @@ class Report:
     next_due: datetime | None = None
 
     def note(self, outcome: Outcome, label: str) -> None:
-        """Count one deliver_once outcome under `label` (a failure is counted with fail)."""
+        """Count one deliver_once outcome under `label` (a failure is counted with fail); 'recovered' (a process
+        that died had sent it) counts as skipped, like 'done': this run posted nothing, and the counts say so."""
         if outcome.sent:
             self.sent.append(label)
         elif outcome.status != "failed":
@@ -78,14 +81,22 @@ def _when(verdict: Verdict) -> str:
     return "retry in 1 h" if verdict.held else "retry next tick"
 
 
-# Person errors that mean the account is gone (not, say, a bot or a turned-off Messages tab).
+def _lookup_failure(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return f"Slack refused to look for it ({exc.response.get('error')})"
+    if isinstance(exc, LookupCutShort):
+        return f"it is not among the messages it read ({exc})"
+    return f"looking for it failed ({exc.__class__.__name__})"
+
+
 def delivery_metadata(key: str) -> dict:
     """The Slack message metadata every outbox message carries: its outbox key, so that the message can be found
     in its conversation (conversations.history with include_all_metadata) after a process died before recording
     it; chat.postMessage has no idempotency key of its own."""
-    return {"event_type": "okrbot_delivery", "event_payload": {"key": key}}
+    return {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
 
 
+# Person errors that mean the account is gone (not, say, a bot or a turned-off Messages tab).
 DEACTIVATED = frozenset({"user_not_found", "account_inactive", "user_disabled", "is_archived", "channel_not_found"})
 
 
@@ -152,10 +163,14 @@ class Sender:
             if message.to_user is not None:
                 send = send_dm(message.to_user, text, blocks, session=self.session, client=self.client,
                                metadata=delivery_metadata(message.key))
+                lookup = find_dm(message.to_user, message.key, session=self.session, client=self.client)
             else:
                 def send() -> dict:
                     return self.client.chat_postMessage(channel=message.channel, text=text, blocks=blocks,
                                                         metadata=delivery_metadata(message.key))
+
+                def lookup(claimed_at: datetime) -> dict | None:
+                    return find_delivery(self.client, message.channel, message.key, claimed_at=claimed_at)
             judged: list[Verdict] = []
 
             def hold(exc: BaseException) -> datetime | None:
@@ -164,7 +179,8 @@ class Sender:
 
             target = message.to_user or message.channel
             outcome = deliver_once(message.key, message.kind, now=self.now, session=self.session, send=send,
-                                   hold=hold, target=target, exists=self.known.get(message.key) == "open")
+                                   hold=hold, target=target, exists=self.known.get(message.key) == "open",
+                                   find=self._finder(message, lookup))
             metrics.count_message(message.kind, outcome.status, outcome.error)
             if outcome.status == "failed":
                 self._failed(message, judged[0], outcome)
@@ -177,6 +193,29 @@ class Sender:
             recover(self.session)
             logger.exception("%s %s failed unexpectedly; retried on the next tick", message.kind, message.key)
             self.report.fail(message.label)
+
+    def _finder(self, message: Message, lookup: Callable[[datetime], dict | None]
+                ) -> Callable[[datetime], dict | None]:
+        """The outbox's `find` for a claim a dead process left: `lookup`, whose failure is one log line and a post."""
+        target = message.to_user or message.channel
+
+        def find(claimed_at: datetime) -> dict | None:
+            try:
+                found = lookup(claimed_at)
+            except Exception as exc:
+                what = (f"{message.kind} {message.key} to {target}: a process died sending it, and "
+                        f"{_lookup_failure(exc)}; posting it again, a duplicate is possible")
+                if isinstance(exc, (SlackApiError, LookupCutShort, OSError)):
+                    logger.warning("%s", what)
+                else:
+                    logger.error("%s", what, exc_info=exc)
+                return None
+            if found is not None:
+                logger.info("%s %s to %s: found in Slack, sent by a process that died before recording it; "
+                            "not posted again", message.kind, message.key, target)
+            return found
+
+        return find
 
     def _failed(self, message: Message, verdict: Verdict, outcome: Outcome) -> None:
         target = message.to_user or message.channel

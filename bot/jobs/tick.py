@@ -58,6 +58,8 @@ def run_tick(*, now: datetime, engine: Engine, client: WebClient, workspace: str
     if now.tzinfo is None:
         raise ValueError("run_tick needs a timezone-aware `now`")
     _, state = wake.begin(engine, workspace, now=now)
+    # Every job, even when only check-ins were written since the last computation.
+    state.only = None
     return _run_jobs(now=now, engine=engine, client=client, workspace=workspace, state=state, keep_going=keep_going)
 
 
@@ -68,6 +70,10 @@ def _run_jobs(*, now: datetime, engine: Engine, client: WebClient, workspace: st
     for name, job in JOBS:
         if keep_going is not None and not keep_going():
             break
+        if state.only is not None and name not in state.only:
+            # Only check-ins were written since the last computation: no other job can have gained work.
+            results[name] = Report()
+            continue
         try:
             with session_scope(engine, workspace) as session:
                 session.info["wake_tick"] = state
@@ -79,6 +85,11 @@ def _run_jobs(*, now: datetime, engine: Engine, client: WebClient, workspace: st
             logger.exception("job %s of workspace %s failed at %s; it will run again on the next tick", name,
                              workspace or "(single)", now.isoformat())
             results[name] = None
+    if state.only is not None:
+        ran = [results.get(name) for name in state.only]
+        wake.finish_checkins(engine, state, now=now, settled=all(isinstance(r, Report) and not r.failed and
+                                                                 not r.stopped for r in ran))
+        return results
     wake.finish(engine, state, now=now, wake_at=_next_wake(results, now=now, engine=engine, workspace=workspace))
     return results
 

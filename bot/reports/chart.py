@@ -11,7 +11,7 @@ from bot.rules.schedule import days_around, local_day
 from bot.rules.scoring import expected_fraction, kr_score
 from storage.checkins import recent_checkins
 from storage.models import Team
-from storage.okrs import live_kr_reads
+from storage.okrs import live_key_results
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class TeamChart:
 def team_chart(team: Team, *, session: Session, now: datetime) -> TeamChart | None:
     """The chart of the team's running cycle up to today (its own date), in two queries; None without live KRs."""
     first_day, last_day = days_around(now=now)
-    rows = live_kr_reads(session=session, first_day=first_day, last_day=last_day, team_ids=[team.id])
+    rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[team.id])
     today = local_day(team.timezone, now=now)
     rows = [r for r in rows if r.cycle.start <= today <= r.cycle.end]
     if not rows:

@@ -23,7 +23,7 @@ from bot.rules.scoring import kr_score
 from bot.rules.weeks import KRWeeks
 from storage.checkins import RecentCheckins, recent_checkins
 from storage.models import Team
-from storage.okrs import ActiveKR, LiveKR, live_kr_reads
+from storage.okrs import ActiveKR, live_key_results
 from storage.problems import deactivated
 
 # The biggest movers shown; a mover moved at least glossary.MOVER_MIN.
@@ -100,8 +100,8 @@ def digest_slot(team: Team, *, now: datetime) -> tuple[date, datetime | None] | 
     return day, instant
 
 
-def build_digest(team: Team, rows: Sequence[ActiveKR | LiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks],
-                 *, now: datetime, week_of: date, on: date, gone: Collection[str] = (),
+def build_digest(team: Team, rows: Sequence[ActiveKR], recent: RecentCheckins, weeks: dict[int, KRWeeks], *,
+                 now: datetime, week_of: date, on: date, gone: Collection[str] = (),
                  reminded: set[int] = frozenset()) -> Digest | None:
     """The digest of one team from its KRs, their recent check-ins and weeks; None when no KR is live on `on`.
 
@@ -136,7 +136,7 @@ def build_digest(team: Team, rows: Sequence[ActiveKR | LiveKR], recent: RecentCh
                   participation=participation_of(team, rows, weeks, reminded, on=on))
 
 
-def digest_inputs(rows: Sequence[ActiveKR | LiveKR], *, session: Session, now: datetime
+def digest_inputs(rows: Sequence[ActiveKR], *, session: Session, now: datetime
                   ) -> tuple[RecentCheckins, dict[int, KRWeeks], set[int]]:
     """Recent check-ins (with last week's), the check-in weeks of these KRs and the prompts that were reminded, in
     four queries."""
@@ -152,7 +152,7 @@ def team_digest(team: Team, *, session: Session, now: datetime) -> Digest | None
     today = local_day(team.timezone, now=now)
     week_of = slot[0] if slot else today
     first_day, last_day = days_around(now=now)
-    rows = live_kr_reads(session=session, first_day=first_day, last_day=last_day, team_ids=[team.id])
+    rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[team.id])
     recent, weeks, reminded = digest_inputs(rows, session=session, now=now)
     gone = deactivated({r.kr.owner_id for r in rows}, session=session)
     return build_digest(team, rows, recent, weeks, now=now, week_of=week_of, on=today, gone=gone, reminded=reminded)

@@ -15,7 +15,7 @@ from bot.rules.schedule import days_around, local_day
 from bot.rules.weeks import KRWeeks
 from storage import keys
 from storage.models import Team
-from storage.okrs import ActiveKR, LiveKR, live_kr_reads
+from storage.okrs import ActiveKR, live_key_results
 from storage.outbox import sent
 
 
@@ -73,8 +73,8 @@ class TeamParticipation:
         return rate([w for owner in self.owners for w in owner.weeks])
 
 
-def participation_of(team: Team, rows: Sequence[ActiveKR | LiveKR], weeks: dict[int, KRWeeks], reminded: set[int],
-                     *, on: date) -> TeamParticipation | None:
+def participation_of(team: Team, rows: Sequence[ActiveKR], weeks: dict[int, KRWeeks], reminded: set[int], *,
+                     on: date) -> TeamParticipation | None:
     """The team's participation from its KRs, their weeks and the prompts that were reminded; None when no cycle of
     the team runs on `on`."""
     live = [r for r in rows if r.team.id == team.id and r.cycle.start <= on <= r.cycle.end]
@@ -114,7 +114,7 @@ def reminded_prompts(weeks: dict[int, KRWeeks], *, session: Session) -> set[int]
 def team_participation(team: Team, *, session: Session, now: datetime) -> TeamParticipation | None:
     """One team's participation this cycle, in four queries."""
     first_day, last_day = days_around(now=now)
-    rows = live_kr_reads(session=session, first_day=first_day, last_day=last_day, team_ids=[team.id])
+    rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[team.id])
     weeks = kr_weeks([r.kr.id for r in rows], session=session, now=now)
     return participation_of(team, rows, weeks, reminded_prompts(weeks, session=session),
                             on=local_day(team.timezone, now=now))

@@ -16,7 +16,7 @@ from bot.rules.scoring import Pace, meets, objective_score, pace, threshold_of, 
 from bot.rules.sparkline import WEEKS as SPARK_WEEKS, weekly_scores
 from storage.checkins import RecentCheckins, Seen, recent_checkins
 from storage.models import CheckIn, KeyResult, Team
-from storage.okrs import ActiveKR, LiveKR, TeamRead, live_kr_reads
+from storage.okrs import ActiveKR, live_key_results
 from storage.teams import leads_by_team
 
 
@@ -90,7 +90,7 @@ def observed_is_newer(kr: KeyResult, last: Seen | CheckIn | None, *, now: dateti
     return last is None or kr.observed_at > last.created_at
 
 
-def kr_status(row: ActiveKR | LiveKR, checkins: Sequence[Seen], *, on: date, now: datetime | None = None,
+def kr_status(row: ActiveKR, checkins: Sequence[Seen], *, on: date, now: datetime | None = None,
               history: Sequence[Seen] = ()) -> KRStatus:
     """A KR's status from its check-ins (newest first) and its latest observed value, whichever is newer, measured
     against its cycle on `on`; `history` (oldest first, see storage.checkins.recent_checkins) gives its weekly
@@ -117,14 +117,14 @@ def kr_status(row: ActiveKR | LiveKR, checkins: Sequence[Seen], *, on: date, now
     )
 
 
-def assemble(teams: Sequence[Team | TeamRead], rows: Sequence[ActiveKR | LiveKR], recent: RecentCheckins,
+def assemble(teams: Sequence[Team], rows: Sequence[ActiveKR], recent: RecentCheckins,
              leads: dict[int, list[str]], *, now: datetime, owner_id: str | None = None,
              on: dict[int, date] | None = None) -> list[TeamStatus]:
     """Group KRs into objectives and teams (in the order given), on each team's local date or the date in `on`.
 
     With owner_id, only that owner's objectives and KRs are shown, while objective scores still count every KR.
     """
-    by_team: dict[int, dict[int, list[ActiveKR | LiveKR]]] = defaultdict(lambda: defaultdict(list))
+    by_team: dict[int, dict[int, list[ActiveKR]]] = defaultdict(lambda: defaultdict(list))
     days = {team.id: (on or {}).get(team.id) or local_day(team.timezone, now=now) for team in teams}
     for row in rows:
         day = days.get(row.team.id)
@@ -159,12 +159,12 @@ def trend_since(*, now: datetime) -> datetime:
     return now - timedelta(weeks=SPARK_WEEKS, days=1)
 
 
-def statuses(teams: Sequence[Team | TeamRead], *, session: Session, now: datetime,
+def statuses(teams: Sequence[Team], *, session: Session, now: datetime,
              owner_id: str | None = None, participation: bool = True) -> list[TeamStatus]:
     """The status of these teams in six queries: KRs, their two latest check-ins, leads, and (for whole teams, unless
     participation=False) the weeks with their check-ins, and their reminders, for participation."""
     first_day, last_day = days_around(now=now)
-    rows = live_kr_reads(session=session, first_day=first_day, last_day=last_day, team_ids=[t.id for t in teams])
+    rows = live_key_results(session=session, first_day=first_day, last_day=last_day, team_ids=[t.id for t in teams])
     if owner_id is not None:
         objectives = {r.objective.id for r in rows if r.kr.owner_id == owner_id}
         rows = [r for r in rows if r.objective.id in objectives]
@@ -188,6 +188,6 @@ def team_status(team: Team, *, session: Session, now: datetime) -> TeamStatus:
 def user_status(user_id: str, *, session: Session, now: datetime) -> list[TeamStatus]:
     """The objectives holding a user's live KRs, showing only their KRs, in four queries."""
     first_day, last_day = days_around(now=now)
-    owned = live_kr_reads(session=session, first_day=first_day, last_day=last_day, owner_id=user_id)
+    owned = live_key_results(session=session, first_day=first_day, last_day=last_day, owner_id=user_id)
     teams = list({r.team.id: r.team for r in owned}.values())
     return statuses(teams, session=session, now=now, owner_id=user_id)

@@ -6,6 +6,7 @@ an ApiError carrying Slack's error code.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -13,7 +14,7 @@ from typing import Any
 
 from bot.sim.fake_validate import Refusal, Violation, check_message, check_view, record
 from bot.sim.fake_workspace import TS_BASE_SECONDS
-from bot.sim.fake_wire import ApiError, missing
+from bot.sim.fake_wire import ApiError, missing, truthy
 
 # Message metadata as chat.postMessage takes it: an event_type of letters, digits, underscores and hyphens, and an
 # event_payload object (Slack's docs). Slack posts a message whose event_type is invalid with an
@@ -22,6 +23,33 @@ _EVENT_TYPE = re.compile(r"^[a-zA-Z0-9_-]+$")
 # conversations.history's default and largest page.
 HISTORY_LIMIT = 100
 HISTORY_MAX = 999
+
+
+def _history_ts(raw: Any, error: str) -> float | None:
+    """conversations.history's oldest or latest as a number, or Slack's invalid_ts_oldest / invalid_ts_latest."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise ApiError(error) from None
+
+
+# Slack's history cursors are base64 of "next_ts:" and the digits of the first message of the next page.
+def _cursor(ts: str) -> str:
+    return base64.b64encode(f"next_ts:{ts.replace('.', '')}".encode()).decode()
+
+
+def _from_cursor(raw: Any) -> float | None:
+    if not raw:
+        return None
+    try:
+        digits = base64.b64decode(str(raw), validate=True).decode().removeprefix("next_ts:")
+        if not digits.isdigit() or len(digits) <= 6:
+            raise ValueError(digits)
+    except ValueError:
+        raise ApiError("invalid_cursor") from None
+    return float(f"{digits[:-6]}.{digits[-6:]}")
 
 
 def _check_metadata(raw: Any) -> dict[str, Any] | None:
@@ -167,30 +195,54 @@ class MessageMethods:
         }
         if params.get("attachments") is not None:
             message["attachments"] = copy.deepcopy(params["attachments"])
+        if message["thread_ts"] and truthy(params.get("reply_broadcast")):
+            message["subtype"] = "thread_broadcast"
         if metadata is not None:
             message["metadata"] = metadata
         self._messages[(channel, ts)] = message
         return {"channel": channel, "ts": ts, "message": self._message_payload(message)}
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._resolve_channel(params.get("channel"))
+        raw = params.get("channel")
+        if raw in self._users:
+            # A conversation id only: Slack does not open the DM of a user id here, as chat.postMessage does.
+            raise ApiError("channel_not_found")
+        channel = self._resolve_channel(raw)
         found = self._channels.get(channel)
         if found is not None and not found["is_member"]:
             raise ApiError("channel_not_found" if found["is_private"] else "not_in_channel")
-        oldest = float(params.get("oldest") or 0)
-        latest = float(params["latest"]) if params.get("latest") else None
+        oldest = _history_ts(params.get("oldest"), "invalid_ts_oldest") or 0.0
+        latest = _history_ts(params.get("latest"), "invalid_ts_latest")
+        inclusive = truthy(params.get("inclusive"))
         limit = min(int(params.get("limit") or HISTORY_LIMIT), HISTORY_MAX)
-        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
-        # Newest first, as Slack answers, and only what lies strictly between oldest and latest.
-        picked = sorted((m for (where, ts), m in self._messages.items() if where == channel and float(ts) > oldest
-                         and (latest is None or float(ts) < latest)), key=lambda m: float(m["ts"]), reverse=True)
+        start = _from_cursor(params.get("cursor"))
+        with_metadata = truthy(params.get("include_all_metadata"))
+
+        def within(ts: float) -> bool:
+            # Strictly between oldest and latest unless inclusive, as Slack's docs say; the cursor's page goes on
+            # from (and including) the message it names.
+            return ((ts >= oldest if inclusive else ts > oldest)
+                    and (latest is None or (ts <= latest if inclusive else ts < latest))
+                    and (start is None or ts <= start))
+
+        # Newest first, as Slack answers, and only the conversation's own messages: a thread's replies are not in
+        # its history (conversations.replies has them), but for those also sent to the channel.
+        def listed(m: dict[str, Any]) -> bool:
+            return not m.get("thread_ts") or m["thread_ts"] == m["ts"] or m.get("subtype") == "thread_broadcast"
+
+        picked = sorted((m for (where, ts), m in self._messages.items()
+                         if where == channel and within(float(ts)) and listed(m)),
+                        key=lambda m: float(m["ts"]), reverse=True)
         page = []
         for message in picked[:limit]:
             shown = {k: copy.deepcopy(v) for k, v in message.items() if k != "channel" and v is not None}
             if not with_metadata:
                 shown.pop("metadata", None)
             page.append(shown)
-        return {"messages": page, "has_more": len(picked) > limit}
+        answer: dict[str, Any] = {"messages": page, "has_more": len(picked) > limit, "pin_count": 0}
+        if len(picked) > limit:
+            answer["response_metadata"] = {"next_cursor": _cursor(picked[limit]["ts"])}
+        return answer
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(params.get("channel"))

@@ -102,6 +102,7 @@ class FakeSlack(FaultInjection, WorkspaceMethods, MessageMethods, HookMethods, F
         self._trigger_counter = 0
         self._trigger_clock: Callable[[], float] = time.monotonic
         self._ts_micros = TS_BASE_SECONDS * 1_000_000
+        self._ts_clock: Callable[[], Any] | None = None  # stamp_with
         self._view_counter = 0
         self._hash_counter = 0
         self._faults: list[Fault] = []

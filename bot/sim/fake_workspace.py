@@ -7,6 +7,7 @@ an ApiError carrying Slack's error code.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,8 @@ from typing import Any
 from bot.sim.fake_scopes import METHOD_SCOPES, conversation_scope
 from bot.sim.fake_wire import APP_TOKEN_PREFIX, ApiError, bot_id_of, missing, truthy, tz_zone, user_ids
 
-# Timestamps count up from here so that tests see the same "1700000000.000100" sequence on every run.
+# Timestamps count up from here so that tests see the same "1700000000.000100" sequence on every run (unless
+# stamp_with gives the fake a clock).
 TS_BASE_SECONDS = 1_700_000_000
 TS_STEP_MICROS = 100
 
@@ -134,8 +136,17 @@ class WorkspaceMethods:
             raise ApiError("channel_not_found" if found["is_private"] else "not_in_channel")
         return channel
 
+    def stamp_with(self, clock: Callable[[], datetime] | None) -> None:
+        """Stamp new messages at `clock`'s time, as Slack stamps them at its own (still strictly increasing), so
+        that a test on a simulated clock can look messages up by time (conversations.history's oldest); None
+        goes back to counting up."""
+        with self._lock:
+            self._ts_clock = clock
+
     def _next_ts(self) -> str:
         self._ts_micros += TS_STEP_MICROS
+        if self._ts_clock is not None:
+            self._ts_micros = max(self._ts_micros, int(self._ts_clock().timestamp() * 1_000_000))
         return f"{self._ts_micros // 1_000_000}.{self._ts_micros % 1_000_000:06d}"
 
     def _user_object(self, user: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot.settings import Settings, SettingsError
 from bot.slack.client import check_slack, make_client
-from bot.slack.workspaces import BOT_SCOPES, Installed, targets
+from bot.slack.workspaces import BOT_SCOPES, RECOVERY_SCOPES, Installed, targets
 from storage.db import DatabaseError, make_engine, migration_state, session_scope
 from storage.teams import all_teams
 
@@ -103,7 +103,10 @@ def _token(client: WebClient, settings: Settings, where: str) -> list[Check]:
     granted = {scope.strip() for scope in header.split(",")}
     missing = [scope for scope in BOT_SCOPES if scope not in granted]
     if missing:
-        return [found, Check(False, "scopes" + where, f"the token lacks {', '.join(missing)}: add "
+        # Without only the recovery scopes okrbot sends everything; say what they are for, so nobody hurries.
+        cost = (": okrbot sends without them, but a message a crashed process had sent may be sent again"
+                if set(missing) <= set(RECOVERY_SCOPES) else "")
+        return [found, Check(False, "scopes" + where, f"the token lacks {', '.join(missing)}{cost}: add "
                              f"{'them' if len(missing) > 1 else 'it'} under OAuth & Permissions → Bot Token Scopes "
                              "(manifest.yaml lists every scope), then reinstall the app and copy the new token")]
     return [found, Check(True, "scopes" + where, ", ".join(BOT_SCOPES))]

@@ -12,8 +12,9 @@ from sqlmodel import Session
 
 from bot.rules.away import status_says_away
 from bot.rules.schedule import zone
+from bot.slack.history import find_delivery
 from storage.models import Person
-from storage.people import find_person, get_person, people_by_id
+from storage.people import PersonRow, find_person, get_person, people_by_id, person_rows
 from storage.problems import record, resolve, set_deactivated
 
 logger = logging.getLogger(__name__)
@@ -24,24 +25,25 @@ BULK_THRESHOLD = 20
 
 
 def refresh_zones(user_ids: Iterable[str], *, session: Session, client: WebClient, now: datetime,
-                  stale: bool = True) -> dict[str, Person]:
+                  stale: bool = True) -> dict[str, Person | PersonRow]:
     """Make sure these users' zones are known and under a week old, at the least Slack API cost.
 
     Newcomers are looked up one by one with users.info; once any cached zone is stale, or there are many
     newcomers, a single paginated users.list pass refreshes everyone at a cost of one call per 200 people, which
     keeps a steady-state weekly prompt at about one API call. With stale=False only newcomers are fetched, so a
-    fan-out is not held up by a refresh its zones can do without. Returns the cached records of these users.
+    fan-out is not held up by a refresh its zones can do without. Returns the cached records of these users: the
+    ones it changed as Person, the others as read-only rows (storage.people.person_rows).
     """
     ids = sorted(set(user_ids))
-    people = people_by_id(ids, session=session)
+    people: dict[str, Person | PersonRow] = person_rows(ids, session=session)
     missing = [u for u in ids if u not in people or people[u].tz_fetched_at is None]
     old = [u for u in ids if stale and u not in missing and now - people[u].tz_fetched_at >= TZ_MAX_AGE]
     if old or len(missing) > BULK_THRESHOLD:
+        people.update(people_by_id(ids, session=session))
         seen = _refresh_from_users_list(set(ids), people, session=session, now=now, client=client)
         missing = [u for u in missing if u not in seen]
     for user_id in missing:
-        person = people.get(user_id) or get_person(user_id, session=session)
-        people[user_id] = person
+        person = people[user_id] = get_person(user_id, session=session)
         try:
             remember_user(person, client.users_info(user=user_id)["user"], now=now)
         except SlackApiError as exc:
@@ -96,8 +98,8 @@ def remember_user(person: Person, user: dict, *, now: datetime) -> None:
         person.admin_checked_at = now
 
 
-def fresh_statuses(people: dict[str, Person], since: dict[str, datetime], *, client: WebClient,
-                   now: datetime) -> None:
+def fresh_statuses(people: dict[str, Person | PersonRow], since: dict[str, datetime], *, session: Session,
+                   client: WebClient, now: datetime) -> None:
     """Read again, with users.info, the status of each person whose cached one says away and is older than their
     `since` (their week's check-in slot): a status is never trusted from an earlier week, while a steady-state
     prompt of someone at work still costs no extra call."""
@@ -107,6 +109,7 @@ def fresh_statuses(people: dict[str, Person], since: dict[str, datetime], *, cli
             continue
         if person.status_fetched_at is not None and person.status_fetched_at >= slot:
             continue
+        person = people[user_id] = get_person(user_id, session=session)
         try:
             remember_user(person, client.users_info(user=user_id)["user"], now=now)
         except SlackApiError as exc:
@@ -140,6 +143,22 @@ def send_dm(user_id: str, text: str, message_blocks: list[dict], *, session: Ses
         return response
 
     return send
+
+
+def find_dm(user_id: str, key: str, *, session: Session, client: WebClient) -> Callable[[datetime], dict | None]:
+    """A `find` for the outbox: the DM sent under `key` since a claim, looked up in the user's DM channel.
+
+    With no DM channel cached (the claim was the user's first DM, and the process died before it could keep the
+    channel Slack answered with), conversations.open (im:write) names it without posting anything.
+    """
+    person = get_person(user_id, session=session)
+
+    def find(claimed_at: datetime) -> dict | None:
+        if not person.dm_channel:
+            remember_dm_channel(person, client.conversations_open(users=user_id)["channel"]["id"])
+        return find_delivery(client, dm_target(person), key, claimed_at=claimed_at)
+
+    return find
 
 
 def refresh_from_event(user: dict, *, session: Session, now: datetime) -> bool:

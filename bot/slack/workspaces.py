@@ -72,8 +72,11 @@ def installed_workspaces(bots: sa.Table, *, client_id: str, engine: Engine) -> l
             for workspace, token, name in latest_bots(bots, client_id=client_id, engine=engine, key=workspace_key)]
 
 
+# Only for finding a message a crashed process sent, so that it is not sent twice (bot.slack.history): without
+# them okrbot still sends everything, and such a message may be sent again.
+RECOVERY_SCOPES = ("channels:history", "groups:history", "im:history", "im:write")
 # The bot scopes okrbot asks for when a workspace installs it; manifest.yaml lists the same (tested).
-BOT_SCOPES = ("chat:write", "commands", "users:read", "channels:read", "groups:read", "files:write")
+BOT_SCOPES = ("chat:write", "commands", "users:read", "channels:read", "groups:read", "files:write", *RECOVERY_SCOPES)
 
 
 def installation_store(client_id: str, engine: Engine):

@@ -67,3 +67,40 @@ def test_racing_claims_have_one_winner(engine):
     for t in threads:
         t.join()
     assert len(wins) == 1
+
+
+def test_a_claim_taken_over_is_looked_up_first_and_marked_when_found(engine):
+    with open_session(engine) as s:
+        claim("k", "prompt", now=NOW, session=s)  # then the process dies, after Slack took the message
+    later = NOW + CLAIM_LEASE + timedelta(minutes=1)
+    asked, sent = [], []
+    stamp = f"{(NOW + timedelta(seconds=2)).timestamp():.6f}"
+    with open_session(engine) as s:
+        outcome = deliver_once("k", "prompt", now=later, session=s, send=lambda: sent.append(1),
+                               find=lambda claimed_at: asked.append(claimed_at) or {"channel": "D1", "ts": stamp})
+    assert (outcome.status, outcome.sent, outcome.taken_over_from, asked, sent) == ("recovered", False, NOW, [NOW], [])
+    with open_session(engine) as s:
+        row = s.exec(select(Delivery)).one()
+    # Sent when Slack stamped it, not when it was found.
+    assert (row.channel, row.ts, row.sent_at) == ("D1", stamp, NOW + timedelta(seconds=2))
+
+
+def test_only_a_claim_taken_over_is_looked_up(engine):
+    asked = []
+
+    def find(claimed_at):
+        asked.append(claimed_at)
+
+    def boom():
+        raise ConnectionError("slack is down")
+
+    with open_session(engine) as s:
+        first = deliver_once("k", "prompt", now=NOW, session=s, send=boom, find=find)
+        # A failure gives its claim back: nothing was sent, so the retry does not look.
+        retried = deliver_once("k", "prompt", now=NOW + timedelta(minutes=1), session=s, find=find,
+                               send=lambda: {"channel": "D1", "ts": "1.1"})
+        claim("dead", "prompt", now=NOW, session=s)
+        taken = deliver_once("dead", "prompt", now=NOW + CLAIM_LEASE * 2, session=s, find=find,
+                             send=lambda: {"channel": "D1", "ts": "1.2"})
+    assert (first.status, retried.status, retried.taken_over_from) == ("failed", "sent", None)
+    assert (taken.status, taken.taken_over_from, asked) == ("sent", NOW, [NOW])

@@ -17,7 +17,7 @@ from bot.slack.workspaces import Installed
 from storage import wake
 from storage.absences import set_away
 from storage.db import count_statements, session_scope
-from storage.models import CheckIn, KeyResult, Team, Wake
+from storage.models import CheckIn, KeyResult, Person, Team, Wake
 from tests.conftest import FIXTURES, TOKEN
 
 # Friday 27 Nov, 23:00 UTC: every Growth owner's 10:00 prompt is due (Alice in New York, Bob in Berlin).
@@ -118,7 +118,7 @@ def _checkin(session, now):
     session.add(CheckIn(kr_id=kr.id, author_id="U0BOB", value=15, confidence="red", created_at=now))
 
 
-@pytest.mark.parametrize("change", [_reimport, _author, _user_change, _schedule, _holiday, _away, _checkin],
+@pytest.mark.parametrize("change", [_reimport, _author, _user_change, _schedule, _holiday, _away],
                          ids=lambda f: f.__name__.strip("_"))
 def test_any_write_to_a_jobs_input_wakes_the_next_minute(growth, change):
     engine, client, _ = growth
@@ -145,14 +145,72 @@ def test_a_zone_change_from_users_list_wakes_the_next_minute(growth):
     assert row(engine).wake_at is None
 
 
+def test_a_checkin_wakes_only_the_alerts_job(growth):
+    engine, client, fake = growth
+    with session_scope(engine) as session:
+        # The lead is known already: a first DM to someone new adds their row, a write that wakes every job.
+        session.add(Person(user_id="U0LEAD", tz="UTC", tz_fetched_at=DUE))
+    wake_at = settle(engine, client)
+    before = row(engine)
+    now = DUE + timedelta(minutes=5)
+    with session_scope(engine) as session:
+        _checkin(session, now)
+    after = row(engine)
+    # The workspace's wake stays; the check-in is counted for the alerts job alone.
+    assert (after.wake_at, after.generation) == (wake_at, before.generation)
+    assert after.checkins == before.checkins + 1 != after.checkins_seen
+    settings = Settings(bot_token=TOKEN, signing_secret="s", api_url="http://127.0.0.1:9", database_url="sqlite://",
+                        scheduler=False)
+    assert [t.workspace for t in served(settings, engine, due_at=now + timedelta(minutes=1))] == [""]
+    fake.reset_calls()
+    with count_statements(engine) as statements:
+        results = tick(engine, client, now + timedelta(minutes=1))
+    # Bob's first red reaches the lead; no other job computed (their queries would be dozens).
+    assert sent(results) == results["alerts"].sent and len(results["alerts"].sent) == 1
+    assert len(statements) <= 16, statements
+    settled = row(engine)
+    assert settled.checkins_seen == settled.checkins and settled.wake_at == wake_at
+    # The minute after reads one row again.
+    with count_statements(engine) as statements:
+        assert sent(tick(engine, client, now + timedelta(minutes=2))) == []
+    assert len(statements) <= 2, statements
+
+
+def test_a_status_change_wakes_nothing(growth):
+    engine, client, _ = growth
+    settle(engine, client)
+    before = row(engine)
+    now = DUE + timedelta(minutes=5)
+    with session_scope(engine) as session:
+        # Bob's zone as cached, with a new status: nothing a job reads changes before his next week's slot.
+        assert refresh_from_event({"id": "U0BOB", "tz": "Europe/Berlin",
+                                   "profile": {"status_text": "In a workshop", "status_emoji": ":books:"}},
+                                  session=session, now=now)
+    after = row(engine)
+    assert (after.wake_at, after.generation, after.checkins) == (before.wake_at, before.generation, before.checkins)
+
+
+def test_a_checkin_during_a_full_tick_runs_the_alerts_job_the_next_minute(growth):
+    engine, client, _ = growth
+    settle(engine, client)
+    now = DUE + timedelta(minutes=5)
+    due, state = wake.begin(engine, "", now=now + timedelta(days=2))
+    assert due and state.only is None
+    with session_scope(engine) as session:
+        _checkin(session, now + timedelta(days=2))
+    wake.finish(engine, state, now=now + timedelta(days=2), wake_at=now + timedelta(days=3))
+    due, state = wake.begin(engine, "", now=now + timedelta(days=2, minutes=1))
+    assert due and state.only == wake.CHECKIN_JOBS
+
+
 def test_a_write_during_a_tick_keeps_the_tick_from_storing_a_late_wake(growth):
     engine, client, _ = growth
     settle(engine, client)
     now = DUE + timedelta(minutes=5)
     due, state = wake.begin(engine, "", now=now)
     with session_scope(engine) as session:
-        _checkin(session, now)
-    # A tick that began before the check-in and computed without it stores nothing.
+        _schedule(session, now)
+    # A tick that began before the write and computed without it stores nothing.
     wake.finish(engine, state, now=now, wake_at=now + timedelta(days=1))
     assert row(engine).wake_at is None
 

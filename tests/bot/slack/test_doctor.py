@@ -79,9 +79,24 @@ def test_a_token_without_a_scope_names_it(db_url, capsys):
         imported(env, capsys)
         code, lines = doctor(env, capsys)
     assert code == 1
-    assert lines[1].startswith("✗ scopes: the token lacks channels:read, groups:read, files:write: add them under "
-                               "OAuth & Permissions → Bot Token Scopes")
+    assert lines[1].startswith("✗ scopes: the token lacks channels:read, groups:read, files:write, channels:history, "
+                               "groups:history, im:history, im:write: add them under OAuth & Permissions → Bot "
+                               "Token Scopes")
     assert "reinstall the app" in lines[1]
+
+
+def test_an_installation_from_before_the_history_scopes_is_told_what_they_are_for(db_url, capsys):
+    older = ("chat:write", "commands", "users:read", "channels:read", "groups:read", "files:write")
+    with FakeSlack(tokens=[TOKEN], scopes=older) as fake:
+        fake.add_channel("C0GROWTH", name="growth")
+        env = {"DATABASE_URL": db_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake.url,
+               "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+        imported(env, capsys)
+        code, lines = doctor(env, capsys)
+    assert code == 1
+    assert lines[1].startswith("✗ scopes: the token lacks channels:history, groups:history, im:history, im:write: "
+                               "okrbot sends without them, but a message a crashed process had sent may be sent "
+                               "again: add them under OAuth & Permissions")
 
 
 def test_a_channel_okrbot_is_not_in(env, slack, capsys):

@@ -1,7 +1,7 @@
 """check-ins indexed by KR and time, and by week and KR: a report reads only the weeks it shows
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 23:00:00
 
 storage.checkins.recent_checkins reads each KR's check-ins after an instant and its two latest before it. Through
@@ -14,8 +14,8 @@ for it: SQLite answered through the KR's index, reading all its check-ins for ea
 from alembic import op
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
