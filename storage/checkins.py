@@ -97,7 +97,7 @@ def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
     latest: dict[int, tuple[Seen, ...]] = {}
     as_of: dict[int, Seen] = {}
     history: dict[int, tuple[Seen, ...]] = {}
-    rows = map(Seen._make, read_rows(_RECENT, {"ids": ids, "edge": edge, "now": now}, session=session))
+    rows = map(Seen._make, read_rows(_RECENT, {"ids": ids, "edge": edge, "now": now}, session=session).all())
     # By KR, newest first: each KR's rows in one go, rather than testing every row against every question.
     for kr_id, group in groupby(rows, key=attrgetter("kr_id")):
         found = list(group)

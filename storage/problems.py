@@ -71,7 +71,7 @@ def deactivated(user_ids: Iterable[str], *, session: Session) -> set[str]:
     """Which of these users okrbot knows to be deactivated."""
     found: set[str] = set()
     for chunk in chunked(sorted(set(user_ids))):
-        found.update(user_id for user_id, in read_rows(_DEACTIVATED, {"ids": chunk}, session=session))
+        found.update(user_id for user_id, in read_rows(_DEACTIVATED, {"ids": chunk}, session=session).all())
     return found
 
 

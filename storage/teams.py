@@ -93,7 +93,7 @@ def leads_by_team(team_ids: Iterable[int], *, session: Session) -> dict[int, lis
     ids = list(set(team_ids))
     out: dict[int, list[str]] = defaultdict(list)
     if ids:
-        for team_id, user_id in read_rows(_LEADS, {"ids": ids}, session=session):
+        for team_id, user_id in read_rows(_LEADS, {"ids": ids}, session=session).all():
             out[team_id].append(user_id)
     return dict(out)
 
