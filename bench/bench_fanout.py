@@ -44,23 +44,29 @@ class SimClock:
         self.t += max(0.0, seconds)
 
 
+def insert_okrs(conn, owners: int) -> list[int]:
+    """The data set's cycle, teams of 5 owners (Friday 10:00 check-ins, Monday 09:00 digests, UTC), one objective
+    each and one KR per owner (U000000, U000001...), with executemany; returns the team ids in order."""
+    conn.execute(sa.insert(Cycle), [{"name": "2026-Q4", "start": date(2026, 10, 1), "end": date(2026, 12, 31)}])
+    cycle_id = conn.execute(sa.select(Cycle.id)).scalar_one()
+    conn.execute(sa.insert(Team), [{"name": f"Team {t}", "channel": f"C{t:05d}", "timezone": "UTC",
+                                    "checkin_day": 4, "checkin_time": "10:00", "digest_day": 0,
+                                    "digest_time": "09:00"} for t in range(owners // 5)])
+    team_ids = conn.execute(sa.select(Team.id).order_by(Team.id)).scalars().all()
+    conn.execute(sa.insert(Objective), [{"team_id": tid, "cycle_id": cycle_id, "key": "o", "title": "Objective",
+                                         "type": "aspirational"} for tid in team_ids])
+    obj_ids = conn.execute(sa.select(Objective.id).order_by(Objective.id)).scalars().all()
+    conn.execute(sa.insert(KeyResult), [
+        {"objective_id": oid, "key": f"k{k}", "title": f"Increase metric {k} from 0 to 10",
+         "owner_id": f"U{n * 5 + k:06d}", "baseline": 0, "target": 10, "unit": ""}
+        for n, oid in enumerate(obj_ids) for k in range(5)])
+    return list(team_ids)
+
+
 def seed(engine, fake: FakeSlack, owners: int) -> None:
     zones = ["UTC", "Europe/London", "Africa/Abidjan", "Atlantic/Reykjavik"]  # UTC+0 in November: one due slot
     with engine.begin() as conn:
-        conn.execute(sa.insert(Cycle), [{"name": "2026-Q4", "start": date(2026, 10, 1), "end": date(2026, 12, 31)}])
-        cycle_id = conn.execute(sa.select(Cycle.id)).scalar_one()
-        teams = owners // 5
-        conn.execute(sa.insert(Team), [{"name": f"Team {t}", "channel": f"C{t:05d}", "timezone": "UTC",
-                                        "checkin_day": 4, "checkin_time": "10:00", "digest_day": 0,
-                                        "digest_time": "09:00"} for t in range(teams)])
-        team_ids = conn.execute(sa.select(Team.id).order_by(Team.id)).scalars().all()
-        conn.execute(sa.insert(Objective), [{"team_id": tid, "cycle_id": cycle_id, "key": "o", "title": "Objective",
-                                             "type": "aspirational"} for tid in team_ids])
-        obj_ids = conn.execute(sa.select(Objective.id).order_by(Objective.id)).scalars().all()
-        conn.execute(sa.insert(KeyResult), [
-            {"objective_id": oid, "key": f"k{k}", "title": f"Increase metric {k} from 0 to 10",
-             "owner_id": f"U{n * 5 + k:06d}", "baseline": 0, "target": 10, "unit": ""}
-            for n, oid in enumerate(obj_ids) for k in range(5)])
+        insert_okrs(conn, owners)
     for n in range(owners):
         fake.add_user(f"U{n:06d}", tz=zones[n % len(zones)])
 

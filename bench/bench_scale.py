@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench_fanout import insert_okrs  # noqa: E402
 from bot.jobs.sending import Report  # noqa: E402
 from bot.jobs.tick import JOBS, run_workspace  # noqa: E402
 from bot.sim.fake_slack import FakeSlack  # noqa: E402
@@ -38,7 +39,7 @@ from bot.slack.workspaces import Installed  # noqa: E402
 from storage import keys  # noqa: E402
 from storage.db import count_statements, make_engine, session_scope, upgrade  # noqa: E402
 from storage.wake import TickWake  # noqa: E402
-from storage.models import CheckIn, Cycle, Delivery, KeyResult, Objective, Person, Prompt, PromptItem, Team  # noqa: E402
+from storage.models import CheckIn, Delivery, KeyResult, Person, Prompt, PromptItem  # noqa: E402
 
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 MONDAY = date(2026, 11, 23)
@@ -48,22 +49,9 @@ TOKEN = "xoxb-bench-scale"
 
 def seed(engine, owners: int, sample: int) -> tuple[list[str], list[int]]:
     """Insert the data set with executemany; returns the owners and team ids left due for the catch-up."""
-    teams = owners // 5
     fetched = FRIDAY - timedelta(days=1)
     with engine.begin() as conn:
-        conn.execute(sa.insert(Cycle), [{"name": "2026-Q4", "start": date(2026, 10, 1), "end": date(2026, 12, 31)}])
-        cycle_id = conn.execute(sa.select(Cycle.id)).scalar_one()
-        conn.execute(sa.insert(Team), [{"name": f"Team {t}", "channel": f"C{t:05d}", "timezone": "UTC",
-                                        "checkin_day": 4, "checkin_time": "10:00", "digest_day": 0,
-                                        "digest_time": "09:00"} for t in range(teams)])
-        team_ids = conn.execute(sa.select(Team.id).order_by(Team.id)).scalars().all()
-        conn.execute(sa.insert(Objective), [{"team_id": tid, "cycle_id": cycle_id, "key": "o", "title": "Objective",
-                                             "type": "aspirational"} for tid in team_ids])
-        obj_ids = conn.execute(sa.select(Objective.id).order_by(Objective.id)).scalars().all()
-        conn.execute(sa.insert(KeyResult), [
-            {"objective_id": oid, "key": f"k{k}", "title": f"Increase metric {k} from 0 to 10", "ref": n * 5 + k + 1,
-             "owner_id": f"U{n * 5 + k:06d}", "baseline": 0, "target": 10, "unit": ""}
-            for n, oid in enumerate(obj_ids) for k in range(5)])
+        team_ids = insert_okrs(conn, owners)
         conn.execute(sa.insert(Person), [{"user_id": f"U{n:06d}", "tz": "UTC", "tz_fetched_at": fetched}
                                          for n in range(owners)])
         krs = conn.execute(sa.select(KeyResult.id, KeyResult.owner_id).order_by(KeyResult.id)).all()

@@ -48,13 +48,16 @@ def person_rows(user_ids: Iterable[str], *, session: Session) -> dict[str, Perso
     """
     wanted = set(user_ids)
     make = PersonRow._make
-    stmt = select(Person.user_id, *_PERSON_COLUMNS)
+    stmt = select(*_PERSON_COLUMNS)
     if len(wanted) > CHUNK:
-        # Most of the workspace: one scan costs less than rendering and running the IN lists.
-        return {row[0]: make(row[1:]) for row in session.execute(stmt) if row[0] in wanted}
+        # Most of the workspace: one scan costs less than rendering and running the IN lists; in batches, so the
+        # driver's rows are not all held at once beside the records.
+        rows = (make(row) for row in session.execute(stmt.execution_options(yield_per=1000)))
+        return {person.user_id: person for person in rows if person.user_id in wanted}
     found: dict[str, PersonRow] = {}
     for chunk in chunked(sorted(wanted)):
-        found.update((row[0], make(row[1:])) for row in session.execute(stmt.where(Person.user_id.in_(chunk))))
+        found.update((person.user_id, person) for person in
+                     map(make, session.execute(stmt.where(Person.user_id.in_(chunk)))))
     return found
 
 

@@ -18,7 +18,7 @@ from bot.rules.next_due import earliest, next_weekly
 from bot.rules.schedule import (days_around, local_instant, most_recent_slot, owner_zone, parse_hhmm, same_series,
                                 week_key)
 from bot.rules.text import plural
-from bot.slack.people import TZ_MAX_AGE, fresh_statuses, refresh_zones, send_dm
+from bot.slack.people import TZ_MAX_AGE, fresh_statuses, refresh_zones, send_dm, zones_to_refresh
 from bot.views.checkin import prompt_message, prompt_preview
 from storage import keys
 from storage.absences import stretches_of
@@ -97,7 +97,10 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
             continue
         sender.send(_message(prompt, week.rows, session=session, latest=latest, now=now))
     del recipients
-    people = refresh_zones(by_owner, session=session, client=client, now=now)
+    if zones_to_refresh(by_owner, people, now=now):
+        # Read again without the rows above still held: at 100,000 owners each copy is 50 MB.
+        people = None
+        people = refresh_zones(by_owner, session=session, client=client, now=now)
     sender.report.next_due = _next_due(by_owner, people, now=now)
     return sender.report
 

@@ -55,6 +55,12 @@ def refresh_zones(user_ids: Iterable[str], *, session: Session, client: WebClien
     return people
 
 
+def zones_to_refresh(user_ids: Iterable[str], people: dict[str, Person | PersonRow], *, now: datetime) -> bool:
+    """Whether refresh_zones would ask Slack anything about these users: one unknown, or a zone a week old."""
+    return any(person is None or person.tz_fetched_at is None or now - person.tz_fetched_at >= TZ_MAX_AGE
+               for person in map(people.get, user_ids))
+
+
 def _refresh_from_users_list(wanted: set[str], people: dict[str, Person], *, session: Session, now: datetime,
                              client: WebClient) -> set[str]:
     seen: set[str] = set()
