@@ -6,16 +6,17 @@ Builds the database (SQLite in a temporary directory, or a fresh schema of the P
 --postgres), serves the real Bolt app on loopback against bot.sim.fake_slack.FakeSlack, then reports:
   * p50/p99 of N signed `/okr status TEAM` requests (until the answer is posted to the response_url) for a team of 5 objectives x 5 KRs with 13 weeks of check-ins
     (target: p99 < 50 ms), and the SQL statements one answer costs;
-  * p50/p99 of building that team's digest, and the SQL statements per team digest in a tick where every team is
-    due (target: <= 3);
+  * p50/p99 of building that team's digest (wall clock and CPU), and the SQL statements per team digest in a tick
+    where every team is due (target: <= 3);
   * the CPU one `/okr status TEAM` answer costs in-process (status_reply: queries and Block Kit), for that team
     with 13 and with 52 weeks of weekly check-ins behind it (target: <= 3 ms at 13 weeks, and reading only the
-    weeks shown, so 52 weeks cost about the same).
+    weeks shown, so 52 weeks cost about the same); the best of ROUNDS rounds, with their median.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -62,6 +63,9 @@ FIRST_FRIDAY = datetime(2026, 10, 2, 10, 0, tzinfo=UTC)
 DIGEST_DUE = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
 NOW = DIGEST_DUE + timedelta(hours=3)
 BATCH = 5_000
+# CPU is timed in rounds and the best one printed: on a machine shared with other work, CPU time itself grows with
+# the load (caches and cores are shared), and the least disturbed round is the one that compares across runs.
+ROUNDS = 5
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -175,17 +179,19 @@ def bench_status(engine, fake: FakeSlack, requests: int) -> None:
 def bench_digest(engine, fake: FakeSlack, builds: int) -> None:
     with session_scope(engine) as session:
         team = find_team(MEASURED, session=session)
-    samples = []
+    samples, cpu = [], []
     for n in range(builds + 5):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with session_scope(engine) as session, count_statements(engine) as statements:
             digest = team_digest(team, session=session, now=DIGEST_DUE)
             _, blocks = digest_message(digest)
         if n >= 5:  # the first few warm up
             samples.append((time.perf_counter() - started) * 1000)
-    print(f"digest of {MEASURED!r} built {builds} times: p50 {percentile(samples, 50):.1f} ms, "
-          f"p99 {percentile(samples, 99):.1f} ms  ({len(blocks)} blocks; {len(statements)} SQL statements alone: "
-          f"its KRs, recent check-ins, 2 for the weeks)")
+            cpu.append((time.process_time() - cpu_started) * 1000)
+    print(f"digest of {MEASURED!r} (25 KRs) built {builds} times: p50 {percentile(samples, 50):.1f} ms, "
+          f"p99 {percentile(samples, 99):.1f} ms; CPU p50 {percentile(cpu, 50):.1f} ms, best {min(cpu):.1f} ms  "
+          f"({len(blocks)} blocks; {len(statements)} SQL statements alone: its KRs, recent check-ins, the weeks, "
+          f"their reminders, deactivated owners)")
 
     client = WebClient(TOKEN, base_url=fake.url)
     started = time.perf_counter()
@@ -243,11 +249,14 @@ def bench_status_cpu(postgres: bool, calls: int) -> None:
                     assert "Objective 5" in str(answer), answer
                     with count_statements(engine) as statements:
                         status_reply([MEASURED], "UBENCHL", mentioned=None, session=session, now=NOW)
-                    started = time.process_time()
-                    for _ in range(calls):
-                        status_reply([MEASURED], "UBENCHL", mentioned=None, session=session, now=NOW)
-                    cpu = (time.process_time() - started) / calls * 1000
-                print(f"/okr status {MEASURED!r} (25 KRs) with {weeks} weeks of check-ins: {cpu:.2f} ms CPU per answer, "
+                    rounds = []
+                    for _ in range(ROUNDS):
+                        started = time.process_time()
+                        for _ in range(max(1, calls // ROUNDS)):
+                            status_reply([MEASURED], "UBENCHL", mentioned=None, session=session, now=NOW)
+                        rounds.append((time.process_time() - started) / max(1, calls // ROUNDS) * 1000)
+                print(f"/okr status {MEASURED!r} (25 KRs) with {weeks} weeks of check-ins: {min(rounds):.2f} ms CPU per "
+                      f"answer (best of {ROUNDS} rounds; median {statistics.median(rounds):.2f} ms), "
                       f"{len(statements)} SQL statements  (target <= 3 ms at 13 weeks)")
             finally:
                 engine.dispose()

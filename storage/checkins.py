@@ -6,16 +6,18 @@ the current versions are read here, except by the queries that say otherwise.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
+from operator import attrgetter
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlmodel import Session, select
 
+from storage.db import read_rows
 from storage.models import CheckIn, KeyResult
 
 _NEWEST_FIRST = (CheckIn.created_at.desc(), CheckIn.id.desc())
@@ -58,7 +60,8 @@ class RecentCheckins:
 
 
 def _ranked_before_edge(offset: int):
-    # Per KR, through the index on kr_id: its check-in ranked `offset` (0 = newest) among those up to the edge.
+    # Per KR, through the (kr_id, created_at) index: its check-in ranked `offset` (0 = newest) among those up to the
+    # edge.
     older = orm.aliased(CheckIn, name=f"older{offset}")
     return (select(older.id).where(older.kr_id == KeyResult.id, older.replaced_at.is_(None),
                                    older.created_at <= sa.bindparam("edge", type_=CheckIn.created_at.type))
@@ -68,18 +71,19 @@ def _ranked_before_edge(offset: int):
 
 # Only the weeks a report shows are read: every check-in after the earliest instant it asks about (the edge), and
 # each KR's two latest at or before the edge (which hold the one in force then, and the latest two when the weeks
-# after it have fewer). A window function over all of a KR's check-ins made a status cost more the longer the KR
-# had been checked in on. Built once: building it cost as much as running it.
+# after it have fewer); the two parts cannot overlap. A window function over all of a KR's check-ins made a status
+# cost more the longer the KR had been checked in on. Built once: building it cost as much as running it.
 _IDS = sa.bindparam("ids", expanding=True)
-_RECENT = (
-    select(CheckIn.id, CheckIn.kr_id, CheckIn.value, CheckIn.confidence, CheckIn.created_at)
-    .where(CheckIn.id.in_(sa.union_all(
-        select(CheckIn.id).where(CheckIn.kr_id.in_(_IDS), _CURRENT,
-                                 CheckIn.created_at > sa.bindparam("edge", type_=CheckIn.created_at.type),
-                                 CheckIn.created_at <= sa.bindparam("now", type_=CheckIn.created_at.type)),
-        *(select(_ranked_before_edge(offset)).where(KeyResult.id.in_(_IDS)) for offset in (0, 1)))))
-    .order_by(CheckIn.kr_id, CheckIn.created_at.desc(), CheckIn.id.desc())
+_SEEN = (CheckIn.id, CheckIn.kr_id, CheckIn.value, CheckIn.confidence, CheckIn.created_at)
+_RECENT = sa.union_all(
+    select(*_SEEN).where(CheckIn.kr_id.in_(_IDS), _CURRENT,
+                         CheckIn.created_at > sa.bindparam("edge", type_=CheckIn.created_at.type),
+                         CheckIn.created_at <= sa.bindparam("now", type_=CheckIn.created_at.type)),
+    select(*_SEEN).where(CheckIn.id.in_(sa.union_all(
+        *(select(_ranked_before_edge(offset)).where(KeyResult.id.in_(_IDS)) for offset in (0, 1))))),
 )
+_RECENT = _RECENT.order_by(_RECENT.selected_columns.kr_id, _RECENT.selected_columns.created_at.desc(),
+                           _RECENT.selected_columns.id.desc())
 
 
 def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
@@ -90,22 +94,23 @@ def recent_checkins(kr_ids: Iterable[int], *, session: Session, now: datetime,
     if not ids:
         return RecentCheckins()
     edge = min(at for at in (since, history_since, now) if at is not None)
-    latest: dict[int, list[Seen]] = defaultdict(list)
+    latest: dict[int, tuple[Seen, ...]] = {}
     as_of: dict[int, Seen] = {}
-    history: dict[int, list[Seen]] = defaultdict(list)
-    for row in session.execute(_RECENT, {"ids": ids, "edge": edge, "now": now}):
-        row = Seen(*row)
-        if len(latest[row.kr_id]) < 2:
-            latest[row.kr_id].append(row)
-        if since is not None and row.created_at <= since and row.kr_id not in as_of:
-            as_of[row.kr_id] = row
+    history: dict[int, tuple[Seen, ...]] = {}
+    rows = map(Seen._make, read_rows(_RECENT, {"ids": ids, "edge": edge, "now": now}, session=session).all())
+    # By KR, newest first: each KR's rows in one go, rather than testing every row against every question.
+    for kr_id, group in groupby(rows, key=attrgetter("kr_id")):
+        found = list(group)
+        latest[kr_id] = tuple(found[:2])
+        if since is not None:
+            before = next((c for c in found if c.created_at <= since), None)
+            if before is not None:
+                as_of[kr_id] = before
         if history_since is not None:
-            kept = history[row.kr_id]
-            # Newest first: everything after history_since, then the one in force at it, then nothing older.
-            if row.created_at > history_since or not kept or kept[-1].created_at > history_since:
-                kept.append(row)
-    return RecentCheckins({k: tuple(v) for k, v in latest.items()}, as_of,
-                          {k: tuple(reversed(v)) for k, v in history.items()})
+            # Everything after history_since, then the one in force at it, then nothing older; oldest first.
+            after = next((n for n, c in enumerate(found) if c.created_at <= history_since), len(found))
+            history[kr_id] = tuple(reversed(found[:after + 1]))
+    return RecentCheckins(latest, as_of, history)
 
 
 def red_checkins_since(start: datetime, *, session: Session, now: datetime

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import chunked
+from storage.db import chunked, read_rows
 from storage.models import Delivery, Person, Problem
 from storage.people import get_person
 
@@ -62,10 +62,14 @@ def resolve(subjects: Iterable[str], *, session: Session) -> int:
     return released
 
 
+# Built once: every digest asks it about its owners.
+_DEACTIVATED = select(Person.user_id).where(Person.deactivated_at.is_not(None))
+
+
 def deactivated(user_ids: Iterable[str], *, session: Session) -> set[str]:
     """Which of these users okrbot knows to be deactivated."""
     # Few people are deactivated: reading them all is one small query, where IN lists of every owner were many.
-    gone = set(session.exec(select(Person.user_id).where(Person.deactivated_at.is_not(None))))
+    gone = {user_id for user_id, in read_rows(_DEACTIVATED, {}, session=session).all()}
     return gone & set(user_ids)
 
 

@@ -8,8 +8,20 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import CHUNK, chunked, workspace_of
+from storage.db import CHUNK, chunked, read_rows, workspace_of
 from storage.models import CheckIn, Prompt, PromptItem
+
+
+# Built once: building the select and its EXISTS cost a status more than running it.
+_NOW = sa.bindparam("now", type_=Prompt.due_at.type)
+_WEEK_ROWS = (
+    select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at, Prompt.away, Prompt.week_key,
+           sa.exists().where(CheckIn.kr_id == PromptItem.kr_id, CheckIn.prompt_id == Prompt.id,
+                             CheckIn.created_at <= _NOW).label("checked"))
+    .join(Prompt, Prompt.id == PromptItem.prompt_id)
+    .where(Prompt.due_at <= _NOW)
+)
+_WEEK_ROWS_OF = _WEEK_ROWS.where(PromptItem.kr_id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def week_rows(kr_ids: Iterable[int], *, session: Session, now: datetime
@@ -19,17 +31,11 @@ def week_rows(kr_ids: Iterable[int], *, session: Session, now: datetime
     ids = list(set(kr_ids))
     if not ids:
         return []
-    checked = (sa.exists().where(CheckIn.kr_id == PromptItem.kr_id, CheckIn.prompt_id == Prompt.id,
-                                 CheckIn.created_at <= now))
-    stmt = (select(PromptItem.kr_id, Prompt.id, Prompt.due_at, Prompt.skipped_at, Prompt.away, Prompt.week_key,
-                   checked.label("checked"))
-            .join(Prompt, Prompt.id == PromptItem.prompt_id)
-            .where(Prompt.due_at <= now))
     if len(ids) > CHUNK:
         # Every live KR (a job's full computation): one scan costs less than rendering an IN list of them all.
         wanted = set(ids)
-        return [row for row in session.execute(stmt) if row[0] in wanted]
-    return list(session.execute(stmt.where(PromptItem.kr_id.in_(ids))).all())
+        return [row for row in read_rows(_WEEK_ROWS, {"now": now}, session=session).all() if row[0] in wanted]
+    return read_rows(_WEEK_ROWS_OF, {"ids": ids, "now": now}, session=session).all()
 
 
 def current_prompt_for(kr_id: int, *, session: Session, now: datetime) -> Prompt | None:

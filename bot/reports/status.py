@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
 from bot.reports.participation import TeamParticipation, participation_of, reminded_prompts
 from bot.reports.weeks import kr_weeks
-from bot.rules.schedule import days_around, local_day
+from bot.rules.schedule import days_around, local_day, zone
 from bot.rules.scoring import Pace, meets, objective_score, pace, threshold_of, trend
 from bot.rules.sparkline import WEEKS as SPARK_WEEKS, weekly_scores
 from storage.checkins import RecentCheckins, Seen, recent_checkins
@@ -101,6 +101,8 @@ def kr_status(row: ActiveKR, checkins: Sequence[Seen], *, on: date, now: datetim
     observed = observed_is_newer(kr, last, now=now)
     if observed:
         value = kr.observed_value
+    # The zone looked up once per KR rather than once per check-in of its history (local_day).
+    tz = zone(row.team.timezone) or UTC
     # Pace carries the KR's score (kr_score of the value, 0.0 without one): scoring twice costs exact fractions twice.
     on_pace = pace(kr.baseline, kr.target, value, cycle.start, cycle.end, on)
     return KRStatus(
@@ -109,7 +111,7 @@ def kr_status(row: ActiveKR, checkins: Sequence[Seen], *, on: date, now: datetim
         trend=trend([c.value for c in reversed(checkins[:2])]),
         last_at=last.created_at if last else None, ref=kr.ref,
         value_origin=kr.observed_origin if observed else None, value_at=kr.observed_at if observed else None,
-        weekly=weekly_scores([(local_day(row.team.timezone, now=c.created_at), c.value) for c in history],
+        weekly=weekly_scores([(c.created_at.astimezone(tz).date(), c.value) for c in history],
                              baseline=kr.baseline, target=kr.target, start=cycle.start, on=on),
         source_note=kr.source_note,
     )

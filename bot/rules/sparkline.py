@@ -8,6 +8,7 @@ same way: up is towards the target, also for a decreasing target, and a full blo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -26,18 +27,23 @@ def weekly_scores(points: Sequence[tuple[date, float]], *, baseline: float, targ
     `points` are (day, value) check-ins, oldest first; one on a week's last day counts for that week.
     """
     out: list[float | None] = []
-    for back in range(weeks - 1, -1, -1):
-        week_end = on - timedelta(weeks=back)
+    # One pass over the points: the weeks run oldest first too, so each week carries on from where the last stopped.
+    value, seen, count = baseline, 0, len(points)
+    for week_end in week_ends(on, weeks):
         if week_end < start:
             out.append(None)
             continue
-        value = baseline
-        for day, checked in points:
-            if day > week_end:
-                break
-            value = checked
+        while seen < count and points[seen][0] <= week_end:
+            value = points[seen][1]
+            seen += 1
         out.append(kr_score(baseline, target, value))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def week_ends(on: date, weeks: int = WEEKS) -> tuple[date, ...]:
+    """The last days of the `weeks` weeks ending on `on`, oldest first (the same for every KR of a status)."""
+    return tuple(on - timedelta(weeks=back) for back in range(weeks - 1, -1, -1))
 
 
 def sparkline(scores: Sequence[float | None]) -> str:

@@ -5,6 +5,7 @@ Everything here is a pure function returning the dicts Slack renders; the views 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -140,6 +141,8 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Remembered: a status writes each KR's value and target, the same few pairs over and over.
+@functools.lru_cache(maxsize=4096)
 def value_text(value: float, unit: str) -> str:
     """A value with its unit for mrkdwn: the unit is typed by people, so it is escaped."""
     return escape(format_value(value, unit))

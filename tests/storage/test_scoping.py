@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from storage.db import UnscopedSession, open_session, session_scope
+from storage.db import UnscopedSession, open_session, read_rows, session_scope
 from storage.models import (SCOPED_TABLES, Absence, CheckIn, Cycle, Delivery, Grading, KeyResult, KRGrade, Objective,
                             ObservedValue, Person, Problem, Prompt, PromptItem, Team, TeamLead)
 from storage.checkins import latest_checkins
@@ -24,6 +24,7 @@ from storage.people import find_person
 from storage.teams import leads_by_team
 from storage.checkins import recent_checkins
 from storage.okrs import live_key_results
+from storage.prompts import week_rows
 from storage.outbox import sent
 from storage.teams import find_team, live_team_cycles, team_names, team_overview, teams_of_user
 from tests.status_helpers import add_team, cycle
@@ -159,6 +160,8 @@ def test_joins_aliases_and_subqueries_stay_in_the_workspace(engine, seeded):
         assert set(latest_checkins(both, session=s)) == set(t1.krs)
         assert {r.kr.id for r in live_key_results(team_ids=[t1.team, t2.team], session=s, first_day=Q4[0],
                                                   last_day=Q4[1])} == set(t1.krs)
+        assert live_key_results(owner_id="U0T2OWN", session=s, first_day=Q4[0], last_day=Q4[1]) == []
+        assert {r[0] for r in week_rows(both, session=s, now=NOW + timedelta(days=7))} == {t1.krs[0]}
         assert leads_by_team([t1.team, t2.team], session=s) == {t1.team: [SAME]}
         assert find_team("growth", session=s).id == t1.team
         assert team_names(session=s) == ["Growth"]
@@ -167,6 +170,18 @@ def test_joins_aliases_and_subqueries_stay_in_the_workspace(engine, seeded):
             (t1.team, t1.cycle)]
         assert [t.id for t in teams_of_user(SAME, session=s, first_day=Q4[0], last_day=Q4[1])] == [t1.team]
         assert set(sent(["digest:Growth:2026-11-23"], session=s)) == {"digest:Growth:2026-11-23"}
+
+
+def test_prebuilt_statements_read_only_the_workspace_of_each_session(engine, seeded):
+    # read_rows scopes a statement once per workspace: each session must still get its own rows, aliases included.
+    older = aliased(CheckIn)
+    prebuilt = (select(older.id).join(KeyResult, KeyResult.id == older.kr_id)
+                .where(older.kr_id.in_(sa.bindparam("ids", expanding=True))))
+    both = [*seeded["T1"].krs, *seeded["T2"].krs]
+    for workspace in (*WORKSPACES, *WORKSPACES):
+        with session_scope(engine, workspace) as s:
+            assert sorted(r.id for r in read_rows(prebuilt, {"ids": both}, session=s)) == sorted(
+                seeded[workspace].checkins)
 
 
 def test_counts_count_only_the_workspace(engine, seeded):
