@@ -46,6 +46,8 @@ class _Rows:
 _KR, _OBJECTIVE, _TEAM, _CYCLE = (_Rows(KeyResult, "kr"), _Rows(Objective, "objective"), _Rows(Team, "team"),
                                   _Rows(Cycle, "cycle"))
 _PARTS = (_KR, _OBJECTIVE, _TEAM, _CYCLE)
+# For the other read-only records of teams and cycles (storage.teams).
+TEAM_ROWS, CYCLE_ROWS = _TEAM, _CYCLE
 
 
 def _kr_join():
