@@ -23,7 +23,7 @@ from bot.rules.schedule import days_around
 from bot.rules.weeks import KRWeeks
 from bot.views.nudges import lead_nudge_message, nudge_message
 from storage import keys
-from storage.okrs import ActiveKR, live_key_results
+from storage.okrs import ActiveKR, live_key_results_by_owner
 from storage.problems import deactivated
 from storage.teams import leads_by_team
 
@@ -34,19 +34,20 @@ def send_due_nudges(*, now: datetime, session: Session, client: WebClient) -> Re
     # Streaks grow only when a prompt is created, and end with a check-in: writes, which wake the tick by themselves.
     sender.report.next_due = NEVER
     first_day, last_day = days_around(now=now)
-    rows = live_key_results(session=session, first_day=first_day, last_day=last_day)
-    weeks = kr_weeks([r.kr.id for r in rows], session=session, now=now)
     groups: dict[tuple[int, str], list[tuple[ActiveKR, KRWeeks]]] = defaultdict(list)
-    # A deactivated owner cannot be nudged; their leads were told once that the account is gone (jobs.problems).
-    gone = deactivated({row.kr.owner_id for row in rows}, session=session)
-    for row in rows:
-        w = weeks.get(row.kr.id)
-        if row.kr.owner_id in gone:
-            continue
-        # A check-in (or a skip) in the open week means the owner is back: nudging now would be noise.
-        if w is None or w.missed_streak < NUDGE_AFTER or w.checked_in_this_week:
-            continue
-        groups[(w.streak_start.prompt_id, row.kr.owner_id)].append((row, w))
+    # Owner by owner in batches: only the few streaks long enough to nudge are kept.
+    for rows in live_key_results_by_owner(session=session, first_day=first_day, last_day=last_day):
+        weeks = kr_weeks([r.kr.id for r in rows], session=session, now=now)
+        # A deactivated owner cannot be nudged; their leads were told once that the account is gone (jobs.problems).
+        gone = deactivated({row.kr.owner_id for row in rows}, session=session)
+        for row in rows:
+            w = weeks.get(row.kr.id)
+            if row.kr.owner_id in gone:
+                continue
+            # A check-in (or a skip) in the open week means the owner is back: nudging now would be noise.
+            if w is None or w.missed_streak < NUDGE_AFTER or w.checked_in_this_week:
+                continue
+            groups[(w.streak_start.prompt_id, row.kr.owner_id)].append((row, w))
     if not groups:
         return sender.report
     leads = leads_by_team({row.team.id for members in groups.values() for row, _ in members}, session=session)

@@ -14,7 +14,7 @@ from bot.jobs.sending import Message, Report, Sender
 from bot.rules.away import away_reason
 from bot.rules.cadence import MIN_WEEK
 from bot.rules.holidays import moved_day
-from bot.rules.next_due import earliest, next_weekly
+from bot.rules.next_due import NEVER, earliest, next_weekly
 from bot.rules.schedule import (days_around, local_instant, most_recent_slot, owner_zone, parse_hhmm, same_series,
                                 week_key)
 from bot.rules.text import plural
@@ -25,9 +25,9 @@ from storage.absences import stretches_of
 from storage.checkins import latest_checkins
 from storage.db import recover
 from storage.models import CheckIn, Person, Prompt
-from storage.okrs import ActiveKR, live_key_results
+from storage.okrs import ActiveKR, live_key_results, live_key_results_by_owner
 from storage.outbox import DONE
-from storage.people import people_by_id
+from storage.people import PersonRow, people_by_id, person_rows
 from storage.prompts import open_week, open_weeks, prompted_krs_since, prompts_for_weeks
 
 logger = logging.getLogger(__name__)
@@ -48,15 +48,23 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
     sender = Sender(now=now, session=session, client=client)
     # Owners' zones span UTC-12..+14 and a prompt may go out late within its week: look back eight days.
     first_day, last_day = days_around(now=now, back=8)
-    by_owner: dict[str, list[ActiveKR]] = defaultdict(list)
-    for row in live_key_results(session=session, first_day=first_day, last_day=last_day):
-        by_owner[row.kr.owner_id].append(row)
-    # Newcomers need a zone before their first prompt; week-old zones are refreshed after the fan-out.
-    people = refresh_zones(by_owner, session=session, client=client, now=now, stale=False)
-    # A deactivated owner gets no prompt (their leads were told once, see bot.jobs.problems).
-    for gone in [owner for owner in by_owner if getattr(people.get(owner), "deactivated_at", None) is not None]:
-        del by_owner[gone]
-    due = [week for owner_id, owned in by_owner.items() for week in _due_weeks(owner_id, owned, people, now=now)]
+    plan = _Plan(now=now)
+    # Owner by owner in batches, keeping only the weeks due: at 100,000 owners holding every KR and zone at once
+    # was most of the job's memory.
+    waiting: dict[str, list[ActiveKR]] = {}
+    for rows in live_key_results_by_owner(session=session, first_day=first_day, last_day=last_day):
+        by_owner: dict[str, list[ActiveKR]] = defaultdict(list)
+        for row in rows:
+            by_owner[row.kr.owner_id].append(row)
+        known = person_rows(by_owner, session=session)
+        # Newcomers need a zone before their first prompt: asked for together, after every batch, so that many
+        # of them cost one users.list pass.
+        waiting.update((owner, owned) for owner, owned in by_owner.items()
+                       if owner not in known or known[owner].tz_fetched_at is None)
+        plan.add({o: owned for o, owned in by_owner.items() if o not in waiting}, known)
+    if waiting:
+        plan.add(waiting, refresh_zones(waiting, session=session, client=client, now=now, stale=False), fresh=True)
+    due, people = plan.weeks(), plan.people
     # A tick runs every minute: settle the weeks already sent, held until a later hourly try, or skipped as away,
     # in two queries, not a dozen per owner.
     existing = prompts_for_weeks({(w.owner_id, w.key) for w in due}, session=session)
@@ -97,12 +105,45 @@ def send_due_prompts(*, now: datetime, session: Session, client: WebClient) -> R
             continue
         sender.send(_message(prompt, week.rows, session=session, latest=latest, now=now))
     del recipients
-    if zones_to_refresh(by_owner, people, now=now):
-        # Read again without the rows above still held: at 100,000 owners each copy is 50 MB.
-        people = None
-        people = refresh_zones(by_owner, session=session, client=client, now=now)
-    sender.report.next_due = _next_due(by_owner, people, now=now)
+    if plan.stale:
+        # Week-old zones, after the fan-out (a zone that changes is a write: the next minute plans again with it).
+        refresh_zones(plan.owners, session=session, client=client, now=now)
+    sender.report.next_due = plan.next_due
     return sender.report
+
+
+class _Plan:
+    """The weeks due at `now`, gathered batch by batch: only the due weeks and their owners' records are kept,
+    with every owner's id, the soonest next due instant, and whether a zone needs refreshing."""
+
+    def __init__(self, *, now: datetime):
+        self.now = now
+        self.owners: list[str] = []
+        self.people: dict[str, Person | PersonRow] = {}
+        self.next_due = NEVER
+        self.stale = False
+        self._due: list[tuple[tuple, _DueWeek]] = []
+
+    def add(self, by_owner: dict[str, list[ActiveKR]], people: dict[str, Person | PersonRow], *,
+            fresh: bool = False) -> None:
+        """Plan these owners (every KR of each), with their cached records; `fresh`: their zones were just read."""
+        # A deactivated owner gets no prompt (their leads were told once, see bot.jobs.problems).
+        live = {owner: owned for owner, owned in by_owner.items()
+                if getattr(people.get(owner), "deactivated_at", None) is None}
+        self.owners.extend(live)
+        for owner_id, owned in live.items():
+            weeks = _due_weeks(owner_id, owned, people, now=self.now)
+            if weeks:
+                self.people[owner_id] = people.get(owner_id)
+                # In the order of the owners' first KR by team, objective and KR, as the weeks always went out.
+                first = (owned[0].team.id, owned[0].objective.id, owned[0].kr.id)
+                self._due.extend((first, week) for week in weeks)
+        self.next_due = min(self.next_due, _next_due(live, people, now=self.now))
+        self.stale = self.stale or (not fresh and zones_to_refresh(live, people, now=self.now))
+
+    def weeks(self) -> list[_DueWeek]:
+        """The due weeks, in the order they are sent."""
+        return [week for _, week in sorted(self._due, key=lambda item: item[0])]
 
 
 def _next_due(by_owner: dict[str, list[ActiveKR]], people: dict[str, Person], *, now: datetime) -> datetime:

@@ -20,7 +20,7 @@ from bot.rules.next_due import NEVER, earliest, next_reminder
 from bot.rules.schedule import WEEK, days_around, owner_zone
 from bot.views.nudges import reminder_message
 from storage import keys
-from storage.okrs import ActiveKR, live_key_results
+from storage.okrs import ActiveKR, live_key_results_by_owner
 from storage.outbox import sent
 from storage.people import person_rows
 from storage.prompts import prompt_owners
@@ -30,7 +30,24 @@ def send_due_reminders(*, now: datetime, session: Session, client: WebClient) ->
     """Remind each owner once a week, on their next working morning, of the KRs the open week still lacks."""
     sender = Sender(now=now, session=session, client=client)
     first_day, last_day = days_around(now=now, back=8)
-    rows = {r.kr.id: r for r in live_key_results(session=session, first_day=first_day, last_day=last_day)}
+    # Prompt id -> when its reminder is due, for the weeks whose reminder is not due yet.
+    later: dict[int, datetime | None] = {}
+    # Owner by owner in batches (an owner's open weeks and teams are all in one batch): at 100,000 owners holding
+    # every KR and week at once was most of the job's memory.
+    for rows in live_key_results_by_owner(session=session, first_day=first_day, last_day=last_day):
+        sender.send_all(_due_reminders({r.kr.id: r for r in rows}, later, now=now, session=session))
+    # A week's reminder becomes due at a working morning; the prompt's delivery and check-ins are writes.
+    # Reminders sent already (this morning, before working hours ended) will not be due again.
+    pending = [keys.reminder(p) for p, at in later.items() if at is not None]
+    done = sent(pending, session=session) if pending else {}
+    sender.report.next_due = earliest(at for p, at in later.items() if keys.reminder(p) not in done)
+    return sender.report
+
+
+def _due_reminders(rows: dict[int, ActiveKR], later: dict[int, datetime | None], *, now: datetime,
+                   session: Session) -> list[Message]:
+    """The reminders due at `now` among these KRs' open weeks; the weeks whose reminder is still to come go into
+    `later`, with when."""
     weeks = kr_weeks(rows, session=session, now=now)
     # An owner follows the holiday calendars of every team they own live KRs in.
     calendars: dict[str, set[str | None]] = defaultdict(set)
@@ -46,16 +63,12 @@ def send_due_reminders(*, now: datetime, session: Session, client: WebClient) ->
         due[week.prompt_id] = week.due_at
         if not week.checked_in:
             missing[week.prompt_id].append(rows[kr_id])
-    # A week's reminder becomes due at a working morning; the prompt's delivery and check-ins are writes.
-    sender.report.next_due = NEVER
     if not missing:
-        return sender.report
+        return []
     delivered = sent([keys.prompt(p) for p in missing], session=session)
     prompts = prompt_owners(missing, session=session)
     people = person_rows({owner for owner, _ in prompts.values()}, session=session)
     messages = []
-    # Prompt id -> when its reminder is due, for the weeks whose reminder is not due yet.
-    later: dict[int, datetime | None] = {}
     for prompt_id, krs in missing.items():
         owner_id, due_at = prompts[prompt_id]
         prompted = delivered.get(keys.prompt(prompt_id))
@@ -75,9 +88,4 @@ def send_due_reminders(*, now: datetime, session: Session, client: WebClient) ->
         key = keys.reminder(prompt_id)
         messages.append(Message(key, "reminder", key, partial(reminder_message, krs, prompt_id=prompt_id),
                                 to_user=owner_id))
-    sender.send_all(messages)
-    # Reminders sent already (this morning, before working hours ended) will not be due again.
-    pending = [keys.reminder(p) for p, at in later.items() if at is not None]
-    done = sent(pending, session=session) if pending else {}
-    sender.report.next_due = earliest(at for p, at in later.items() if keys.reminder(p) not in done)
-    return sender.report
+    return messages

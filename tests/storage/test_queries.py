@@ -7,6 +7,7 @@ from sqlmodel import select
 from storage.db import session_scope
 from storage.models import CheckIn, Delivery, KeyResult, Team, TeamLead
 from storage.checkins import recent_checkins
+from storage.okrs import live_key_results, live_key_results_by_owner
 from storage.outbox import sent
 from storage.teams import find_team, live_team_cycles, team_overview, teams_of_user
 from storage.db import count_statements
@@ -117,3 +118,29 @@ def test_recent_checkins_history_keeps_the_one_in_force_and_everything_after(eng
                                  history_since=start + timedelta(weeks=2, days=1))
     assert [c.value for c in recent.history[kr_id]] == [2, 3, 4, 5]  # week 2 was in force; weeks 0 and 1 were not
     assert [c.value for c in recent.latest[kr_id]] == [5, 4]
+
+
+def test_live_key_results_by_owner_holds_whole_owners_and_each_kr_once(engine):
+    with session_scope(engine) as s:
+        q4 = cycle(s)
+        # Owners U0A0..U0A2 own a KR in each of three teams (3 KRs each); U0B0 owns 7 KRs of one team.
+        for name in ("Alpha", "Beta", "Gamma"):
+            add_team(s, q4, name, objectives=1, krs=3, owner="U0A")
+        add_team(s, q4, "Big", objectives=7, krs=1, owner="U0B")
+        archived = s.exec(select(KeyResult).where(KeyResult.owner_id == "U0A1")).first()
+        archived.archived_at = T0
+        s.add(archived)
+    with session_scope(engine) as s:
+        whole = live_key_results(session=s, first_day=Q4[0], last_day=Q4[1])
+        with count_statements(engine) as statements:
+            batches = list(live_key_results_by_owner(session=s, first_day=Q4[0], last_day=Q4[1], batch=4))
+    # 15 live KRs: whole owners only, so U0A0 (3), U0A1 (2), U0A2 (3) and U0B0 (7, more than a batch, on its own).
+    assert [sorted({r.kr.owner_id for r in b}) for b in batches] == [["U0A0"], ["U0A1"], ["U0A2"], ["U0B0"]]
+    # One query per batch, U0B0's second one reading that owner alone, and the last finding no one after U0B0.
+    assert len(batches[-1]) == 7 and len(statements) == 6
+    assert sorted(r.kr.id for b in batches for r in b) == sorted(r.kr.id for r in whole)
+    # Within an owner, by team, objective and KR, as live_key_results orders them.
+    for b in batches:
+        assert [r.kr.id for r in b] == [r.kr.id for r in whole if r.kr.owner_id == b[0].kr.owner_id]
+    with session_scope(engine) as s:
+        assert [len(b) for b in live_key_results_by_owner(session=s, first_day=Q4[0], last_day=Q4[1])] == [15]

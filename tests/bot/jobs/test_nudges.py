@@ -2,9 +2,12 @@
 
 from datetime import timedelta
 
+import pytest
+
 from bot.slack import ids
 from bot.rules.cadence import QUIET_BEFORE_NEXT, is_working_time, reminder_at
 from bot.rules.schedule import zone
+from storage import okrs
 from tests.flows import (NUDGE, PROMPT, REMINDER, at, buttons, check_in, deliveries, dms, lead_nudges,
                          prompt_of)
 
@@ -22,6 +25,15 @@ def nudges(okr, user):
     return dms(okr, user, NUDGE)
 
 
+@pytest.fixture(params=[None, 1], ids=["one-batch", "owner-batches"])
+def batched(request, okr, monkeypatch):
+    """okr, with the jobs planning every owner in one batch, or each in a batch of its own (Alice's two KRs are
+    more than one batch holds), as a large workspace is planned."""
+    if request.param:
+        monkeypatch.setattr(okrs, "OWNER_BATCH", request.param)
+    return okr
+
+
 def test_no_nudge_after_two_missed_weeks(okr):
     for n in range(3):  # prompts of weeks 1-3: weeks 1 and 2 have ended unanswered
         friday(okr, n)
@@ -30,7 +42,8 @@ def test_no_nudge_after_two_missed_weeks(okr):
     assert okr.fake.dms_to("U0LEAD") == []
 
 
-def test_nudge_after_exactly_three_missed_weeks_once_per_streak(okr):
+def test_nudge_after_exactly_three_missed_weeks_once_per_streak(batched):
+    okr = batched
     for n in range(3):
         friday(okr, n)
     friday(okr, 3)  # the 4th prompt ends the third missed week
@@ -130,7 +143,8 @@ def reminders(okr, user):
     return dms(okr, user, REMINDER)
 
 
-def test_friday_prompt_is_reminded_on_monday_at_nine_local_not_at_the_weekend_or_at_night(okr):
+def test_friday_prompt_is_reminded_on_monday_at_nine_local_not_at_the_weekend_or_at_night(batched):
+    okr = batched
     prompted(okr)
     for instant in ("2026-11-27T17:00", "2026-11-28T09:00", "2026-11-28T14:00", "2026-11-29T10:00",
                     "2026-11-29T15:00",            # Saturday and Sunday, in working hours by the clock
