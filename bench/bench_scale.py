@@ -100,7 +100,8 @@ def sent_count(results) -> int:
 
 def one_size(owners: int, sample: int) -> dict:
     owners -= owners % 5
-    sample = min(sample - sample % 5, owners)
+    # At most half the owners: the rest were prompted already, as the data set needs some of each.
+    sample = min(sample - sample % 5, owners // 10 * 5)
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         engine = make_engine(f"sqlite:///{tmp}/scale.db")
         ENGINE[:] = [engine]
@@ -113,6 +114,13 @@ def one_size(owners: int, sample: int) -> dict:
         for team_id in due_teams:
             fake.add_channel(f"C{team_id - 1:05d}")
         client = make_client(TOKEN, fake.url, backoff=0.0, jitter=0.0)
+        # The same catch-up first on a data set of 50 owners, unmeasured: the measured one is then not the process's
+        # first (its compiled statements, holiday calendars and imports), as the idle runs it is compared with are not.
+        warm = make_engine(f"sqlite:///{tmp}/warm.db")
+        upgrade(warm)
+        seed(warm, 50, 40)
+        each_job(warm, client, CATCH_UP)
+        warm.dispose()
         catch = each_job(engine, client, CATCH_UP)
         after = measure(lambda: run_workspace(Installed("", TOKEN), now=CATCH_UP + timedelta(minutes=1),
                                               engine=engine, client_for=lambda _t: client))
