@@ -12,7 +12,8 @@ cached, so no Slack call is needed to learn a zone. Timeline (all UTC+0):
 
 Printed per size: idle-minute ms (wall and CPU of this thread, which leaves out the in-process fake Slack) and SQL
 statements per job and for the whole tick; catch-up ms and statements per prompt and per digest, counted as the
-catch-up tick minus the idle one, divided by the messages sent. Nothing is asserted.
+catch-up tick minus the idle one, divided by the messages sent (the catch-up runs once first on 50 owners, unmeasured,
+so that it is not the process's first computation). Nothing is asserted.
 
     .venv/bin/python bench/bench_scale.py [--owners 1000,10000,100000] [--sample 2000]
 """
