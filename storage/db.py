@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 from sqlmodel import Session
 
-from storage.models import (READ_AT_ONCE, SCOPED_TABLES, SINGLE_WORKSPACE, CheckIn, Delivery, KeyResult, Person, Wake,
-                            Workspace)
+from storage.models import (READ_AT_ONCE, SCOPED_TABLES, SINGLE_WORKSPACE, CheckIn, Delivery, KeyResult,
+                            ObservedValue, Person, Wake, Workspace)
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +188,13 @@ _QUIET_PERSON = frozenset({"status_text", "status_emoji", "status_expiration", "
                            "dm_channel"})
 
 
+# A write of a KR's observed value (an API push, a source read) and of the sources job's own schedule gives no job
+# work: values are shown when a message is built, and the sources job reads its next due instant after writing it.
+# At scale they come every minute, so their statements carry QUIET and wake no one; new ObservedValue rows likewise.
+QUIET = {"okrbot_quiet": True}
+_QUIET_ROWS = frozenset({ObservedValue})
+
+
 def _mark(session: Session, what: str = "wake_dirty") -> None:
     if session.info.get("workspace") is not None:
         session.info[what] = True
@@ -202,7 +209,8 @@ def _quiet_change(obj) -> bool:
 
 @sa.event.listens_for(Session, "before_flush")
 def _note_writes(session: Session, _context, _instances) -> None:
-    written = [o for o in (*session.new, *session.deleted) if type(o) in _INPUTS]
+    written = [o for o in session.new if type(o) in _INPUTS and type(o) not in _QUIET_ROWS]
+    written += [o for o in session.deleted if type(o) in _INPUTS]
     written += [o for o in session.dirty if type(o) in _INPUTS and session.is_modified(o) and not _quiet_change(o)]
     if any(type(o) not in _CHECKIN_WRITES or o in session.deleted for o in written):
         _mark(session)
@@ -213,7 +221,7 @@ def _note_writes(session: Session, _context, _instances) -> None:
 @sa.event.listens_for(Session, "do_orm_execute")
 def _note_bulk_writes(state: orm.ORMExecuteState) -> None:
     if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
-            and state.bind_mapper.class_ in _INPUTS:
+            and state.bind_mapper.class_ in _INPUTS and not state.execution_options.get("okrbot_quiet"):
         _mark(state.session)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from storage.db import chunked, flushed, workspace_of
+from storage.db import QUIET, chunked, flushed, workspace_of
 from storage.models import KeyResult, ObservedValue
 
 
@@ -53,7 +53,7 @@ def _show_on_kr(row: ObservedValue, *, session: Session) -> None:
                  .where(KeyResult.id == row.kr_id,
                         sa.or_(KeyResult.observed_at.is_(None), KeyResult.observed_at <= row.observed_at))
                  .values(observed_value=row.value, observed_at=row.observed_at, observed_origin=row.origin)
-                 .execution_options(synchronize_session=False))
+                 .execution_options(synchronize_session=False, **QUIET))
 
 
 def _record_read(row: ObservedValue, *, session: Session) -> ObservedValue:
@@ -86,7 +86,7 @@ def record_reads(rows: list[ObservedValue], *, session: Session) -> dict[int, in
         values = [row.model_dump(exclude={"id"}) | {"workspace_id": workspace} for row in chunk]
         result = session.execute(insert(ObservedValue).values(values)
                                  .on_conflict_do_nothing(index_elements=["kr_id", "read_slot"])
-                                 .returning(ObservedValue.kr_id, ObservedValue.id))
+                                 .returning(ObservedValue.kr_id, ObservedValue.id).execution_options(**QUIET))
         stored.update((kr_id, row_id) for kr_id, row_id in result)
     shown = [{"kr": row.kr_id, "value": row.value, "at": row.observed_at, "origin": row.origin}
              for row in rows if row.kr_id in stored]
@@ -98,7 +98,7 @@ def record_reads(rows: list[ObservedValue], *, session: Session) -> dict[int, in
                                sa.or_(KeyResult.observed_at.is_(None), KeyResult.observed_at <= sa.bindparam("at")))
                         .values(observed_value=sa.bindparam("value"), observed_at=sa.bindparam("at"),
                                 observed_origin=sa.bindparam("origin")),
-                        shown, execution_options={"dml_strategy": "core_only"})
+                        shown, execution_options={"dml_strategy": "core_only", **QUIET})
     return stored
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from storage.db import workspace_of
+from storage.db import QUIET, workspace_of
 from storage.models import ApiToken, Cycle, KeyResult, Objective, ObservedValue
 from storage.tokens import TOUCH_EVERY
 
@@ -58,14 +58,14 @@ _KR_BY_ID = (sa.select(KeyResult.id, KeyResult.ref, KeyResult.baseline, KeyResul
 _BY_KEY = (sa.select(ObservedValue.kr_id, ObservedValue.value, ObservedValue.recorded_at)
            .where(ObservedValue.token_id == sa.bindparam("token_id"),
                   ObservedValue.idempotency_key == sa.bindparam("key")))
-_INSERT = sa.insert(ObservedValue)
+_INSERT = sa.insert(ObservedValue).execution_options(**QUIET)
 # One conditional UPDATE, so that of two pushes racing for one KR the newer value wins whichever commits last.
 _NEWEST = (sa.update(KeyResult)
            .where(KeyResult.id == sa.bindparam("kr_id"),
                   sa.or_(KeyResult.observed_at.is_(None), KeyResult.observed_at <= sa.bindparam("at")))
            .values(observed_value=sa.bindparam("value"), observed_at=sa.bindparam("at"),
                    observed_origin=sa.bindparam("origin"))
-           .execution_options(synchronize_session=False))
+           .execution_options(synchronize_session=False, **QUIET))
 
 
 def token_alive(token_id: int, digest: str, *, session: Session, now: datetime) -> bool:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import chunked, workspace_of
+from storage.db import QUIET, chunked, workspace_of
 from storage.models import Cycle, KeyResult, Objective, Person, Team
 
 # A claim older than this was left by a process that died while reading; the next tick reads those sources again.
@@ -68,14 +68,18 @@ def claim_reads(kr_ids: list[int], *, now: datetime, session: Session) -> set[in
         claimed.update(session.execute(
             sa.update(KeyResult).where(KeyResult.id.in_(chunk), KeyResult.source_next_read_at <= now)
             .values(source_next_read_at=now + CLAIM_LEASE).returning(KeyResult.id)
-            .execution_options(synchronize_session=False)).scalars())
+            .execution_options(synchronize_session=False, **QUIET)).scalars())
     session.commit()
     return claimed
 
 
 def schedule_reads(plans: list[tuple[int, datetime | None, str | None]], *, session: Session) -> None:
     """For each (KR id, next read, failure note): set when its source is read next (None: never again until it is
-    set anew) and its note (None: clear). One executemany UPDATE however many."""
+    set anew) and its note (None: clear). One executemany UPDATE however many.
+
+    For the sources job, which reads its next due instant after this: the write wakes no one (storage.db.QUIET).
+    A read brought forward from elsewhere goes through the KR's source, which wakes the tick.
+    """
     if not plans:
         return
     # core_only skips the ORM's bulk-by-primary-key path, and with it the session's workspace scoping: the
@@ -84,7 +88,7 @@ def schedule_reads(plans: list[tuple[int, datetime | None, str | None]], *, sess
                     .where(KeyResult.id == sa.bindparam("kr"), KeyResult.workspace_id == workspace_of(session))
                     .values(source_next_read_at=sa.bindparam("next"), source_note=sa.bindparam("note")),
                     [{"kr": kr_id, "next": at, "note": _clipped(note)} for kr_id, at, note in plans],
-                    execution_options={"dml_strategy": "core_only"})
+                    execution_options={"dml_strategy": "core_only", **QUIET})
 
 
 def schedule_read(kr_id: int, *, at: datetime | None, note: str | None, session: Session) -> None:

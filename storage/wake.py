@@ -11,7 +11,8 @@ extra full computation after each write, which is what a write needs anyway.
 Except for the writes a busy workspace makes every minute, which would otherwise compute it in full every minute
 (22 s of CPU at 100,000 owners): a check-in only counts in the row's `checkins`, and a tick that finds nothing else
 due runs CHECKIN_JOBS alone (finish_checkins), since a check-in can only take work away from the other jobs; and a
-person's Slack status, DM channel or zone-fetch time wakes nothing (the list is in storage.db).
+person's Slack status, DM channel or zone-fetch time, a KR's observed value, or the sources job's own schedule
+wakes nothing (the lists are in storage.db: _QUIET_PERSON, QUIET).
 
 The protocol: a tick reads the row (begin), runs its jobs when due, and stores min(T) only if the row's generation
 did not move meanwhile (finish); a session's commit bumps the generation when it wrote anything. The scheduler's

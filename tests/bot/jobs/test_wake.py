@@ -17,7 +17,9 @@ from bot.slack.workspaces import Installed
 from storage import wake
 from storage.absences import set_away
 from storage.db import count_statements, session_scope
-from storage.models import CheckIn, KeyResult, Person, Team, Wake
+from storage.models import CheckIn, KeyResult, ObservedValue, Person, Team, Wake
+from storage.observed import record_observed
+from storage.pushes import krs_named, push_value
 from tests.conftest import FIXTURES, TOKEN
 
 # Friday 27 Nov, 23:00 UTC: every Growth owner's 10:00 prompt is due (Alice in New York, Bob in Berlin).
@@ -188,6 +190,38 @@ def test_a_status_change_wakes_nothing(growth):
                                   session=session, now=now)
     after = row(engine)
     assert (after.wake_at, after.generation, after.checkins) == (before.wake_at, before.generation, before.checkins)
+
+
+def _observed(session, now):
+    kr = session.exec(sa.select(KeyResult).where(KeyResult.owner_id == "U0BOB")).scalars().first()
+    record_observed(ObservedValue(kr_id=kr.id, value=12.0, observed_at=now, recorded_at=now, origin="api"),
+                    session=session)
+
+
+def _pushed(session, now):
+    kr = session.exec(sa.select(KeyResult).where(KeyResult.owner_id == "U0ALICE")).scalars().first()
+    target = krs_named(kr.ref, "", session=session, first_day=now.date())[0]
+    push_value(target, value=30.0, observed_at=now, recorded_at=now, origin="api", note="", token_id=None,
+               idempotency_key=None, session=session)
+
+
+@pytest.mark.parametrize("change", [_observed, _pushed], ids=lambda f: f.__name__.strip("_"))
+def test_an_observed_value_wakes_nothing_and_a_source_wakes_the_next_minute(growth, change):
+    engine, client, _ = growth
+    settle(engine, client)
+    before = row(engine)
+    now = DUE + timedelta(minutes=5)
+    with session_scope(engine) as session:
+        change(session, now)
+    after = row(engine)
+    # Shown when a message is built; no job's work depends on it.
+    assert (after.wake_at, after.generation, after.checkins) == (before.wake_at, before.generation, before.checkins)
+    with session_scope(engine) as session:
+        kr = session.exec(sa.select(KeyResult).where(KeyResult.owner_id == "U0BOB")).scalars().first()
+        assert kr.observed_value == 12.0 or change is _pushed
+        kr.source = {"type": "http", "url": "https://example.com/metric", "path": "$.value"}
+        session.add(kr)
+    assert row(engine).wake_at is None
 
 
 def test_a_checkin_during_a_full_tick_runs_the_alerts_job_the_next_minute(growth):
