@@ -85,6 +85,17 @@ def _prompt_ids(engine, user_id) -> list[int]:
         return list(session.exec(sa.select(Prompt.id).where(Prompt.user_id == user_id)).scalars())
 
 
+def written(growth, change):
+    """Settle the week, then make `change` five minutes later: the wake row before and after it, and that instant."""
+    engine, client, _ = growth
+    settle(engine, client)
+    before = row(engine)
+    now = DUE + timedelta(minutes=5)
+    with session_scope(engine) as session:
+        change(session, now)
+    return before, row(engine), now
+
+
 def _reimport(session, now):
     import_file(str(FIXTURES / "coach_platform.yaml"), session=session)
 
@@ -124,12 +135,7 @@ def _checkin(session, now):
                          ids=lambda f: f.__name__.strip("_"))
 def test_any_write_to_a_jobs_input_wakes_the_next_minute(growth, change):
     engine, client, _ = growth
-    settle(engine, client)
-    before = row(engine)
-    now = DUE + timedelta(minutes=5)
-    with session_scope(engine) as session:
-        change(session, now)
-    after = row(engine)
+    before, after, now = written(growth, change)
     assert after.wake_at is None and after.generation > before.generation
     # The next minute computes in full and stores a new wake.
     tick(engine, client, now + timedelta(minutes=1))
@@ -207,13 +213,8 @@ def _pushed(session, now):
 
 @pytest.mark.parametrize("change", [_observed, _pushed], ids=lambda f: f.__name__.strip("_"))
 def test_an_observed_value_wakes_nothing_and_a_source_wakes_the_next_minute(growth, change):
-    engine, client, _ = growth
-    settle(engine, client)
-    before = row(engine)
-    now = DUE + timedelta(minutes=5)
-    with session_scope(engine) as session:
-        change(session, now)
-    after = row(engine)
+    engine, _, _ = growth
+    before, after, _ = written(growth, change)
     # Shown when a message is built; no job's work depends on it.
     assert (after.wake_at, after.generation, after.checkins) == (before.wake_at, before.generation, before.checkins)
     with session_scope(engine) as session:

@@ -71,13 +71,18 @@ def test_a_token_slack_refuses(env, capsys):
     assert lines[-1].startswith("okrbot is not ready")
 
 
-def test_a_token_without_a_scope_names_it(db_url, capsys):
-    with FakeSlack(tokens=[TOKEN], scopes=("chat:write", "commands", "users:read")) as fake:
+def doctor_granted(scopes, db_url, capsys):
+    """`okrbot doctor` against a workspace whose token was granted only these scopes, after an import."""
+    with FakeSlack(tokens=[TOKEN], scopes=scopes) as fake:
         fake.add_channel("C0GROWTH", name="growth")
         env = {"DATABASE_URL": db_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake.url,
                "SLACK_SIGNING_SECRET": SIGNING_SECRET}
         imported(env, capsys)
-        code, lines = doctor(env, capsys)
+        return doctor(env, capsys)
+
+
+def test_a_token_without_a_scope_names_it(db_url, capsys):
+    code, lines = doctor_granted(("chat:write", "commands", "users:read"), db_url, capsys)
     assert code == 1
     assert lines[1].startswith("✗ scopes: the token lacks channels:read, groups:read, files:write, channels:history, "
                                "groups:history, im:history, im:write: add them under OAuth & Permissions → Bot "
@@ -87,12 +92,7 @@ def test_a_token_without_a_scope_names_it(db_url, capsys):
 
 def test_an_installation_from_before_the_history_scopes_is_told_what_they_are_for(db_url, capsys):
     older = ("chat:write", "commands", "users:read", "channels:read", "groups:read", "files:write")
-    with FakeSlack(tokens=[TOKEN], scopes=older) as fake:
-        fake.add_channel("C0GROWTH", name="growth")
-        env = {"DATABASE_URL": db_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake.url,
-               "SLACK_SIGNING_SECRET": SIGNING_SECRET}
-        imported(env, capsys)
-        code, lines = doctor(env, capsys)
+    code, lines = doctor_granted(older, db_url, capsys)
     assert code == 1
     assert lines[1].startswith("✗ scopes: the token lacks channels:history, groups:history, im:history, im:write: "
                                "okrbot sends without them, but a message a crashed process had sent may be sent "
