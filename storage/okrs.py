@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import NamedTuple
@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from storage.db import read_rows
 from storage.models import Cycle, KeyResult, Objective, Team
+from storage.records import Rows
 
 
 class ActiveKR(NamedTuple):
@@ -28,24 +29,12 @@ class ActiveKR(NamedTuple):
     cycle: Cycle
 
 
-class _Rows:
-    """One table's columns in a select, and a read-only record (a namedtuple with the table's attribute names) of
-    each row; records of one id are shared, as the ORM's identity map would."""
-
-    def __init__(self, model, name: str):
-        names = [attr.key for attr in sa.inspect(model).column_attrs]
-        # ORM attributes, not the table's columns, so that storage.db's workspace scoping applies.
-        self.columns = tuple(getattr(model, n).label(f"{name}_{n}") for n in names)
-        self.record = namedtuple(name.title() + "Row", names)
-        self.id_at = names.index("id")
-
-    def at(self, offset: int) -> slice:
-        return slice(offset, offset + len(self.columns))
-
-
-_KR, _OBJECTIVE, _TEAM, _CYCLE = (_Rows(KeyResult, "kr"), _Rows(Objective, "objective"), _Rows(Team, "team"),
-                                  _Rows(Cycle, "cycle"))
+# Records of one id are shared, as the ORM's identity map would (see _records).
+_KR, _OBJECTIVE, _TEAM, _CYCLE = (Rows(KeyResult, "kr"), Rows(Objective, "objective"), Rows(Team, "team"),
+                                  Rows(Cycle, "cycle"))
 _PARTS = (_KR, _OBJECTIVE, _TEAM, _CYCLE)
+# Where the objective's, team's and cycle's columns sit in a row of the live-KR select, after the KR's.
+_SHARED_SPANS = [(part, part.at(sum(len(p.columns) for p in _PARTS[:n]))) for n, part in enumerate(_PARTS) if n]
 # For the other read-only records of teams and cycles (storage.teams).
 TEAM_ROWS, CYCLE_ROWS = _TEAM, _CYCLE
 
@@ -128,12 +117,8 @@ def live_key_results(*, session: Session, first_day: date, last_day: date, owner
 
 
 def _records(result: sa.CursorResult) -> list[ActiveKR]:
-    spans = []
-    offset = 0
-    for part in _PARTS:
-        spans.append((part, part.at(offset), offset + part.id_at, {}))
-        offset += len(part.columns)
-    (_, kr_span, _, _), *shared = spans
+    kr_span = _KR.at(0)
+    shared = [(part, span, span.start + part.id_at, {}) for part, span in _SHARED_SPANS]
     make_kr = _KR.record._make
     out = []
     # In batches: the join repeats each team's and objective's columns on every KR's row, and 100,000 of those

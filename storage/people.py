@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Iterable
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.db import CHUNK, chunked, workspace_of
 from storage.models import Person
+from storage.records import Rows
 
 
 def find_person(user_id: str, *, session: Session) -> Person | None:
@@ -34,10 +33,9 @@ def people_by_id(user_ids: Iterable[str], *, session: Session) -> dict[str, Pers
     return people
 
 
-_PERSON_NAMES = [attr.key for attr in sa.inspect(Person).column_attrs]
+_PEOPLE = Rows(Person, "person")
 # A read-only record of a Person row, with the table's attribute names.
-PersonRow = namedtuple("PersonRow", _PERSON_NAMES)
-_PERSON_COLUMNS = tuple(getattr(Person, name) for name in _PERSON_NAMES)
+PersonRow = _PEOPLE.record
 
 
 def person_rows(user_ids: Iterable[str], *, session: Session) -> dict[str, PersonRow]:
@@ -48,7 +46,7 @@ def person_rows(user_ids: Iterable[str], *, session: Session) -> dict[str, Perso
     """
     wanted = set(user_ids)
     make = PersonRow._make
-    stmt = select(*_PERSON_COLUMNS)
+    stmt = select(*_PEOPLE.columns)
     if len(wanted) > CHUNK:
         # Most of the workspace: one scan costs less than rendering and running the IN lists; in batches, so the
         # driver's rows are not all held at once beside the records.
